@@ -1,0 +1,26 @@
+export { Errno, errnoName, BPF_ANY, BPF_NOEXIST, BPF_EXIST, BPF_F_LOCK, updateFlagsValid, type ErrnoName } from './errno.js';
+export {
+  MAP_TYPES,
+  MAX_KEY_SIZE,
+  MAX_VALUE_SIZE,
+  MAX_CPUS,
+  normalizeSpec,
+  percpuValueStride,
+  type MapType,
+  type MapSpec,
+  type MapFlags,
+  type NormalizedSpec,
+  type ResizeOptions,
+  type ArrayResizeOptions,
+  type EbusyPolicy,
+  type ResizeDriver,
+} from './spec/map-spec.js';
+export { currentCpu, enterCpu, exitCpu } from './context.js';
+export { QuiescenceDomain, getDefaultDomain, setDefaultDomain } from './rcu/domain.js';
+export { LockTimeoutError, setLockTimeout } from './locks/bucket-lock.js';
+export { hashKey, hashKeyJs, hashKeyWasm, randomSeed } from './hash/hasher.js';
+export { xxh32Bytes, xxh32U32 } from './hash/xxh32.js';
+export type { BpfMap, MapHandle, MapStats, BatchResult, BatchWriteResult, BatchOptions } from './maps/map.js';
+export { createMap, attachMap, registerMapType, type CreateOptions, type MapTypeImpl } from './maps/registry.js';
+export { HashMap } from './maps/hash/hash-map.js';
+export { ArrayMap } from './maps/array/array-map.js';

@@ -1,0 +1,245 @@
+import { currentCpu } from '../../context.js';
+import { BPF_F_LOCK, BPF_NOEXIST, Errno, updateFlagsValid } from '../../errno.js';
+import { lock, unlock } from '../../locks/bucket-lock.js';
+import { SegmentStore, newMapId } from '../../memory/segments.js';
+import { QuiescenceDomain } from '../../rcu/domain.js';
+import { isPercpuType, percpuValueStride, requireInt, type NormalizedSpec } from '../../spec/map-spec.js';
+import { MapBase, type MapParts } from '../base.js';
+import { MapHeader } from '../header.js';
+import type { BatchOptions, BatchResult, MapHandle, MapStats } from '../map.js';
+import { copyBytes } from '../hash/table.js';
+
+const SEG_SLOTS = 1;
+
+/**
+ * One array slot in Int32 words: [0] seqlock, [1] lock word, then the value
+ * (8-byte aligned; per-CPU arrays hold nCpus values of roundup(valueSize, 8)).
+ *
+ * The kernel's array copies values in place with no lock, so its readers can
+ * see a torn value; ours never do: writers take the slot's lock and bracket
+ * the copy with the seqlock, readers retry on a change.
+ */
+const W_SEQ = 0;
+const W_LOCK = 1;
+const VAL_OFF = 2;
+const READ_RETRIES = 256;
+
+export function arraySlotWords(valueBytes: number): number {
+  return VAL_OFF + (((valueBytes + 7) & ~7) >>> 2);
+}
+
+/**
+ * BPF_MAP_TYPE_ARRAY and BPF_MAP_TYPE_PERCPU_ARRAY: maxEntries slots,
+ * preallocated and zeroed; the key is a u32 index. Every slot always exists,
+ * so delete is -EINVAL, NOEXIST is -EEXIST and an index past the end is
+ * -E2BIG on update and "not found" on lookup.
+ */
+export class ArrayMap extends MapBase {
+  readonly slots: Int32Array;
+  readonly bytesView: Uint8Array;
+  protected readonly stride: number;
+  protected readonly percpu: boolean;
+  protected readonly cpuStride: number;
+  private readonly scratch = new Uint8Array(4);
+  private readonly scratch32 = new Uint32Array(this.scratch.buffer);
+
+  constructor(parts: MapParts) {
+    super(parts);
+    this.percpu = isPercpuType(this.spec.type);
+    this.cpuStride = percpuValueStride(this.spec.valueSize);
+    this.stride = arraySlotWords(this.userValueSize);
+    const sab = this.segments.get(SEG_SLOTS);
+    this.slots = new Int32Array(sab);
+    this.bytesView = new Uint8Array(sab);
+  }
+
+  static bytesAtCreate(spec: NormalizedSpec): number {
+    const valueBytes = isPercpuType(spec.type) ? spec.nCpus * percpuValueStride(spec.valueSize) : spec.valueSize;
+    return spec.maxEntries * arraySlotWords(valueBytes) * 4;
+  }
+
+  static create(spec: NormalizedSpec, domain: QuiescenceDomain): ArrayMap {
+    const header = MapHeader.create(0);
+    const id = newMapId();
+    const segments = SegmentStore.open(id, []);
+    const sab = new SharedArrayBuffer(ArrayMap.bytesAtCreate(spec));
+    segments.publish(SEG_SLOTS, sab);
+    header.addBytes(sab.byteLength);
+    return new ArrayMap({ id, spec, header, segments, domain });
+  }
+
+  static attach(_h: MapHandle, parts: MapParts): ArrayMap {
+    return new ArrayMap(parts);
+  }
+
+  protected indexOf(key: Uint8Array): number {
+    this.scratch.set(key);
+    return this.scratch32[0]!;
+  }
+
+  protected windowFrom(): number {
+    if (!this.percpu) return 0;
+    const cpu = currentCpu();
+    if (cpu < 0) return 0;
+    if (cpu >= this.spec.nCpus) throw new RangeError(`CPU ${cpu} is out of range for a per-CPU map of nCpus ${this.spec.nCpus}`);
+    return cpu * this.cpuStride;
+  }
+
+  lookupInto(key: Uint8Array, out: Uint8Array): number {
+    this.checkKey(key);
+    this.checkOut(out);
+    return this.lookupIndex(this.indexOf(key), out);
+  }
+
+  lookupU32Into(key: number, out: Uint8Array): number {
+    this.checkU32(key);
+    this.checkOut(out);
+    return this.lookupIndex(key, out);
+  }
+
+  protected lookupIndex(i: number, out: Uint8Array): number {
+    if (!this.userMayRead()) return -Errno.EPERM;
+    if (i >= this.spec.maxEntries) return -Errno.ENOENT;
+    this.readSlot(i, out, this.windowFrom(), this.valueSizeHere());
+    return 0;
+  }
+
+  /** Seqlocked copy of slot i's value bytes [from, from + len) into out. */
+  protected readSlot(i: number, out: Uint8Array, from: number, len: number): void {
+    const w = this.slots;
+    const base = i * this.stride;
+    const vb = (base + VAL_OFF) * 4 + from;
+    for (let attempt = 0; attempt < READ_RETRIES; attempt++) {
+      const s1 = Atomics.load(w, base + W_SEQ);
+      if ((s1 & 1) !== 0) continue;
+      copyBytes(this.bytesView, vb, out, 0, len);
+      if (Atomics.load(w, base + W_SEQ) === s1) return;
+    }
+    // Writers keep rewriting this slot: read under its lock (bounded wait).
+    lock(w, base + W_LOCK, this.domain.ownerId(), this.domain, `array slot ${i} lock`);
+    copyBytes(this.bytesView, vb, out, 0, len);
+    unlock(w, base + W_LOCK);
+  }
+
+  update(key: Uint8Array, value: Uint8Array, flags = 0): number {
+    this.checkKey(key);
+    this.checkValue(value);
+    return this.updateIndex(this.indexOf(key), value, flags);
+  }
+
+  updateU32(key: number, value: Uint8Array, flags = 0): number {
+    this.checkU32(key);
+    this.checkValue(value);
+    return this.updateIndex(key, value, flags);
+  }
+
+  /** The kernel's order of checks: flags, then index, then NOEXIST. */
+  protected updateIndex(i: number, value: Uint8Array, flags: number): number {
+    if (!updateFlagsValid(flags)) return -Errno.EINVAL;
+    if (!this.userMayWrite()) return -Errno.EPERM;
+    if (i >= this.spec.maxEntries) return -Errno.E2BIG;
+    if ((flags & ~BPF_F_LOCK) === BPF_NOEXIST) return -Errno.EEXIST;
+    this.writeSlot(i, value, this.windowFrom(), this.valueSizeHere());
+    return 0;
+  }
+
+  protected writeSlot(i: number, value: Uint8Array, from: number, len: number): void {
+    const w = this.slots;
+    const base = i * this.stride;
+    lock(w, base + W_LOCK, this.domain.ownerId(), this.domain, `array slot ${i} lock`);
+    Atomics.add(w, base + W_SEQ, 1);
+    copyBytes(value, 0, this.bytesView, (base + VAL_OFF) * 4 + from, len);
+    Atomics.add(w, base + W_SEQ, 1);
+    unlock(w, base + W_LOCK);
+  }
+
+  delete(key: Uint8Array): number {
+    this.checkKey(key);
+    return -Errno.EINVAL;
+  }
+
+  deleteU32(key: number): number {
+    this.checkU32(key);
+    return -Errno.EINVAL;
+  }
+
+  /** Arrays cannot delete, so the kernel has no lookup-and-delete for them. */
+  lookupAndDeleteInto(key: Uint8Array, out: Uint8Array): number {
+    this.checkKey(key);
+    this.checkOut(out);
+    return -Errno.ENOTSUPP;
+  }
+
+  atomicAdd(key: Uint8Array, byteOffset: number, delta: number): number {
+    this.checkKey(key);
+    requireInt('delta', delta, -0x80000000, 0xffffffff);
+    if (!Number.isInteger(byteOffset) || byteOffset < 0 || byteOffset % 4 !== 0 || byteOffset + 4 > this.valueSizeHere()) return -Errno.EINVAL;
+    if (!this.userMayWrite()) return -Errno.EPERM;
+    const i = this.indexOf(key);
+    if (i >= this.spec.maxEntries) return -Errno.E2BIG;
+    const w = this.slots;
+    const base = i * this.stride;
+    const at = base + VAL_OFF + ((this.windowFrom() + byteOffset) >>> 2);
+    lock(w, base + W_LOCK, this.domain.ownerId(), this.domain, `array slot ${i} lock`);
+    Atomics.add(w, base + W_SEQ, 1);
+    w[at] = (w[at]! + delta) | 0;
+    Atomics.add(w, base + W_SEQ, 1);
+    unlock(w, base + W_LOCK);
+    return 0;
+  }
+
+  /** array_map_get_next_key: null or out of range -> 0, the last index -> -ENOENT. */
+  getNextKey(key: Uint8Array | null, next: Uint8Array): number {
+    if (key !== null) this.checkKey(key);
+    else this.checkLive();
+    if (!(next instanceof Uint8Array) || next.length !== 4) throw new TypeError('next must be a Uint8Array of 4 bytes');
+    const i = key === null ? this.spec.maxEntries : this.indexOf(key);
+    let n: number;
+    if (i >= this.spec.maxEntries) n = 0;
+    else if (i === this.spec.maxEntries - 1) return -Errno.ENOENT;
+    else n = i + 1;
+    new DataView(next.buffer, next.byteOffset, 4).setUint32(0, n, true);
+    return 0;
+  }
+
+  /** generic_map_lookup_batch: the cursor is the next index; -ENOENT once the last index was copied. */
+  lookupBatch(cursor: number | null, count: number, opts: BatchOptions = {}): BatchResult {
+    this.checkLive();
+    requireInt('count', count, 0, 2 ** 31);
+    if (cursor !== null) requireInt('cursor', cursor, 0, 2 ** 32);
+    const res: BatchResult = { err: 0, keys: [], values: [], count: 0, cursor };
+    if ((opts.flags ?? 0) !== 0 || ((opts.elemFlags ?? 0) & ~BPF_F_LOCK) !== 0) return { ...res, err: -Errno.EINVAL };
+    if (!this.userMayRead()) return { ...res, err: -Errno.EPERM };
+    if (count === 0) return res;
+    let i = cursor ?? 0;
+    const max = this.spec.maxEntries;
+    for (; i < max && res.count < count; i++) {
+      const k = new Uint8Array(4);
+      new DataView(k.buffer).setUint32(0, i, true);
+      const v = new Uint8Array(this.userValueSize);
+      this.readSlot(i, v, 0, this.userValueSize);
+      res.keys.push(k);
+      res.values.push(v);
+      res.count++;
+    }
+    if (i >= max) return { ...res, err: -Errno.ENOENT, cursor: null };
+    res.cursor = i;
+    return res;
+  }
+
+  lookupAndDeleteBatch(cursor: number | null, count: number, _opts: BatchOptions = {}): BatchResult {
+    this.checkLive();
+    requireInt('count', count, 0, 2 ** 31);
+    return { err: -Errno.ENOTSUPP, keys: [], values: [], count: 0, cursor };
+  }
+
+  stats(): MapStats {
+    return {
+      type: this.spec.type,
+      entries: this.spec.maxEntries,
+      maxEntries: this.spec.maxEntries,
+      buckets: 0,
+      bytes: this.header.heldBytes(),
+    };
+  }
+}

@@ -1,0 +1,197 @@
+import { currentCpu } from '../context.js';
+import { Errno } from '../errno.js';
+import { SegmentStore } from '../memory/segments.js';
+import { QuiescenceDomain } from '../rcu/domain.js';
+import { describe, percpuValueStride, isPercpuType, type NormalizedSpec } from '../spec/map-spec.js';
+import { MapHeader } from './header.js';
+import type { BatchOptions, BatchResult, BatchWriteResult, BpfMap, MapHandle, MapStats } from './map.js';
+
+/** The pieces every map is made of, in the thread that holds this object. */
+export interface MapParts {
+  id: string;
+  spec: NormalizedSpec;
+  header: MapHeader;
+  segments: SegmentStore;
+  domain: QuiescenceDomain;
+}
+
+/**
+ * What all map types share: the handle, input checks that throw before
+ * anything changes, the userspace/program distinction, and the parts of the
+ * API that are defined in terms of others (lookup via lookupInto, keys via
+ * getNextKey).
+ */
+export abstract class MapBase implements BpfMap {
+  readonly spec: NormalizedSpec;
+  readonly id: string;
+  readonly header: MapHeader;
+  readonly segments: SegmentStore;
+  readonly domain: QuiescenceDomain;
+  /** Bytes of a value as userspace sees it (per-CPU types: every CPU's value, 8-byte padded). */
+  readonly userValueSize: number;
+  private closed = false;
+
+  constructor(parts: MapParts) {
+    this.spec = parts.spec;
+    this.id = parts.id;
+    this.header = parts.header;
+    this.segments = parts.segments;
+    this.domain = parts.domain;
+    this.userValueSize = isPercpuType(this.spec.type) ? this.spec.nCpus * percpuValueStride(this.spec.valueSize) : this.spec.valueSize;
+  }
+
+  get handle(): MapHandle {
+    return {
+      kind: 'rightsize-map',
+      id: this.id,
+      spec: this.spec,
+      header: this.header.sab,
+      segments: this.segments.entries(),
+      domain: this.domain.sab,
+    };
+  }
+
+  // ---- input checks: programmer errors throw, before anything changes ----
+
+  protected checkLive(): void {
+    if (this.closed) throw new Error(`rightsize: ${this.spec.type} map ${this.id} was closed in this thread`);
+    if (this.header.words[1] !== 0) throw new Error(`rightsize: ${this.spec.type} map ${this.id} was destroyed`);
+  }
+
+  protected checkKey(key: unknown): asserts key is Uint8Array {
+    this.checkLive();
+    if (!(key instanceof Uint8Array)) throw new TypeError(`key must be a Uint8Array, got ${describe(key)}`);
+    if (key.length !== this.spec.keySize) throw new TypeError(`key must be ${this.spec.keySize} bytes (keySize), got ${key.length}`);
+  }
+
+  protected checkU32(key: unknown): asserts key is number {
+    this.checkLive();
+    if (this.spec.keySize !== 4) throw new TypeError(`the U32 key path needs keySize 4, this map has keySize ${this.spec.keySize}`);
+    if (typeof key !== 'number' || !Number.isInteger(key) || key < 0 || key > 0xffffffff) {
+      throw new TypeError(`a U32 key must be an integer in 0..2^32-1, got ${describe(key)}`);
+    }
+  }
+
+  /** Bytes of a value for the caller: a program sees its own CPU's value, userspace every CPU's. */
+  valueSizeHere(): number {
+    return currentCpu() >= 0 ? this.spec.valueSize : this.userValueSize;
+  }
+
+  protected checkValue(value: unknown, what = 'value'): asserts value is Uint8Array {
+    if (!(value instanceof Uint8Array)) throw new TypeError(`${what} must be a Uint8Array, got ${describe(value)}`);
+    const want = this.valueSizeHere();
+    if (value.length !== want) {
+      throw new TypeError(`${what} must be ${want} bytes (${currentCpu() >= 0 ? 'valueSize' : 'the userspace value size'}), got ${value.length}`);
+    }
+  }
+
+  protected checkOut(out: unknown): asserts out is Uint8Array {
+    if (!(out instanceof Uint8Array)) throw new TypeError(`out must be a Uint8Array, got ${describe(out)}`);
+    const want = this.valueSizeHere();
+    if (out.length < want) throw new TypeError(`out must hold at least ${want} bytes, got ${out.length}`);
+  }
+
+  /** rdonly / wronly restrict userspace only, as BPF_F_RDONLY / BPF_F_WRONLY do for the syscall. */
+  protected userMayWrite(): boolean {
+    return !(this.spec.flags.rdonly && currentCpu() < 0);
+  }
+
+  protected userMayRead(): boolean {
+    return !(this.spec.flags.wronly && currentCpu() < 0);
+  }
+
+  // ---- operations every type defines ----
+
+  abstract lookupInto(key: Uint8Array, out: Uint8Array): number;
+  abstract lookupU32Into(key: number, out: Uint8Array): number;
+  abstract update(key: Uint8Array, value: Uint8Array, flags?: number): number;
+  abstract updateU32(key: number, value: Uint8Array, flags?: number): number;
+  abstract delete(key: Uint8Array): number;
+  abstract deleteU32(key: number): number;
+  abstract lookupAndDeleteInto(key: Uint8Array, out: Uint8Array): number;
+  abstract atomicAdd(key: Uint8Array, byteOffset: number, delta: number): number;
+  abstract getNextKey(key: Uint8Array | null, next: Uint8Array): number;
+  abstract lookupBatch(cursor: number | null, count: number, opts?: BatchOptions): BatchResult;
+  abstract lookupAndDeleteBatch(cursor: number | null, count: number, opts?: BatchOptions): BatchResult;
+  abstract stats(): MapStats;
+
+  // ---- operations defined in terms of the others ----
+
+  lookup(key: Uint8Array): Uint8Array | undefined {
+    const out = new Uint8Array(this.valueSizeHere());
+    return this.lookupInto(key, out) === 0 ? out : undefined;
+  }
+
+  lookupAndDelete(key: Uint8Array): Uint8Array | undefined {
+    const out = new Uint8Array(this.valueSizeHere());
+    return this.lookupAndDeleteInto(key, out) === 0 ? out : undefined;
+  }
+
+  /** The kernel's generic_map_update_batch: one update per key, stopping at the first error. */
+  updateBatch(keys: Uint8Array[], values: Uint8Array[], opts: BatchOptions = {}): BatchWriteResult {
+    if (!Array.isArray(keys) || !Array.isArray(values)) throw new TypeError('updateBatch takes an array of keys and an array of values');
+    if (keys.length !== values.length) throw new TypeError(`updateBatch: ${keys.length} keys but ${values.length} values`);
+    for (const k of keys) this.checkKey(k);
+    for (const v of values) this.checkValue(v);
+    if ((opts.flags ?? 0) !== 0) return { err: -Errno.EINVAL, count: 0 };
+    const elemFlags = opts.elemFlags ?? 0;
+    for (let i = 0; i < keys.length; i++) {
+      const err = this.update(keys[i]!, values[i]!, elemFlags);
+      if (err !== 0) return { err, count: i };
+    }
+    return { err: 0, count: keys.length };
+  }
+
+  /** The kernel's generic_map_delete_batch: one delete per key, stopping at the first error. */
+  deleteBatch(keys: Uint8Array[], opts: BatchOptions = {}): BatchWriteResult {
+    if (!Array.isArray(keys)) throw new TypeError('deleteBatch takes an array of keys');
+    for (const k of keys) this.checkKey(k);
+    if ((opts.flags ?? 0) !== 0 || (opts.elemFlags ?? 0) !== 0) return { err: -Errno.EINVAL, count: 0 };
+    for (let i = 0; i < keys.length; i++) {
+      const err = this.delete(keys[i]!);
+      if (err !== 0) return { err, count: i };
+    }
+    return { err: 0, count: keys.length };
+  }
+
+  grow(): number {
+    return -Errno.EINVAL;
+  }
+
+  shrink(): number {
+    return -Errno.EINVAL;
+  }
+
+  *keys(): IterableIterator<Uint8Array> {
+    let cur: Uint8Array | null = null;
+    for (;;) {
+      const next = new Uint8Array(this.spec.keySize);
+      if (this.getNextKey(cur, next) !== 0) return;
+      yield next;
+      cur = next;
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.segments.close();
+  }
+
+  destroy(): void {
+    this.header.markDestroyed();
+    this.close();
+  }
+}
+
+/** Validates a handle's shape before attaching: a clear error instead of a crash deep inside. */
+export function checkHandle(h: unknown): asserts h is MapHandle {
+  if (typeof h !== 'object' || h === null) throw new TypeError(`map handle must be an object, got ${describe(h)}`);
+  const o = h as Record<string, unknown>;
+  if (o.kind !== 'rightsize-map') throw new TypeError('not a rightsize map handle (kind is not "rightsize-map")');
+  if (typeof o.id !== 'string') throw new TypeError('map handle has no id');
+  if (!(o.header instanceof SharedArrayBuffer)) throw new TypeError('map handle has no header buffer');
+  if (!(o.domain instanceof SharedArrayBuffer)) throw new TypeError('map handle has no domain buffer');
+  if (!Array.isArray(o.segments)) throw new TypeError('map handle has no segment list');
+  if (typeof o.spec !== 'object' || o.spec === null) throw new TypeError('map handle has no spec');
+}

@@ -1,0 +1,176 @@
+import { lock, unlock, type OwnerLiveness } from '../../locks/bucket-lock.js';
+import { LINE_WORDS } from '../../memory/segments.js';
+import { AUX, type ElemLayout } from './layout.js';
+
+/**
+ * Element storage: fixed-size chunks of elements addressed by a global index
+ * (chunk = index >>> shift, slot = index & mask), and the allocator that hands
+ * elements out.
+ *
+ * A preallocated map has one chunk holding maxEntries elements, made at
+ * creation (the kernel's prealloc pool). A `noPrealloc` map starts with no
+ * chunk and adds one when the pool runs dry, up to the bound: memory follows
+ * the entries as they grow (chunks are kept when entries go away, as a slab
+ * would; the free list reuses their elements).
+ *
+ * Control words (one cache line each, because every inserting CPU writes them):
+ *   line 0: the allocator lock;
+ *   line 1: [0] free-list head (-1 = empty), [1] bump (elements ever handed
+ *           out), [2] capacity (elements in chunks so far), [3] chunks;
+ *   line 2: [0] entries (live elements).
+ * The free list and bump are changed only under the allocator lock; entries is
+ * changed with atomic adds so that stats() reads it without the lock.
+ */
+export const ALLOC_CTL_WORDS = 3 * LINE_WORDS;
+const L_LOCK = 0;
+const L_FREE = LINE_WORDS;
+const L_BUMP = LINE_WORDS + 1;
+const L_CAP = LINE_WORDS + 2;
+const L_CHUNKS = LINE_WORDS + 3;
+const L_COUNT = 2 * LINE_WORDS;
+
+/** Makes the memory of chunk `c` (allocating it when `create`), returns its buffer and offset. */
+export interface ChunkSource {
+  chunk(c: number, create: boolean): { sab: SharedArrayBuffer; byteOffset: number; elements: number } | null;
+}
+
+export class ElementStore {
+  readonly i32: Int32Array[] = [];
+  readonly u8: Uint8Array[] = [];
+  readonly shift: number;
+  readonly mask: number;
+
+  constructor(
+    readonly layout: ElemLayout,
+    /** Elements per chunk: a power of two. */
+    readonly chunkSize: number,
+    private readonly source: ChunkSource,
+  ) {
+    this.shift = Math.log2(chunkSize);
+    this.mask = chunkSize - 1;
+  }
+
+  /** The Int32 view of the chunk that holds element `e` (loading it on first touch). */
+  words(e: number): Int32Array {
+    return this.i32[e >>> this.shift] ?? this.load(e >>> this.shift);
+  }
+
+  bytes(e: number): Uint8Array {
+    const c = e >>> this.shift;
+    if (this.u8[c] === undefined) this.load(c);
+    return this.u8[c]!;
+  }
+
+  /** Word offset of element `e` within its chunk view. */
+  base(e: number): number {
+    return (e & this.mask) * this.layout.stride;
+  }
+
+  load(c: number, create = false): Int32Array {
+    const mem = this.source.chunk(c, create);
+    if (!mem) throw new Error(`rightsize: element chunk ${c} does not exist (corrupt index?)`);
+    const words = mem.elements * this.layout.stride;
+    this.i32[c] = new Int32Array(mem.sab, mem.byteOffset, words);
+    this.u8[c] = new Uint8Array(mem.sab, mem.byteOffset, words * 4);
+    return this.i32[c]!;
+  }
+}
+
+export class ElementAllocator {
+  constructor(
+    readonly store: ElementStore,
+    /** Control words (see above), at word `at`. */
+    readonly ctl: Int32Array,
+    readonly at: number,
+    /** Hard bound on live elements (maxEntries). */
+    readonly limit: number,
+    /** Most elements the chunks may ever hold. */
+    readonly maxCapacity: number,
+    private readonly liveness: OwnerLiveness,
+  ) {}
+
+  /** Sets up the control words of a fresh store with `capacity` elements already in chunks. */
+  static init(ctl: Int32Array, at: number, capacity: number, chunks: number): void {
+    ctl[at + L_FREE] = -1;
+    ctl[at + L_BUMP] = 0;
+    ctl[at + L_CAP] = capacity;
+    ctl[at + L_CHUNKS] = chunks;
+    ctl[at + L_COUNT] = 0;
+  }
+
+  entries(): number {
+    return Atomics.load(this.ctl, this.at + L_COUNT);
+  }
+
+  chunks(): number {
+    return Atomics.load(this.ctl, this.at + L_CHUNKS);
+  }
+
+  /**
+   * A free element's index, or -1 when the bound is reached. Counting first
+   * (atomic add, undone on failure) is how the kernel bounds a noPrealloc map;
+   * it also makes "full" independent of how the free list is spread.
+   */
+  alloc(owner: number): number {
+    if (Atomics.add(this.ctl, this.at + L_COUNT, 1) >= this.limit) {
+      Atomics.sub(this.ctl, this.at + L_COUNT, 1);
+      return -1;
+    }
+    lock(this.ctl, this.at + L_LOCK, owner, this.liveness, 'element allocator lock');
+    try {
+      const head = this.ctl[this.at + L_FREE]!;
+      if (head >= 0) {
+        const w = this.store.words(head);
+        this.ctl[this.at + L_FREE] = w[this.store.base(head) + AUX]!;
+        return head;
+      }
+      const bump = this.ctl[this.at + L_BUMP]!;
+      if (bump >= this.ctl[this.at + L_CAP]!) {
+        const c = this.ctl[this.at + L_CHUNKS]!;
+        if (this.ctl[this.at + L_CAP]! >= this.maxCapacity) {
+          // Cannot happen while count <= limit <= maxCapacity; kept as a loud check.
+          throw new Error('rightsize: element pool exhausted below its bound (accounting bug)');
+        }
+        this.store.load(c, true);
+        this.ctl[this.at + L_CAP] = this.ctl[this.at + L_CAP]! + this.store.chunkSize;
+        Atomics.store(this.ctl, this.at + L_CHUNKS, c + 1);
+      }
+      this.ctl[this.at + L_BUMP] = bump + 1;
+      return bump;
+    } catch (e) {
+      Atomics.sub(this.ctl, this.at + L_COUNT, 1);
+      throw e;
+    } finally {
+      unlock(this.ctl, this.at + L_LOCK);
+    }
+  }
+
+  /**
+   * Returns element `e` to the free list. The caller has unlinked it under its
+   * bucket lock (inside the bucket's seqlock write section, so a reader that
+   * stood on it retries). Its NEXT stays as it was: such a reader walks on.
+   */
+  free(e: number, owner: number): void {
+    lock(this.ctl, this.at + L_LOCK, owner, this.liveness, 'element allocator lock');
+    const w = this.store.words(e);
+    w[this.store.base(e) + AUX] = this.ctl[this.at + L_FREE]!;
+    this.ctl[this.at + L_FREE] = e;
+    unlock(this.ctl, this.at + L_LOCK);
+    Atomics.sub(this.ctl, this.at + L_COUNT, 1);
+  }
+
+  /** Walks the free list (for consistency checks); stops after `max` steps. */
+  freeList(max: number): number[] {
+    const out: number[] = [];
+    let e = Atomics.load(this.ctl, this.at + L_FREE);
+    while (e >= 0 && out.length <= max) {
+      out.push(e);
+      e = this.store.words(e)[this.store.base(e) + AUX]!;
+    }
+    return out;
+  }
+
+  bump(): number {
+    return Atomics.load(this.ctl, this.at + L_BUMP);
+  }
+}

@@ -1,0 +1,390 @@
+import { currentCpu } from '../../context.js';
+import { BPF_EXIST, BPF_F_LOCK, BPF_NOEXIST, Errno, updateFlagsValid } from '../../errno.js';
+import { hashKey, randomSeed } from '../../hash/hasher.js';
+import { xxh32U32 } from '../../hash/xxh32.js';
+import { SegmentStore, newMapId } from '../../memory/segments.js';
+import { QuiescenceDomain } from '../../rcu/domain.js';
+import { isPercpuType, nextPowerOfTwo, percpuValueStride, requireInt, type NormalizedSpec } from '../../spec/map-spec.js';
+import { MapBase, type MapParts } from '../base.js';
+import { ALLOC_AT, MapHeader } from '../header.js';
+import type { BatchOptions, BatchResult, MapHandle, MapStats } from '../map.js';
+import { ElementAllocator, ElementStore, type ChunkSource } from './allocator.js';
+import { elemLayout, type ElemLayout } from './layout.js';
+import { BUCKET_WORDS, ChainedTable, HEAD, KeyScratch, copyBytes } from './table.js';
+
+/** Segment ids of a fixed-bucket hash map: the bucket array, then element chunks. */
+const SEG_BUCKETS = 1;
+const SEG_CHUNK0 = 2;
+
+/** Chunks a noPrealloc map may grow through (more means finer memory steps, more segments). */
+const NOPREALLOC_CHUNKS = 32;
+const MIN_CHUNK = 16;
+
+/**
+ * BPF_MAP_TYPE_HASH and BPF_MAP_TYPE_PERCPU_HASH.
+ *
+ * Buckets: roundup_pow_of_two(maxEntries), as the kernel sizes them, each a
+ * [head, lock] pair. Elements: a preallocated pool of maxEntries (the kernel's
+ * default) or, with noPrealloc, chunks allocated as entries arrive. A full map
+ * refuses a new key with -E2BIG; replacing an existing key works when full
+ * because values are rewritten in place under the bucket lock and the
+ * element's seqlock (the kernel needs a spare element per CPU for the same).
+ *
+ * Per-CPU values: an element holds nCpus values of roundup(valueSize, 8)
+ * bytes, which is exactly the layout userspace reads and writes; a program
+ * reads and writes only its own CPU's slot.
+ */
+export class HashMap extends MapBase {
+  readonly table: ChainedTable;
+  protected readonly ks: KeyScratch;
+  protected readonly seed: number;
+  protected readonly percpu: boolean;
+  protected readonly cpuStride: number;
+  private readonly chain: number[] = [];
+
+  constructor(parts: MapParts, layout: ElemLayout) {
+    super(parts);
+    const spec = this.spec;
+    this.seed = this.header.seed;
+    this.percpu = isPercpuType(spec.type);
+    this.cpuStride = percpuValueStride(spec.valueSize);
+    this.ks = new KeyScratch(spec.keySize);
+    const nBuckets = hashBuckets(spec);
+    const { chunkSize, capacity } = chunking(spec);
+    const segments = this.segments;
+    const header = this.header;
+    const source: ChunkSource = {
+      chunk: (c, create) => {
+        if (c * chunkSize >= capacity) return null;
+        const elements = Math.min(chunkSize, capacity - c * chunkSize);
+        if (create) {
+          const sab = new SharedArrayBuffer(elements * layout.stride * 4);
+          segments.publish(SEG_CHUNK0 + c, sab);
+          header.addBytes(sab.byteLength);
+          return { sab, byteOffset: 0, elements };
+        }
+        return { sab: segments.get(SEG_CHUNK0 + c), byteOffset: 0, elements };
+      },
+    };
+    const store = new ElementStore(layout, chunkSize, source);
+    const alloc = new ElementAllocator(store, header.words, ALLOC_AT, spec.maxEntries, capacity, this.domain);
+    const buckets = new Int32Array(segments.get(SEG_BUCKETS));
+    this.table = new ChainedTable(buckets, nBuckets, store, alloc, this.domain);
+  }
+
+  /** The element layout of a spec (LRU types add their own words). */
+  static layoutFor(spec: NormalizedSpec, extraWords = 0): ElemLayout {
+    const valueBytes = isPercpuType(spec.type) ? spec.nCpus * percpuValueStride(spec.valueSize) : spec.valueSize;
+    return elemLayout(spec.keySize, valueBytes, extraWords);
+  }
+
+  /** Bytes a map of this spec takes at creation (the budget check). */
+  static bytesAtCreate(spec: NormalizedSpec, extraWords = 0): number {
+    const layout = HashMap.layoutFor(spec, extraWords);
+    const buckets = hashBuckets(spec) * BUCKET_WORDS * 4;
+    return buckets + (spec.flags.noPrealloc ? 0 : spec.maxEntries * layout.stride * 4);
+  }
+
+  /** Allocates a new map's memory and returns its parts (shared with the LRU types). */
+  static allocate(spec: NormalizedSpec, domain: QuiescenceDomain, extraWords = 0): MapParts {
+    const header = MapHeader.create(spec.flags.zeroSeed ? 0 : randomSeed());
+    const id = newMapId();
+    const segments = SegmentStore.open(id, []);
+    const nBuckets = hashBuckets(spec);
+    const bsab = new SharedArrayBuffer(nBuckets * BUCKET_WORDS * 4);
+    ChainedTable.initBuckets(new Int32Array(bsab), nBuckets);
+    segments.publish(SEG_BUCKETS, bsab);
+    header.addBytes(bsab.byteLength);
+    if (!spec.flags.noPrealloc) {
+      const layout = HashMap.layoutFor(spec, extraWords);
+      const sab = new SharedArrayBuffer(spec.maxEntries * layout.stride * 4);
+      segments.publish(SEG_CHUNK0, sab);
+      header.addBytes(sab.byteLength);
+      ElementAllocator.init(header.words, ALLOC_AT, spec.maxEntries, 1);
+    } else {
+      ElementAllocator.init(header.words, ALLOC_AT, 0, 0);
+    }
+    return { id, spec, header, segments, domain };
+  }
+
+  static create(spec: NormalizedSpec, domain: QuiescenceDomain): HashMap {
+    return new HashMap(HashMap.allocate(spec, domain), HashMap.layoutFor(spec));
+  }
+
+  static attach(h: MapHandle, parts: MapParts): HashMap {
+    return new HashMap(parts, HashMap.layoutFor(h.spec));
+  }
+
+  // ---- keys ----
+
+  /** Loads a byte key into the scratch and returns its hash (as a signed word, as stored). */
+  protected hashBytes(key: Uint8Array): number {
+    this.ks.load(key);
+    return hashKey(key, this.seed) | 0;
+  }
+
+  protected hashU32(key: number): number {
+    this.ks.words[0] = key | 0;
+    return xxh32U32(key, this.seed) | 0;
+  }
+
+  /** Byte offset of the caller's value inside an element's value area. */
+  protected windowFrom(): number {
+    if (!this.percpu) return 0;
+    const cpu = currentCpu();
+    if (cpu < 0) return 0;
+    if (cpu >= this.spec.nCpus) throw new RangeError(`CPU ${cpu} is out of range for a per-CPU map of nCpus ${this.spec.nCpus}`);
+    return cpu * this.cpuStride;
+  }
+
+  // ---- lookups: lock-free ----
+
+  lookupInto(key: Uint8Array, out: Uint8Array): number {
+    this.checkKey(key);
+    this.checkOut(out);
+    if (!this.userMayRead()) return -Errno.EPERM;
+    return this.lookupHashed(this.hashBytes(key), out);
+  }
+
+  lookupU32Into(key: number, out: Uint8Array): number {
+    this.checkU32(key);
+    this.checkOut(out);
+    if (!this.userMayRead()) return -Errno.EPERM;
+    return this.lookupHashed(this.hashU32(key), out);
+  }
+
+  protected lookupHashed(h: number, out: Uint8Array): number {
+    const e = this.table.lookupCopy(h, this.ks.words, out, 0, this.windowFrom(), this.valueSizeHere());
+    if (e < 0) return -Errno.ENOENT;
+    this.onLookupHit(e);
+    return 0;
+  }
+
+  /** A lookup found element e (LRU types set the reference bit here). */
+  protected onLookupHit(_e: number): void {}
+
+  // ---- updates and deletes: under the bucket lock ----
+
+  update(key: Uint8Array, value: Uint8Array, flags = 0): number {
+    this.checkKey(key);
+    this.checkValue(value);
+    if (!updateFlagsValid(flags)) return -Errno.EINVAL;
+    if (!this.userMayWrite()) return -Errno.EPERM;
+    return this.updateHashed(this.hashBytes(key), value, flags);
+  }
+
+  updateU32(key: number, value: Uint8Array, flags = 0): number {
+    this.checkU32(key);
+    this.checkValue(value);
+    if (!updateFlagsValid(flags)) return -Errno.EINVAL;
+    if (!this.userMayWrite()) return -Errno.EPERM;
+    return this.updateHashed(this.hashU32(key), value, flags);
+  }
+
+  protected updateHashed(h: number, value: Uint8Array, flags: number): number {
+    const t = this.table;
+    const b = h & t.mask;
+    const owner = this.domain.ownerId();
+    t.lockBucket(b, owner);
+    try {
+      const e = t.findLocked(b, h, this.ks.words);
+      const mode = flags & ~BPF_F_LOCK;
+      if (e >= 0) {
+        if (mode === BPF_NOEXIST) return -Errno.EEXIST;
+        t.writeValue(b, e, this.windowFrom(), value, 0, this.valueSizeHere());
+        return 0;
+      }
+      if (mode === BPF_EXIST) return -Errno.ENOENT;
+      const ne = t.alloc.alloc(owner);
+      if (ne < 0) return -Errno.E2BIG;
+      t.linkNew(b, ne, h, this.ks.words, value, this.windowFrom(), this.valueSizeHere());
+      return 0;
+    } finally {
+      t.unlockBucket(b);
+    }
+  }
+
+  delete(key: Uint8Array): number {
+    this.checkKey(key);
+    if (!this.userMayWrite()) return -Errno.EPERM;
+    return this.deleteHashed(this.hashBytes(key), null);
+  }
+
+  deleteU32(key: number): number {
+    this.checkU32(key);
+    if (!this.userMayWrite()) return -Errno.EPERM;
+    return this.deleteHashed(this.hashU32(key), null);
+  }
+
+  lookupAndDeleteInto(key: Uint8Array, out: Uint8Array): number {
+    this.checkKey(key);
+    this.checkOut(out);
+    if (!this.userMayWrite() || !this.userMayRead()) return -Errno.EPERM;
+    return this.deleteHashed(this.hashBytes(key), out);
+  }
+
+  /** Removes the key (copying its value to `out` first when given). */
+  protected deleteHashed(h: number, out: Uint8Array | null): number {
+    const t = this.table;
+    const b = h & t.mask;
+    const owner = this.domain.ownerId();
+    t.lockBucket(b, owner);
+    try {
+      const e = t.findLocked(b, h, this.ks.words);
+      if (e < 0) return -Errno.ENOENT;
+      if (out) copyBytes(t.store.bytes(e), t.valueByteOffset(e) + this.windowFrom(), out, 0, this.valueSizeHere());
+      t.unlinkLocked(b, e);
+      this.releaseElement(e, owner);
+      return 0;
+    } finally {
+      t.unlockBucket(b);
+    }
+  }
+
+  /** Gives an unlinked element back (LRU types also take it off their lists). */
+  protected releaseElement(e: number, owner: number): void {
+    this.table.alloc.free(e, owner);
+  }
+
+  atomicAdd(key: Uint8Array, byteOffset: number, delta: number): number {
+    this.checkKey(key);
+    requireInt('delta', delta, -0x80000000, 0xffffffff);
+    if (!Number.isInteger(byteOffset) || byteOffset < 0 || byteOffset % 4 !== 0 || byteOffset + 4 > this.valueSizeHere()) return -Errno.EINVAL;
+    if (!this.userMayWrite()) return -Errno.EPERM;
+    const h = this.hashBytes(key);
+    const t = this.table;
+    const b = h & t.mask;
+    t.lockBucket(b, this.domain.ownerId());
+    try {
+      const e = t.findLocked(b, h, this.ks.words);
+      if (e < 0) return -Errno.ENOENT;
+      t.addToValueWord(b, e, (this.windowFrom() + byteOffset) >>> 2, delta);
+      return 0;
+    } finally {
+      t.unlockBucket(b);
+    }
+  }
+
+  // ---- iteration: userspace, bucket by bucket under the bucket locks ----
+
+  getNextKey(key: Uint8Array | null, next: Uint8Array): number {
+    if (key !== null) this.checkKey(key);
+    else this.checkLive();
+    if (!(next instanceof Uint8Array) || next.length !== this.spec.keySize) throw new TypeError(`next must be a Uint8Array of ${this.spec.keySize} bytes`);
+    if (!this.userMayRead()) return -Errno.EPERM;
+    const t = this.table;
+    const owner = this.domain.ownerId();
+    let b = 0;
+    if (key !== null) {
+      const h = this.hashBytes(key);
+      const kb = h & t.mask;
+      t.lockBucket(kb, owner);
+      try {
+        const e = t.findLocked(kb, h, this.ks.words);
+        if (e >= 0) {
+          const chain = t.chainLocked(kb, this.chain);
+          const i = chain.indexOf(e);
+          if (i + 1 < chain.length) {
+            t.copyKey(chain[i + 1]!, next);
+            return 0;
+          }
+          b = kb + 1;
+        }
+        // A key that is not in the map restarts the walk: the first key (the kernel does the same).
+      } finally {
+        t.unlockBucket(kb);
+      }
+    }
+    for (; b < t.nBuckets; b++) {
+      if (t.head(b) < 0) continue;
+      t.lockBucket(b, owner);
+      const head = t.buckets[b * BUCKET_WORDS + HEAD]!;
+      if (head >= 0) t.copyKey(head, next);
+      t.unlockBucket(b);
+      if (head >= 0) return 0;
+    }
+    return -Errno.ENOENT;
+  }
+
+  lookupBatch(cursor: number | null, count: number, opts: BatchOptions = {}): BatchResult {
+    return this.batch(cursor, count, opts, false);
+  }
+
+  lookupAndDeleteBatch(cursor: number | null, count: number, opts: BatchOptions = {}): BatchResult {
+    return this.batch(cursor, count, opts, true);
+  }
+
+  /**
+   * The kernel's htab batch walk: whole buckets at a time. A first bucket that
+   * does not fit in `count` is -ENOSPC; reaching the last bucket is -ENOENT,
+   * with whatever was copied on the way.
+   */
+  private batch(cursor: number | null, count: number, opts: BatchOptions, del: boolean): BatchResult {
+    this.checkLive();
+    requireInt('count', count, 0, 2 ** 31);
+    if (cursor !== null) requireInt('cursor', cursor, 0, 2 ** 31);
+    const res: BatchResult = { err: 0, keys: [], values: [], count: 0, cursor };
+    if ((opts.flags ?? 0) !== 0 || ((opts.elemFlags ?? 0) & ~BPF_F_LOCK) !== 0) return { ...res, err: -Errno.EINVAL };
+    if (!this.userMayRead() || (del && !this.userMayWrite())) return { ...res, err: -Errno.EPERM };
+    if (count === 0) return res;
+    const t = this.table;
+    const owner = this.domain.ownerId();
+    let b = cursor ?? 0;
+    if (b >= t.nBuckets) return { ...res, err: -Errno.ENOENT, cursor: null };
+    const vsize = this.userValueSize;
+    for (; b < t.nBuckets; b++) {
+      if (t.head(b) < 0) continue;
+      t.lockBucket(b, owner);
+      try {
+        const chain = t.chainLocked(b, this.chain);
+        if (chain.length > count - res.count) {
+          if (res.count === 0) return { ...res, err: -Errno.ENOSPC };
+          res.cursor = b;
+          return res;
+        }
+        for (const e of chain) {
+          const k = new Uint8Array(this.spec.keySize);
+          t.copyKey(e, k);
+          const v = new Uint8Array(vsize);
+          copyBytes(t.store.bytes(e), t.valueByteOffset(e), v, 0, vsize);
+          res.keys.push(k);
+          res.values.push(v);
+          res.count++;
+          if (del) {
+            t.unlinkLocked(b, e);
+            this.releaseElement(e, owner);
+          }
+        }
+      } finally {
+        t.unlockBucket(b);
+      }
+    }
+    res.err = -Errno.ENOENT;
+    res.cursor = null;
+    return res;
+  }
+
+  stats(): MapStats {
+    return {
+      type: this.spec.type,
+      entries: this.table.alloc.entries(),
+      maxEntries: this.spec.maxEntries,
+      buckets: this.table.nBuckets,
+      bytes: this.header.heldBytes(),
+      prealloc: !this.spec.flags.noPrealloc,
+      chunks: this.table.alloc.chunks(),
+    };
+  }
+}
+
+/** The kernel's bucket count: roundup_pow_of_two(max_entries). */
+export function hashBuckets(spec: NormalizedSpec): number {
+  return nextPowerOfTwo(spec.maxEntries);
+}
+
+/** Elements per chunk and the most the chunks may hold. */
+function chunking(spec: NormalizedSpec): { chunkSize: number; capacity: number } {
+  if (!spec.flags.noPrealloc) return { chunkSize: nextPowerOfTwo(spec.maxEntries), capacity: spec.maxEntries };
+  const chunkSize = Math.max(MIN_CHUNK, nextPowerOfTwo(Math.ceil(spec.maxEntries / NOPREALLOC_CHUNKS)));
+  return { chunkSize, capacity: Math.ceil(spec.maxEntries / chunkSize) * chunkSize };
+}

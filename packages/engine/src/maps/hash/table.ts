@@ -1,0 +1,300 @@
+import { lock, unlock, type LockOwners } from '../../locks/bucket-lock.js';
+import { HASH, NEXT, nullsOf } from './layout.js';
+import type { ElementAllocator, ElementStore } from './allocator.js';
+
+/**
+ * A chained hash table in shared memory: buckets of four words and elements
+ * in an ElementStore. HASH uses one for its whole life; hash_resize has one
+ * per table generation. Everything here holds for both.
+ *
+ * Bucket words: [HEAD] first element or the nulls terminator ~b, [LOCK] the
+ * bucket lock (owner id), [SEQ] the bucket's seqlock, [SPARE] (hash_resize
+ * keeps the migration mark there). 16 bytes, as the kernel's bucket.
+ *
+ * Concurrency rules:
+ * - A bucket's chain (HEAD and the NEXT words of its elements) and the values
+ *   of its elements change only under the bucket's LOCK, and only between
+ *   seqBegin (SEQ odd) and seqEnd (SEQ even again). Both are Atomics.add: full
+ *   barriers, so every write of the section is visible before SEQ is even.
+ * - Lock-free readers load SEQ (Atomics.load), walk the chain and copy with
+ *   plain reads, and load SEQ again. Equal and even: nothing changed in
+ *   between, the copy is whole, and since the first load synchronizes with the
+ *   last writer's seqEnd, every write before it is seen. Otherwise retry.
+ * - A chain can look cyclic to a reader racing with deletes and re-inserts
+ *   (an element freed and put back at the head). Readers re-check SEQ every
+ *   WALK_CHECK steps, so such a walk ends in a retry rather than a loop.
+ * - After READ_RETRIES retries (a bucket rewritten faster than it can be
+ *   read) a reader takes the bucket lock: bounded, never starving.
+ */
+export const BUCKET_WORDS = 4;
+export const HEAD = 0;
+export const LOCK = 1;
+export const SEQ = 2;
+export const SPARE = 3;
+const READ_RETRIES = 128;
+const WALK_CHECK = 32;
+
+/** Per-thread scratch for the key being looked for: bytes and the same bytes as words. */
+export class KeyScratch {
+  readonly bytes: Uint8Array;
+  readonly words: Int32Array;
+  constructor(keySize: number) {
+    const keyWords = (keySize + 3) >>> 2;
+    this.words = new Int32Array(keyWords);
+    this.bytes = new Uint8Array(this.words.buffer, 0, keySize);
+  }
+  load(key: Uint8Array): void {
+    this.bytes.set(key);
+  }
+}
+
+export class ChainedTable {
+  readonly mask: number;
+  private readonly stride: number;
+  private readonly keyOff: number;
+  private readonly keyWords: number;
+  readonly valOff: number;
+
+  constructor(
+    readonly buckets: Int32Array,
+    readonly nBuckets: number,
+    readonly store: ElementStore,
+    readonly alloc: ElementAllocator,
+    readonly owners: LockOwners,
+  ) {
+    this.mask = nBuckets - 1;
+    const l = store.layout;
+    this.stride = l.stride;
+    this.keyOff = l.keyOff;
+    this.keyWords = l.keyWords;
+    this.valOff = l.valOff;
+  }
+
+  /** Fills fresh bucket words: empty chains (each its own terminator), locks free, SEQ 0. */
+  static initBuckets(buckets: Int32Array, nBuckets: number): void {
+    for (let b = 0; b < nBuckets; b++) buckets[b * BUCKET_WORDS + HEAD] = nullsOf(b);
+  }
+
+  lockBucket(b: number, owner: number): number {
+    return lock(this.buckets, b * BUCKET_WORDS + LOCK, owner, this.owners, `bucket ${b} lock`);
+  }
+
+  unlockBucket(b: number): void {
+    unlock(this.buckets, b * BUCKET_WORDS + LOCK);
+  }
+
+  /** Start of a write section on bucket b (under its lock): readers of b will retry. */
+  seqBegin(b: number): void {
+    Atomics.add(this.buckets, b * BUCKET_WORDS + SEQ, 1);
+  }
+
+  seqEnd(b: number): void {
+    Atomics.add(this.buckets, b * BUCKET_WORDS + SEQ, 1);
+  }
+
+  head(b: number): number {
+    return Atomics.load(this.buckets, b * BUCKET_WORDS + HEAD);
+  }
+
+  /** Whether element `e` holds the key in `k` (compared a word at a time; padding is zero on both sides). */
+  keyEquals(w: Int32Array, base: number, k: Int32Array): boolean {
+    const off = base + this.keyOff;
+    for (let i = 0; i < this.keyWords; i++) if (w[off + i] !== k[i]) return false;
+    return true;
+  }
+
+  /**
+   * Lock-free lookup. Copies `len` value bytes, starting `from` bytes into the
+   * value, to `out[outOff..]` and returns the element, or -1 when the key is
+   * absent. Validated by the bucket seqlock: never torn, never a stale miss.
+   */
+  lookupCopy(hash: number, k: Int32Array, out: Uint8Array, outOff: number, from: number, len: number): number {
+    const bi = (hash & this.mask) * BUCKET_WORDS;
+    const bk = this.buckets;
+    const store = this.store;
+    const smask = store.mask;
+    const shift = store.shift;
+    const stride = this.stride;
+    for (let attempt = 0; attempt < READ_RETRIES; attempt++) {
+      const s1 = Atomics.load(bk, bi + SEQ);
+      if ((s1 & 1) !== 0) continue;
+      let e = bk[bi + HEAD]!;
+      let found = -1;
+      let steps = 0;
+      while (e >= 0) {
+        const w = store.i32[e >>> shift] ?? store.load(e >>> shift);
+        const base = (e & smask) * stride;
+        if (w[base + HASH] === hash && this.keyEquals(w, base, k)) {
+          copyBytes(store.u8[e >>> shift]!, (base + this.valOff) * 4 + from, out, outOff, len);
+          found = e;
+          break;
+        }
+        e = w[base + NEXT]!;
+        if (++steps % WALK_CHECK === 0 && Atomics.load(bk, bi + SEQ) !== s1) break;
+      }
+      if (Atomics.load(bk, bi + SEQ) === s1) return found;
+    }
+    return this.lookupLocked(hash, k, out, outOff, from, len);
+  }
+
+  private lookupLocked(hash: number, k: Int32Array, out: Uint8Array, outOff: number, from: number, len: number): number {
+    const b = hash & this.mask;
+    this.lockBucket(b, this.owners.ownerId());
+    try {
+      const e = this.findLocked(b, hash, k);
+      if (e >= 0) copyBytes(this.store.bytes(e), this.valueByteOffset(e) + from, out, outOff, len);
+      return e;
+    } finally {
+      this.unlockBucket(b);
+    }
+  }
+
+  /**
+   * Lock-free: the element holding the key (an index valid until the caller's
+   * next quiescent point, as a kernel lookup's pointer is), or -1.
+   */
+  findElement(hash: number, k: Int32Array): number {
+    const bi = (hash & this.mask) * BUCKET_WORDS;
+    const bk = this.buckets;
+    const store = this.store;
+    for (let attempt = 0; attempt < READ_RETRIES; attempt++) {
+      const s1 = Atomics.load(bk, bi + SEQ);
+      if ((s1 & 1) !== 0) continue;
+      let e = bk[bi + HEAD]!;
+      let found = -1;
+      let steps = 0;
+      while (e >= 0) {
+        const w = store.words(e);
+        const base = (e & store.mask) * this.stride;
+        if (w[base + HASH] === hash && this.keyEquals(w, base, k)) {
+          found = e;
+          break;
+        }
+        e = w[base + NEXT]!;
+        if (++steps % WALK_CHECK === 0 && Atomics.load(bk, bi + SEQ) !== s1) break;
+      }
+      if (Atomics.load(bk, bi + SEQ) === s1) return found;
+    }
+    const b = hash & this.mask;
+    this.lockBucket(b, this.owners.ownerId());
+    try {
+      return this.findLocked(b, hash, k);
+    } finally {
+      this.unlockBucket(b);
+    }
+  }
+
+  /** Under the bucket lock: the element holding the key, or -1. */
+  findLocked(b: number, hash: number, k: Int32Array): number {
+    let e = this.buckets[b * BUCKET_WORDS + HEAD]!;
+    const store = this.store;
+    while (e >= 0) {
+      const w = store.words(e);
+      const base = (e & store.mask) * this.stride;
+      if (w[base + HASH] === hash && this.keyEquals(w, base, k)) return e;
+      e = w[base + NEXT]!;
+    }
+    return -1;
+  }
+
+  /** Under the lock of e's bucket b: rewrites `len` bytes of e's value at `at` from `src[srcOff..]`. */
+  writeValue(b: number, e: number, at: number, src: Uint8Array, srcOff: number, len: number): void {
+    this.seqBegin(b);
+    copyBytes(src, srcOff, this.store.bytes(e), this.valueByteOffset(e) + at, len);
+    this.seqEnd(b);
+  }
+
+  /** Under the lock of e's bucket b: adds delta to the value word `word` (0-based) of e. */
+  addToValueWord(b: number, e: number, word: number, delta: number): void {
+    const w = this.store.words(e);
+    const at = this.store.base(e) + this.valOff + word;
+    this.seqBegin(b);
+    w[at] = (w[at]! + delta) | 0;
+    this.seqEnd(b);
+  }
+
+  /**
+   * Under the bucket lock: writes a fresh element e (hash, key, value) and
+   * links it at bucket b's head. The value area is zeroed, then `len` bytes
+   * of `src` are written at `at` (a per-CPU insert from a program fills its
+   * own CPU's slot only, as the kernel does).
+   */
+  linkNew(b: number, e: number, hash: number, k: Int32Array, src: Uint8Array, at: number, len: number): void {
+    const store = this.store;
+    const w = store.words(e);
+    const base = (e & store.mask) * this.stride;
+    const u8 = store.bytes(e);
+    const vb = (base + this.valOff) * 4;
+    const bi = b * BUCKET_WORDS;
+    // Readers of another bucket may still stand on e (it was freed from their
+    // chain): their bucket's SEQ moved when it was unlinked, so they retry.
+    this.seqBegin(b);
+    w[base + HASH] = hash;
+    const off = base + this.keyOff;
+    for (let i = 0; i < this.keyWords; i++) w[off + i] = k[i]!;
+    const total = store.layout.valueBytes;
+    if (len < total) u8.fill(0, vb, vb + total);
+    copyBytes(src, 0, u8, vb + at, len);
+    w[base + NEXT] = this.buckets[bi + HEAD]!;
+    this.buckets[bi + HEAD] = e;
+    this.seqEnd(b);
+  }
+
+  /**
+   * Under the bucket lock: unlinks element e from bucket b's chain. Its own
+   * NEXT is left intact so that a reader standing on it walks on (and then
+   * retries on the changed SEQ). Returns false if e is not in the chain.
+   */
+  unlinkLocked(b: number, e: number): boolean {
+    const store = this.store;
+    const bi = b * BUCKET_WORDS;
+    let prev = -1;
+    let cur = this.buckets[bi + HEAD]!;
+    while (cur >= 0 && cur !== e) {
+      prev = cur;
+      cur = store.words(cur)[store.base(cur) + NEXT]!;
+    }
+    if (cur !== e) return false;
+    const next = store.words(e)[store.base(e) + NEXT]!;
+    this.seqBegin(b);
+    if (prev < 0) this.buckets[bi + HEAD] = next;
+    else store.words(prev)[store.base(prev) + NEXT] = next;
+    this.seqEnd(b);
+    return true;
+  }
+
+  /** Byte offset of element e's value within `store.bytes(e)`. */
+  valueByteOffset(e: number): number {
+    return (this.store.base(e) + this.valOff) * 4;
+  }
+
+  /** Under the bucket lock: every element in bucket b's chain, in chain order. */
+  chainLocked(b: number, out: number[]): number[] {
+    out.length = 0;
+    let e = this.buckets[b * BUCKET_WORDS + HEAD]!;
+    const store = this.store;
+    while (e >= 0) {
+      out.push(e);
+      e = store.words(e)[store.base(e) + NEXT]!;
+    }
+    return out;
+  }
+
+  /** Copies the key bytes of element e into `out`. */
+  copyKey(e: number, out: Uint8Array, outOff = 0): void {
+    const base = this.store.base(e);
+    copyBytes(this.store.bytes(e), (base + this.keyOff) * 4, out, outOff, this.store.layout.keySize);
+  }
+}
+
+/**
+ * Byte copy without allocation for small lengths (a subarray would allocate
+ * an object per call on the hot path); large values use the native copy.
+ */
+export function copyBytes(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number, len: number): void {
+  if (len <= 64) {
+    for (let i = 0; i < len; i++) dst[dstOff + i] = src[srcOff + i]!;
+  } else {
+    dst.set(src.subarray(srcOff, srcOff + len), dstOff);
+  }
+}

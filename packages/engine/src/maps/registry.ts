@@ -1,0 +1,65 @@
+import { SegmentStore } from '../memory/segments.js';
+import { QuiescenceDomain, getDefaultDomain } from '../rcu/domain.js';
+import { normalizeSpec, type MapType, type NormalizedSpec } from '../spec/map-spec.js';
+import { checkHandle, type MapParts } from './base.js';
+import { MapHeader } from './header.js';
+import type { BpfMap, MapHandle } from './map.js';
+import { ArrayMap } from './array/array-map.js';
+import { HashMap } from './hash/hash-map.js';
+
+/** How one map type is made and attached. Each type's module provides one. */
+export interface MapTypeImpl {
+  /** Bytes the map takes at creation: checked against spec.memoryBudget before allocating. */
+  bytesAtCreate(spec: NormalizedSpec): number;
+  create(spec: NormalizedSpec, domain: QuiescenceDomain): BpfMap;
+  attach(handle: MapHandle, parts: MapParts): BpfMap;
+}
+
+const impls = new Map<MapType, MapTypeImpl>();
+
+/** Adds a map type (each type's module registers itself from index.ts). */
+export function registerMapType(type: MapType, impl: MapTypeImpl): void {
+  impls.set(type, impl);
+}
+
+registerMapType('hash', { bytesAtCreate: (s) => HashMap.bytesAtCreate(s), create: HashMap.create, attach: HashMap.attach });
+registerMapType('percpu_hash', { bytesAtCreate: (s) => HashMap.bytesAtCreate(s), create: HashMap.create, attach: HashMap.attach });
+registerMapType('array', { bytesAtCreate: ArrayMap.bytesAtCreate, create: ArrayMap.create, attach: ArrayMap.attach });
+registerMapType('percpu_array', { bytesAtCreate: ArrayMap.bytesAtCreate, create: ArrayMap.create, attach: ArrayMap.attach });
+
+function implOf(type: MapType): MapTypeImpl {
+  const impl = impls.get(type);
+  if (!impl) throw new TypeError(`map type ${type} is not available in this build`);
+  return impl;
+}
+
+export interface CreateOptions {
+  /** The quiescence domain the map joins (default: this thread's default domain). */
+  domain?: QuiescenceDomain;
+}
+
+/**
+ * Creates a map. The spec is validated first; a bad one throws a TypeError or
+ * RangeError naming the field, and nothing is allocated.
+ */
+export function createMap(spec: unknown, opts: CreateOptions = {}): BpfMap {
+  const s = normalizeSpec(spec);
+  const impl = implOf(s.type);
+  const bytes = impl.bytesAtCreate(s);
+  if (bytes > s.memoryBudget) {
+    throw new RangeError(`spec.memoryBudget: a ${s.type} map of this spec needs ${bytes} bytes at creation, over the budget of ${s.memoryBudget}`);
+  }
+  return impl.create(s, opts.domain ?? getDefaultDomain());
+}
+
+/** Attaches, in this thread, the map behind a handle (from `map.handle`, possibly made in another thread). */
+export function attachMap(handle: unknown): BpfMap {
+  checkHandle(handle);
+  const spec = normalizeSpec(handle.spec);
+  const header = new MapHeader(handle.header);
+  if (header.destroyed) throw new Error(`rightsize: map ${handle.id} (${spec.type}) was destroyed; its handle can no longer be attached`);
+  const domain = QuiescenceDomain.attach(handle.domain);
+  const segments = SegmentStore.open(handle.id, handle.segments);
+  const parts: MapParts = { id: handle.id, spec, header, segments, domain };
+  return implOf(spec.type).attach({ ...handle, spec }, parts);
+}

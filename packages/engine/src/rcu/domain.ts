@@ -1,0 +1,190 @@
+import { threadId } from 'node:worker_threads';
+import { currentCpu } from '../context.js';
+import { LINE_WORDS } from '../memory/segments.js';
+import { MAX_CPUS } from '../spec/map-spec.js';
+import type { OwnerLiveness } from '../locks/bucket-lock.js';
+
+/**
+ * The quiescence domain: RCU's grace periods for memory shared between threads.
+ *
+ * A resizable map retires a table (or a sub-array, or an inner map) while
+ * lock-free readers may still be walking it. It may hand the memory back only
+ * after every thread that could hold a reference has passed a quiescent point.
+ *
+ * Every thread that reads maps has a slot (one cache line, so that threads
+ * bumping their own counters do not share lines). CPU slots are the CPU ids
+ * 0..MAX_CPUS-1; other threads (the main thread, the agent, a resizer) claim a
+ * userspace slot on first use. A slot's counter is even while the thread is
+ * offline (outside any map operation or program run) and odd while online; a
+ * CPU adds 2 at each quiescent point (between program events) and so stays odd.
+ * A grace period is over when every slot that was online at the snapshot has
+ * either gone offline or moved its counter, or belongs to a thread that died.
+ *
+ * Slot layout (Int32 words): [0] counter, [1] state, [2] thread id + 1.
+ */
+const SLOT_FREE = 0;
+const SLOT_ALIVE = 1;
+const SLOT_DEAD = 2;
+
+export const USER_SLOTS = 128;
+export const DOMAIN_SLOTS = MAX_CPUS + USER_SLOTS;
+const W_COUNTER = 0;
+const W_STATE = 1;
+const W_THREAD = 2;
+/** Words [0..1] of the first line hold the domain's id; slots start at line 1. */
+const SLOTS_BASE = LINE_WORDS;
+
+const domains = new Map<string, QuiescenceDomain>();
+let defaultDomain: QuiescenceDomain | null = null;
+
+export class QuiescenceDomain implements OwnerLiveness {
+  readonly words: Int32Array;
+  readonly id: string;
+  /** This thread's userspace slot in this domain, claimed on first use. */
+  private userSlot = -1;
+  /** Nesting depth of userspace read sections on this thread. */
+  private depth = 0;
+
+  private constructor(readonly sab: SharedArrayBuffer) {
+    this.words = new Int32Array(sab);
+    this.id = `${this.words[0]!.toString(16)}-${this.words[1]!.toString(16)}`;
+  }
+
+  static create(): QuiescenceDomain {
+    const sab = new SharedArrayBuffer((SLOTS_BASE + DOMAIN_SLOTS * LINE_WORDS) * 4);
+    const w = new Int32Array(sab);
+    crypto.getRandomValues(w.subarray(0, 2));
+    return QuiescenceDomain.attach(sab);
+  }
+
+  /** The one object per thread for the domain in `sab` (structured clones of it compare unequal). */
+  static attach(sab: SharedArrayBuffer): QuiescenceDomain {
+    if (!(sab instanceof SharedArrayBuffer) || sab.byteLength !== (SLOTS_BASE + DOMAIN_SLOTS * LINE_WORDS) * 4) {
+      throw new TypeError('not a quiescence domain buffer');
+    }
+    const probe = new Int32Array(sab, 0, 2);
+    const key = `${probe[0]!.toString(16)}-${probe[1]!.toString(16)}`;
+    let d = domains.get(key);
+    if (!d) {
+      d = new QuiescenceDomain(sab);
+      domains.set(key, d);
+    }
+    return d;
+  }
+
+  private at(slot: number, word: number): number {
+    return SLOTS_BASE + slot * LINE_WORDS + word;
+  }
+
+  /** The slot of the calling thread: its CPU id when running a program, else its userspace slot. */
+  currentSlot(): number {
+    const cpu = currentCpu();
+    if (cpu >= 0) return cpu;
+    if (this.userSlot < 0) this.userSlot = this.claimUserSlot();
+    return this.userSlot;
+  }
+
+  /** Lock owner id of the calling thread (slot + 1, so that 0 means "free"). */
+  ownerId(): number {
+    return this.currentSlot() + 1;
+  }
+
+  private claimUserSlot(): number {
+    for (let s = MAX_CPUS; s < DOMAIN_SLOTS; s++) {
+      const st = this.at(s, W_STATE);
+      if (Atomics.compareExchange(this.words, st, SLOT_FREE, SLOT_ALIVE) === SLOT_FREE) {
+        Atomics.store(this.words, this.at(s, W_THREAD), threadId + 1);
+        return s;
+      }
+    }
+    throw new Error(`rightsize: more than ${USER_SLOTS} userspace threads use one quiescence domain`);
+  }
+
+  /** A CPU starts running programs: it is online from now on. */
+  cpuOnline(cpu: number): void {
+    Atomics.store(this.words, this.at(cpu, W_STATE), SLOT_ALIVE);
+    Atomics.store(this.words, this.at(cpu, W_THREAD), threadId + 1);
+    const c = this.at(cpu, W_COUNTER);
+    if ((Atomics.load(this.words, c) & 1) === 0) Atomics.add(this.words, c, 1);
+  }
+
+  /**
+   * A CPU passed a quiescent point (between two program events): it holds no
+   * reference into any map memory. The add is a full barrier, so every read of
+   * the event before it is done before a reclaimer can see the new counter.
+   */
+  cpuQuiescent(cpu: number): void {
+    Atomics.add(this.words, this.at(cpu, W_COUNTER), 2);
+  }
+
+  /** A CPU stops running programs (end of a run): it is offline. */
+  cpuOffline(cpu: number): void {
+    const c = this.at(cpu, W_COUNTER);
+    if ((Atomics.load(this.words, c) & 1) === 1) Atomics.add(this.words, c, 1);
+  }
+
+  /**
+   * Userspace read section: a non-CPU thread is online for the duration of one
+   * map operation. Inside a program (currentCpu() >= 0) the runtime already
+   * keeps the CPU online, so this is a no-op. Nested sections count.
+   */
+  readBegin(): void {
+    if (currentCpu() >= 0) return;
+    if (this.depth++ === 0) Atomics.add(this.words, this.at(this.currentSlot(), W_COUNTER), 1);
+  }
+
+  readEnd(): void {
+    if (currentCpu() >= 0) return;
+    if (--this.depth === 0) Atomics.add(this.words, this.at(this.currentSlot(), W_COUNTER), 1);
+  }
+
+  /** Counters of every slot now: the start of a grace period. */
+  snapshot(): Int32Array {
+    const snap = new Int32Array(DOMAIN_SLOTS);
+    for (let s = 0; s < DOMAIN_SLOTS; s++) snap[s] = Atomics.load(this.words, this.at(s, W_COUNTER));
+    return snap;
+  }
+
+  /**
+   * Whether the grace period that began at `snap` is over. The calling thread's
+   * own slot is skipped: it asks from outside any reference to the retired memory.
+   */
+  graceOver(snap: Int32Array): boolean {
+    const self = this.userSlot;
+    const cpu = currentCpu();
+    for (let s = 0; s < DOMAIN_SLOTS; s++) {
+      const before = snap[s]!;
+      if ((before & 1) === 0 || s === self || s === cpu) continue;
+      if (Atomics.load(this.words, this.at(s, W_STATE)) === SLOT_DEAD) continue;
+      if (Atomics.load(this.words, this.at(s, W_COUNTER)) === before) return false;
+    }
+    return true;
+  }
+
+  /** The thread behind `slot` died (a terminated CPU worker): it holds nothing any more. */
+  markDead(slot: number): void {
+    Atomics.store(this.words, this.at(slot, W_STATE), SLOT_DEAD);
+  }
+
+  /** A CPU slot is reused by a new worker: alive again (its counter keeps counting). */
+  revive(slot: number): void {
+    Atomics.store(this.words, this.at(slot, W_STATE), SLOT_ALIVE);
+  }
+
+  isDeadOwner(owner: number): boolean {
+    const slot = owner - 1;
+    if (slot < 0 || slot >= DOMAIN_SLOTS) return false;
+    return Atomics.load(this.words, this.at(slot, W_STATE)) === SLOT_DEAD;
+  }
+}
+
+/** The domain maps created in this thread join unless told otherwise (created on first use). */
+export function getDefaultDomain(): QuiescenceDomain {
+  if (!defaultDomain) defaultDomain = QuiescenceDomain.create();
+  return defaultDomain;
+}
+
+/** Makes `d` this thread's default domain (the worker runtime adopts its machine's). */
+export function setDefaultDomain(d: QuiescenceDomain): void {
+  defaultDomain = d;
+}

@@ -1,0 +1,247 @@
+import { availableParallelism } from 'node:os';
+
+/** Every map type the engine builds. Names follow `BPF_MAP_TYPE_*` in lower case. */
+export const MAP_TYPES = [
+  'hash',
+  'array',
+  'lru_hash',
+  'lru_percpu_hash',
+  'percpu_hash',
+  'percpu_array',
+  'array_of_maps',
+  'array_resize',
+  'hash_resize',
+] as const;
+
+export type MapType = (typeof MAP_TYPES)[number];
+
+/** Map creation flags (`BPF_F_*`), spelled as booleans. */
+export interface MapFlags {
+  /** `BPF_F_NO_PREALLOC`: allocate elements on demand instead of a fixed pool at creation. */
+  noPrealloc?: boolean;
+  /** `BPF_F_ZERO_SEED`: hash with seed 0 so two maps filled alike iterate alike. */
+  zeroSeed?: boolean;
+  /** `BPF_F_RDONLY`: userspace may only read (updates and deletes from userspace get -EPERM). */
+  rdonly?: boolean;
+  /** `BPF_F_WRONLY`: userspace may only write (lookups from userspace get -EPERM). */
+  wronly?: boolean;
+  /** `BPF_F_NO_COMMON_LRU`: one LRU list per CPU instead of one shared list (LRU types only). */
+  noCommonLru?: boolean;
+}
+
+/** What happens when an update or delete meets a resize under way (hash_resize). */
+export type EbusyPolicy = 'fail' | 'retry' | 'help';
+
+/** Who migrates buckets during a hash_resize resize. */
+export type ResizeDriver = 'deferred' | 'inline' | 'help';
+
+/** The options specific to `hash_resize`. */
+export interface ResizeOptions {
+  /** Buckets of the first table (power of two, >= 4). Default 4. */
+  initialBuckets?: number;
+  /** Grow when entries exceed this fraction of buckets. Default 0.75 (rhashtable's watermark). */
+  growAt?: number;
+  /** Shrink when entries fall below this fraction of buckets. Default 0.30. */
+  shrinkAt?: number;
+  /** Resize automatically at the watermarks. Default true; `grow()`/`shrink()` work either way. */
+  autoResize?: boolean;
+  /** How an update/delete meets a resize under way. Default 'fail' (kernel style -EBUSY). */
+  ebusyPolicy?: EbusyPolicy;
+  /** Bounded retries per operation under the 'retry' policy. Default 64. */
+  retries?: number;
+  /** Who drives the migration. Default 'deferred' (a resizer thread, as rhashtable's worker). */
+  driver?: ResizeDriver;
+  /** Buckets one migration step moves. Default 64. */
+  migrateBatch?: number;
+}
+
+/** The options specific to `array_resize`. */
+export interface ArrayResizeOptions {
+  /** Entries per sub-array (power of two). Default 1024. */
+  subArraySize?: number;
+  /** Entries available at creation (rounded up to whole sub-arrays). Default one sub-array. */
+  initialEntries?: number;
+}
+
+/** What `createMap` takes. Sizes are in bytes, `maxEntries` in entries. */
+export interface MapSpec {
+  type: MapType;
+  /** Key size in bytes: 1..512 for hash types, exactly 4 for arrays. */
+  keySize: number;
+  /** Value size in bytes: 1..262144 (array_of_maps: 4, the inner map slot). */
+  valueSize: number;
+  /** Upper bound on entries (>= 1). For hash_resize a hard bound, not a bucket count. */
+  maxEntries: number;
+  flags?: MapFlags;
+  /** CPUs the per-CPU types keep values for. Default: the machine's cores. */
+  nCpus?: number;
+  /** A map refuses to be created when its memory at creation (or its bound, for preallocated types) exceeds this many bytes. */
+  memoryBudget?: number;
+  /** hash_resize options. */
+  resize?: ResizeOptions;
+  /** array_resize options. */
+  arrayResize?: ArrayResizeOptions;
+  /** array_of_maps: the template every inner map must match. */
+  inner?: MapSpec;
+}
+
+export const MAX_KEY_SIZE = 512;
+export const MAX_VALUE_SIZE = 256 * 1024;
+export const MAX_CPUS = 128;
+
+/** A spec after validation: every default filled in. */
+export interface NormalizedSpec {
+  type: MapType;
+  keySize: number;
+  valueSize: number;
+  maxEntries: number;
+  flags: Required<MapFlags>;
+  nCpus: number;
+  memoryBudget: number;
+  resize: Required<ResizeOptions>;
+  arrayResize: Required<ArrayResizeOptions>;
+  inner: NormalizedSpec | null;
+}
+
+/** Throws a TypeError naming `field` unless `v` is an integer in [min, max]. */
+export function requireInt(field: string, v: unknown, min: number, max: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v)) {
+    throw new TypeError(`${field} must be an integer, got ${describe(v)}`);
+  }
+  if (v < min || v > max) throw new RangeError(`${field} must be in ${min}..${max}, got ${v}`);
+  return v;
+}
+
+function requireFraction(field: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || v > 1) {
+    throw new RangeError(`${field} must be a number in (0, 1], got ${describe(v)}`);
+  }
+  return v;
+}
+
+export function isPowerOfTwo(n: number): boolean {
+  return n > 0 && (n & (n - 1)) === 0;
+}
+
+/** Smallest power of two >= n (n >= 1, n <= 2^30). */
+export function nextPowerOfTwo(n: number): number {
+  return n <= 1 ? 1 : 2 ** Math.ceil(Math.log2(n));
+}
+
+export function describe(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v);
+  if (Array.isArray(v)) return 'an array';
+  return `a ${typeof v}`;
+}
+
+const FLAG_NAMES: (keyof MapFlags)[] = ['noPrealloc', 'zeroSeed', 'rdonly', 'wronly', 'noCommonLru'];
+
+const ARRAY_TYPES = new Set<MapType>(['array', 'percpu_array', 'array_of_maps', 'array_resize']);
+const PERCPU_TYPES = new Set<MapType>(['percpu_hash', 'percpu_array', 'lru_percpu_hash']);
+const LRU_TYPES = new Set<MapType>(['lru_hash', 'lru_percpu_hash']);
+
+export const isArrayType = (t: MapType): boolean => ARRAY_TYPES.has(t);
+export const isPercpuType = (t: MapType): boolean => PERCPU_TYPES.has(t);
+export const isLruType = (t: MapType): boolean => LRU_TYPES.has(t);
+
+/**
+ * Validates a spec and fills in defaults. Every failure throws a TypeError or
+ * RangeError that names the offending field, before anything is allocated.
+ */
+export function normalizeSpec(spec: unknown): NormalizedSpec {
+  if (typeof spec !== 'object' || spec === null) throw new TypeError(`map spec must be an object, got ${describe(spec)}`);
+  const s = spec as Record<string, unknown>;
+  if (typeof s.type !== 'string' || !(MAP_TYPES as readonly string[]).includes(s.type)) {
+    throw new TypeError(`spec.type must be one of ${MAP_TYPES.join(', ')}; got ${describe(s.type)}`);
+  }
+  const type = s.type as MapType;
+  const arrayish = isArrayType(type);
+  const keySize = arrayish ? requireInt('spec.keySize', s.keySize, 4, 4) : requireInt('spec.keySize', s.keySize, 1, MAX_KEY_SIZE);
+  const valueSize =
+    type === 'array_of_maps'
+      ? requireInt('spec.valueSize', s.valueSize, 4, 4)
+      : requireInt('spec.valueSize', s.valueSize, 1, MAX_VALUE_SIZE);
+  const maxEntries = requireInt('spec.maxEntries', s.maxEntries, 1, 2 ** 30);
+
+  const flagsIn = s.flags ?? {};
+  if (typeof flagsIn !== 'object' || flagsIn === null || Array.isArray(flagsIn)) {
+    throw new TypeError(`spec.flags must be an object of booleans, got ${describe(flagsIn)}`);
+  }
+  const flags: Required<MapFlags> = { noPrealloc: false, zeroSeed: false, rdonly: false, wronly: false, noCommonLru: false };
+  for (const [k, v] of Object.entries(flagsIn)) {
+    if (!(FLAG_NAMES as string[]).includes(k)) throw new TypeError(`spec.flags.${k} is not a map flag (known: ${FLAG_NAMES.join(', ')})`);
+    if (v !== undefined && typeof v !== 'boolean') throw new TypeError(`spec.flags.${k} must be a boolean, got ${describe(v)}`);
+    flags[k as keyof MapFlags] = v === true;
+  }
+  if (flags.rdonly && flags.wronly) throw new RangeError('spec.flags: rdonly and wronly exclude each other');
+  if (flags.noCommonLru && !isLruType(type)) throw new RangeError(`spec.flags.noCommonLru applies to LRU maps only, not ${type}`);
+  if (flags.noPrealloc && (arrayish || isLruType(type))) {
+    // The kernel refuses BPF_F_NO_PREALLOC for arrays and LRU maps (-EINVAL).
+    throw new RangeError(`spec.flags.noPrealloc is not supported for ${type}`);
+  }
+
+  const nCpus = s.nCpus === undefined ? Math.min(availableParallelism(), MAX_CPUS) : requireInt('spec.nCpus', s.nCpus, 1, MAX_CPUS);
+  if (flags.noCommonLru && maxEntries < nCpus) {
+    throw new RangeError(`spec.maxEntries (${maxEntries}) must be >= nCpus (${nCpus}) with noCommonLru: each CPU's list needs room`);
+  }
+  const memoryBudget =
+    s.memoryBudget === undefined ? Number.POSITIVE_INFINITY : requireInt('spec.memoryBudget', s.memoryBudget, 1, Number.MAX_SAFE_INTEGER);
+
+  const r = (s.resize ?? {}) as Record<string, unknown>;
+  if (typeof r !== 'object' || r === null) throw new TypeError('spec.resize must be an object');
+  if (s.resize !== undefined && type !== 'hash_resize') throw new RangeError(`spec.resize applies to hash_resize only, not ${type}`);
+  const resize: Required<ResizeOptions> = {
+    initialBuckets: r.initialBuckets === undefined ? 4 : requireInt('spec.resize.initialBuckets', r.initialBuckets, 4, 2 ** 30),
+    growAt: r.growAt === undefined ? 0.75 : requireFraction('spec.resize.growAt', r.growAt),
+    shrinkAt: r.shrinkAt === undefined ? 0.3 : requireFraction('spec.resize.shrinkAt', r.shrinkAt),
+    autoResize: r.autoResize === undefined ? true : requireBool('spec.resize.autoResize', r.autoResize),
+    ebusyPolicy: r.ebusyPolicy === undefined ? 'fail' : requireOneOf('spec.resize.ebusyPolicy', r.ebusyPolicy, ['fail', 'retry', 'help']),
+    retries: r.retries === undefined ? 64 : requireInt('spec.resize.retries', r.retries, 1, 1_000_000),
+    driver: r.driver === undefined ? 'deferred' : requireOneOf('spec.resize.driver', r.driver, ['deferred', 'inline', 'help']),
+    migrateBatch: r.migrateBatch === undefined ? 64 : requireInt('spec.resize.migrateBatch', r.migrateBatch, 1, 2 ** 30),
+  };
+  if (!isPowerOfTwo(resize.initialBuckets)) throw new RangeError(`spec.resize.initialBuckets must be a power of two, got ${resize.initialBuckets}`);
+  if (resize.shrinkAt * 2 >= resize.growAt) {
+    // After a shrink halves the buckets the load doubles; it must land below the
+    // grow watermark or the table would oscillate between the two.
+    throw new RangeError(`spec.resize.shrinkAt (${resize.shrinkAt}) must be below half of growAt (${resize.growAt})`);
+  }
+
+  const a = (s.arrayResize ?? {}) as Record<string, unknown>;
+  if (s.arrayResize !== undefined && type !== 'array_resize') throw new RangeError(`spec.arrayResize applies to array_resize only, not ${type}`);
+  const subArraySize = a.subArraySize === undefined ? Math.min(1024, nextPowerOfTwo(maxEntries)) : requireInt('spec.arrayResize.subArraySize', a.subArraySize, 1, 2 ** 30);
+  if (!isPowerOfTwo(subArraySize)) throw new RangeError(`spec.arrayResize.subArraySize must be a power of two, got ${subArraySize}`);
+  const arrayResize: Required<ArrayResizeOptions> = {
+    subArraySize,
+    initialEntries: a.initialEntries === undefined ? subArraySize : requireInt('spec.arrayResize.initialEntries', a.initialEntries, 1, maxEntries),
+  };
+
+  let inner: NormalizedSpec | null = null;
+  if (type === 'array_of_maps') {
+    if (s.inner === undefined) throw new TypeError('spec.inner (the inner map template) is required for array_of_maps');
+    inner = normalizeSpec(s.inner);
+    if (inner.type === 'array_of_maps') throw new RangeError('spec.inner: an array_of_maps cannot hold array_of_maps (the kernel refuses nesting)');
+  } else if (s.inner !== undefined) {
+    throw new RangeError(`spec.inner applies to array_of_maps only, not ${type}`);
+  }
+
+  return { type, keySize, valueSize, maxEntries, flags, nCpus, memoryBudget, resize, arrayResize, inner };
+}
+
+function requireBool(field: string, v: unknown): boolean {
+  if (typeof v !== 'boolean') throw new TypeError(`${field} must be a boolean, got ${describe(v)}`);
+  return v;
+}
+
+function requireOneOf<T extends string>(field: string, v: unknown, allowed: readonly T[]): T {
+  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
+    throw new TypeError(`${field} must be one of ${allowed.join(', ')}; got ${describe(v)}`);
+  }
+  return v as T;
+}
+
+/** Bytes a per-CPU value takes in a userspace buffer: each CPU's value padded to 8 bytes. */
+export function percpuValueStride(valueSize: number): number {
+  return (valueSize + 7) & ~7;
+}
