@@ -24,3 +24,7 @@ export type { BpfMap, MapHandle, MapStats, BatchResult, BatchWriteResult, BatchO
 export { createMap, attachMap, registerMapType, type CreateOptions, type MapTypeImpl } from './maps/registry.js';
 export { HashMap } from './maps/hash/hash-map.js';
 export { ArrayMap } from './maps/array/array-map.js';
+export { LruHashMap } from './maps/lru/lru-hash-map.js';
+export type { LruCensus } from './maps/lru/lru-lists.js';
+export { ArrayResizeMap, MAX_SUB_ARRAYS } from './maps/array-resize/array-resize-map.js';
+export { HashResizeMap } from './maps/hash-resize/hash-resize-map.js';

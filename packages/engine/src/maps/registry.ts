@@ -6,6 +6,9 @@ import { MapHeader } from './header.js';
 import type { BpfMap, MapHandle } from './map.js';
 import { ArrayMap } from './array/array-map.js';
 import { HashMap } from './hash/hash-map.js';
+import { LruHashMap } from './lru/lru-hash-map.js';
+import { ArrayResizeMap } from './array-resize/array-resize-map.js';
+import { HashResizeMap } from './hash-resize/hash-resize-map.js';
 
 /** How one map type is made and attached. Each type's module provides one. */
 export interface MapTypeImpl {
@@ -24,8 +27,12 @@ export function registerMapType(type: MapType, impl: MapTypeImpl): void {
 
 registerMapType('hash', { bytesAtCreate: (s) => HashMap.bytesAtCreate(s), create: HashMap.create, attach: HashMap.attach });
 registerMapType('percpu_hash', { bytesAtCreate: (s) => HashMap.bytesAtCreate(s), create: HashMap.create, attach: HashMap.attach });
+registerMapType('hash_resize', { bytesAtCreate: HashResizeMap.bytesAtCreate, create: HashResizeMap.create, attach: HashResizeMap.attach });
 registerMapType('array', { bytesAtCreate: ArrayMap.bytesAtCreate, create: ArrayMap.create, attach: ArrayMap.attach });
 registerMapType('percpu_array', { bytesAtCreate: ArrayMap.bytesAtCreate, create: ArrayMap.create, attach: ArrayMap.attach });
+registerMapType('lru_hash', { bytesAtCreate: LruHashMap.bytesAtCreate, create: LruHashMap.create, attach: LruHashMap.attach });
+registerMapType('lru_percpu_hash', { bytesAtCreate: LruHashMap.bytesAtCreate, create: LruHashMap.create, attach: LruHashMap.attach });
+registerMapType('array_resize', { bytesAtCreate: ArrayResizeMap.bytesAtCreate, create: ArrayResizeMap.create, attach: ArrayResizeMap.attach });
 
 function implOf(type: MapType): MapTypeImpl {
   const impl = impls.get(type);

@@ -26,6 +26,8 @@ const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 
 export class SegmentStore {
   private readonly segs = new Map<number, SharedArrayBuffer>();
+  /** Ids dropped for good (ids are never reused): a late 'seg' answer must not bring one back. */
+  private readonly dropped = new Set<number>();
   private readonly channel: BroadcastChannel;
   private refs = 0;
 
@@ -81,6 +83,7 @@ export class SegmentStore {
   /** Forgets a retired segment so that V8 can free it once no thread refers to it. */
   drop(id: number): void {
     this.segs.delete(id);
+    this.dropped.add(id);
   }
 
   /** Every segment this thread knows, for a handle that another thread attaches. */
@@ -99,7 +102,7 @@ export class SegmentStore {
 
   private handle(m: SegMessage): void {
     if (m.t === 'seg') {
-      if (!this.segs.has(m.id)) this.segs.set(m.id, m.sab);
+      if (!this.segs.has(m.id) && !this.dropped.has(m.id)) this.segs.set(m.id, m.sab);
     } else if (m.t === 'want') {
       const sab = this.segs.get(m.id);
       if (sab) this.channel.postMessage({ t: 'seg', id: m.id, sab } satisfies SegMessage);
@@ -138,4 +141,30 @@ export function newMapId(): string {
   const a = new Uint32Array(4);
   crypto.getRandomValues(a);
   return [...a].map((x) => x.toString(16).padStart(8, '0')).join('');
+}
+
+/**
+ * The most bytes one shared area of a map (a bucket array, an element pool, an
+ * array's slots) may take at creation. The kernel refuses a hash map whose
+ * bucket array passes U32_MAX bytes (-E2BIG). Here it also keeps the process
+ * alive: V8 reserves a huge SharedArrayBuffer lazily, so a map of 2^30 buckets
+ * (16 GiB) is "allocated" and the process is then OOM-killed while the map
+ * initialises it, instead of failing cleanly.
+ */
+export const MAX_AREA_BYTES = 2 ** 32 - 1;
+
+/**
+ * A new shared area of `bytes` for a map being created. `field` names the spec
+ * field that sized it: an area over MAX_AREA_BYTES, or an allocation the
+ * platform refuses, throws a RangeError naming that field.
+ */
+export function allocArea(bytes: number, field: string, what: string): SharedArrayBuffer {
+  if (bytes > MAX_AREA_BYTES) {
+    throw new RangeError(`${field}: the ${what} would take ${bytes} bytes, over the limit of ${MAX_AREA_BYTES} bytes for one map area`);
+  }
+  try {
+    return new SharedArrayBuffer(bytes);
+  } catch (e) {
+    throw new RangeError(`${field}: cannot allocate the ${what} (${bytes} bytes): ${(e as Error).message}`);
+  }
 }

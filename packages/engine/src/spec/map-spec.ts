@@ -164,7 +164,8 @@ export function normalizeSpec(spec: unknown): NormalizedSpec {
       : requireInt('spec.valueSize', s.valueSize, 1, MAX_VALUE_SIZE);
   const maxEntries = requireInt('spec.maxEntries', s.maxEntries, 1, 2 ** 30);
 
-  const flagsIn = s.flags ?? {};
+  // Only a missing field means "no flags": null is a bad flags object like any other non-object.
+  const flagsIn = s.flags === undefined ? {} : s.flags;
   if (typeof flagsIn !== 'object' || flagsIn === null || Array.isArray(flagsIn)) {
     throw new TypeError(`spec.flags must be an object of booleans, got ${describe(flagsIn)}`);
   }
@@ -185,12 +186,46 @@ export function normalizeSpec(spec: unknown): NormalizedSpec {
   if (flags.noCommonLru && maxEntries < nCpus) {
     throw new RangeError(`spec.maxEntries (${maxEntries}) must be >= nCpus (${nCpus}) with noCommonLru: each CPU's list needs room`);
   }
+  // Infinity is the "no budget" default, accepted back so that a normalized spec
+  // (a handle's, checked again by attachMap) normalizes to itself.
   const memoryBudget =
-    s.memoryBudget === undefined ? Number.POSITIVE_INFINITY : requireInt('spec.memoryBudget', s.memoryBudget, 1, Number.MAX_SAFE_INTEGER);
+    s.memoryBudget === undefined || s.memoryBudget === Number.POSITIVE_INFINITY
+      ? Number.POSITIVE_INFINITY
+      : requireInt('spec.memoryBudget', s.memoryBudget, 1, Number.MAX_SAFE_INTEGER);
 
-  const r = (s.resize ?? {}) as Record<string, unknown>;
-  if (typeof r !== 'object' || r === null) throw new TypeError('spec.resize must be an object');
-  if (s.resize !== undefined && type !== 'hash_resize') throw new RangeError(`spec.resize applies to hash_resize only, not ${type}`);
+  // A normalized spec carries every section, filled with defaults for the types
+  // they do not apply to; those default sections are accepted back. A section
+  // with anything else is refused for such a type.
+  const resizeDefaults = resizeOptions({});
+  let resize = resizeDefaults;
+  if (s.resize !== undefined && !isDefaultSection(s.resize, resizeDefaults)) {
+    if (type !== 'hash_resize') throw new RangeError(`spec.resize applies to hash_resize only, not ${type}`);
+    resize = resizeOptions(s.resize);
+  }
+
+  const arrayResizeDefaults = arrayResizeOptions({}, maxEntries);
+  let arrayResize = arrayResizeDefaults;
+  if (s.arrayResize !== undefined && !isDefaultSection(s.arrayResize, arrayResizeDefaults)) {
+    if (type !== 'array_resize') throw new RangeError(`spec.arrayResize applies to array_resize only, not ${type}`);
+    arrayResize = arrayResizeOptions(s.arrayResize, maxEntries);
+  }
+
+  let inner: NormalizedSpec | null = null;
+  if (type === 'array_of_maps') {
+    if (s.inner === undefined || s.inner === null) throw new TypeError('spec.inner (the inner map template) is required for array_of_maps');
+    inner = normalizeSpec(s.inner);
+    if (inner.type === 'array_of_maps') throw new RangeError('spec.inner: an array_of_maps cannot hold array_of_maps (the kernel refuses nesting)');
+  } else if (s.inner !== undefined && s.inner !== null) {
+    // null is what a normalized spec of any other type holds.
+    throw new RangeError(`spec.inner applies to array_of_maps only, not ${type}`);
+  }
+
+  return { type, keySize, valueSize, maxEntries, flags, nCpus, memoryBudget, resize, arrayResize, inner };
+}
+
+function resizeOptions(section: unknown): Required<ResizeOptions> {
+  if (typeof section !== 'object' || section === null) throw new TypeError(`spec.resize must be an object, got ${describe(section)}`);
+  const r = section as Record<string, unknown>;
   const resize: Required<ResizeOptions> = {
     initialBuckets: r.initialBuckets === undefined ? 4 : requireInt('spec.resize.initialBuckets', r.initialBuckets, 4, 2 ** 30),
     growAt: r.growAt === undefined ? 0.75 : requireFraction('spec.resize.growAt', r.growAt),
@@ -207,26 +242,27 @@ export function normalizeSpec(spec: unknown): NormalizedSpec {
     // grow watermark or the table would oscillate between the two.
     throw new RangeError(`spec.resize.shrinkAt (${resize.shrinkAt}) must be below half of growAt (${resize.growAt})`);
   }
+  return resize;
+}
 
-  const a = (s.arrayResize ?? {}) as Record<string, unknown>;
-  if (s.arrayResize !== undefined && type !== 'array_resize') throw new RangeError(`spec.arrayResize applies to array_resize only, not ${type}`);
+function arrayResizeOptions(section: unknown, maxEntries: number): Required<ArrayResizeOptions> {
+  if (typeof section !== 'object' || section === null) throw new TypeError(`spec.arrayResize must be an object, got ${describe(section)}`);
+  const a = section as Record<string, unknown>;
   const subArraySize = a.subArraySize === undefined ? Math.min(1024, nextPowerOfTwo(maxEntries)) : requireInt('spec.arrayResize.subArraySize', a.subArraySize, 1, 2 ** 30);
   if (!isPowerOfTwo(subArraySize)) throw new RangeError(`spec.arrayResize.subArraySize must be a power of two, got ${subArraySize}`);
-  const arrayResize: Required<ArrayResizeOptions> = {
+  return {
     subArraySize,
     initialEntries: a.initialEntries === undefined ? subArraySize : requireInt('spec.arrayResize.initialEntries', a.initialEntries, 1, maxEntries),
   };
+}
 
-  let inner: NormalizedSpec | null = null;
-  if (type === 'array_of_maps') {
-    if (s.inner === undefined) throw new TypeError('spec.inner (the inner map template) is required for array_of_maps');
-    inner = normalizeSpec(s.inner);
-    if (inner.type === 'array_of_maps') throw new RangeError('spec.inner: an array_of_maps cannot hold array_of_maps (the kernel refuses nesting)');
-  } else if (s.inner !== undefined) {
-    throw new RangeError(`spec.inner applies to array_of_maps only, not ${type}`);
-  }
-
-  return { type, keySize, valueSize, maxEntries, flags, nCpus, memoryBudget, resize, arrayResize, inner };
+/** Whether a spec section holds exactly the fields and values of `defaults` (what normalizeSpec fills in). */
+function isDefaultSection(given: unknown, defaults: object): boolean {
+  if (typeof given !== 'object' || given === null) return false;
+  const g = given as Record<string, unknown>;
+  const d = defaults as Record<string, unknown>;
+  const keys = Object.keys(d);
+  return Object.keys(g).length === keys.length && keys.every((k) => g[k] === d[k]);
 }
 
 function requireBool(field: string, v: unknown): boolean {

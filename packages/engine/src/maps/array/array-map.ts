@@ -1,7 +1,7 @@
 import { currentCpu } from '../../context.js';
 import { BPF_F_LOCK, BPF_NOEXIST, Errno, updateFlagsValid } from '../../errno.js';
 import { lock, unlock } from '../../locks/bucket-lock.js';
-import { SegmentStore, newMapId } from '../../memory/segments.js';
+import { SegmentStore, allocArea, newMapId } from '../../memory/segments.js';
 import { QuiescenceDomain } from '../../rcu/domain.js';
 import { isPercpuType, percpuValueStride, requireInt, type NormalizedSpec } from '../../spec/map-spec.js';
 import { MapBase, type MapParts } from '../base.js';
@@ -59,10 +59,11 @@ export class ArrayMap extends MapBase {
   }
 
   static create(spec: NormalizedSpec, domain: QuiescenceDomain): ArrayMap {
+    // The slots first: an array too big to allocate throws (naming spec.maxEntries) before anything else exists.
+    const sab = allocArea(ArrayMap.bytesAtCreate(spec), 'spec.maxEntries', `array of ${spec.maxEntries} slots`);
     const header = MapHeader.create(0);
     const id = newMapId();
     const segments = SegmentStore.open(id, []);
-    const sab = new SharedArrayBuffer(ArrayMap.bytesAtCreate(spec));
     segments.publish(SEG_SLOTS, sab);
     header.addBytes(sab.byteLength);
     return new ArrayMap({ id, spec, header, segments, domain });

@@ -2,7 +2,7 @@ import { currentCpu } from '../../context.js';
 import { BPF_EXIST, BPF_F_LOCK, BPF_NOEXIST, Errno, updateFlagsValid } from '../../errno.js';
 import { hashKey, randomSeed } from '../../hash/hasher.js';
 import { xxh32U32 } from '../../hash/xxh32.js';
-import { SegmentStore, newMapId } from '../../memory/segments.js';
+import { SegmentStore, allocArea, newMapId } from '../../memory/segments.js';
 import { QuiescenceDomain } from '../../rcu/domain.js';
 import { isPercpuType, nextPowerOfTwo, percpuValueStride, requireInt, type NormalizedSpec } from '../../spec/map-spec.js';
 import { MapBase, type MapParts } from '../base.js';
@@ -10,6 +10,7 @@ import { ALLOC_AT, MapHeader } from '../header.js';
 import type { BatchOptions, BatchResult, MapHandle, MapStats } from '../map.js';
 import { ElementAllocator, ElementStore, type ChunkSource } from './allocator.js';
 import { elemLayout, type ElemLayout } from './layout.js';
+import { walkBatch, type BucketWalk } from './batch.js';
 import { BUCKET_WORDS, ChainedTable, HEAD, KeyScratch, copyBytes } from './table.js';
 
 /** Segment ids of a fixed-bucket hash map: the bucket array, then element chunks. */
@@ -19,6 +20,8 @@ const SEG_CHUNK0 = 2;
 /** Chunks a noPrealloc map may grow through (more means finer memory steps, more segments). */
 const NOPREALLOC_CHUNKS = 32;
 const MIN_CHUNK = 16;
+/** Most bytes of one noPrealloc chunk: memory follows the entries in steps of at most this. */
+const MAX_CHUNK_BYTES = 64 * 1024 * 1024;
 
 /**
  * BPF_MAP_TYPE_HASH and BPF_MAP_TYPE_PERCPU_HASH.
@@ -50,7 +53,7 @@ export class HashMap extends MapBase {
     this.cpuStride = percpuValueStride(spec.valueSize);
     this.ks = new KeyScratch(spec.keySize);
     const nBuckets = hashBuckets(spec);
-    const { chunkSize, capacity } = chunking(spec);
+    const { chunkSize, capacity } = chunking(spec, layout.stride * 4);
     const segments = this.segments;
     const header = this.header;
     const source: ChunkSource = {
@@ -87,19 +90,23 @@ export class HashMap extends MapBase {
 
   /** Allocates a new map's memory and returns its parts (shared with the LRU types). */
   static allocate(spec: NormalizedSpec, domain: QuiescenceDomain, extraWords = 0): MapParts {
+    const nBuckets = hashBuckets(spec);
+    // Both areas first: a map too big to allocate throws (naming spec.maxEntries)
+    // before its header, channel or any bucket exists.
+    const bsab = allocArea(nBuckets * BUCKET_WORDS * 4, 'spec.maxEntries', `bucket array (${nBuckets} buckets)`);
+    const layout = HashMap.layoutFor(spec, extraWords);
+    const pool = spec.flags.noPrealloc
+      ? null
+      : allocArea(spec.maxEntries * layout.stride * 4, 'spec.maxEntries', `preallocated element pool (${spec.maxEntries} elements of ${layout.stride * 4} bytes)`);
     const header = MapHeader.create(spec.flags.zeroSeed ? 0 : randomSeed());
     const id = newMapId();
     const segments = SegmentStore.open(id, []);
-    const nBuckets = hashBuckets(spec);
-    const bsab = new SharedArrayBuffer(nBuckets * BUCKET_WORDS * 4);
     ChainedTable.initBuckets(new Int32Array(bsab), nBuckets);
     segments.publish(SEG_BUCKETS, bsab);
     header.addBytes(bsab.byteLength);
-    if (!spec.flags.noPrealloc) {
-      const layout = HashMap.layoutFor(spec, extraWords);
-      const sab = new SharedArrayBuffer(spec.maxEntries * layout.stride * 4);
-      segments.publish(SEG_CHUNK0, sab);
-      header.addBytes(sab.byteLength);
+    if (pool) {
+      segments.publish(SEG_CHUNK0, pool);
+      header.addBytes(pool.byteLength);
       ElementAllocator.init(header.words, ALLOC_AT, spec.maxEntries, 1);
     } else {
       ElementAllocator.init(header.words, ALLOC_AT, 0, 0);
@@ -314,55 +321,46 @@ export class HashMap extends MapBase {
     return this.batch(cursor, count, opts, true);
   }
 
-  /**
-   * The kernel's htab batch walk: whole buckets at a time. A first bucket that
-   * does not fit in `count` is -ENOSPC; reaching the last bucket is -ENOENT,
-   * with whatever was copied on the way.
-   */
   private batch(cursor: number | null, count: number, opts: BatchOptions, del: boolean): BatchResult {
     this.checkLive();
-    requireInt('count', count, 0, 2 ** 31);
-    if (cursor !== null) requireInt('cursor', cursor, 0, 2 ** 31);
-    const res: BatchResult = { err: 0, keys: [], values: [], count: 0, cursor };
-    if ((opts.flags ?? 0) !== 0 || ((opts.elemFlags ?? 0) & ~BPF_F_LOCK) !== 0) return { ...res, err: -Errno.EINVAL };
-    if (!this.userMayRead() || (del && !this.userMayWrite())) return { ...res, err: -Errno.EPERM };
-    if (count === 0) return res;
-    const t = this.table;
-    const owner = this.domain.ownerId();
-    let b = cursor ?? 0;
-    if (b >= t.nBuckets) return { ...res, err: -Errno.ENOENT, cursor: null };
-    const vsize = this.userValueSize;
-    for (; b < t.nBuckets; b++) {
-      if (t.head(b) < 0) continue;
+    if (!this.userMayRead() || (del && !this.userMayWrite())) {
+      return { err: -Errno.EPERM, keys: [], values: [], count: 0, cursor };
+    }
+    return walkBatch(this.bucketWalk, cursor, count, opts, del);
+  }
+
+  /** The table seen bucket by bucket, for walkBatch. */
+  private readonly bucketWalk: BucketWalk = ((map: HashMap): BucketWalk => ({
+    get nBuckets(): number {
+      return map.table.nBuckets;
+    },
+    looksEmpty: (b) => map.table.head(b) < 0,
+    collect: (b, room, res, del) => {
+      const t = map.table;
+      const owner = map.domain.ownerId();
       t.lockBucket(b, owner);
       try {
-        const chain = t.chainLocked(b, this.chain);
-        if (chain.length > count - res.count) {
-          if (res.count === 0) return { ...res, err: -Errno.ENOSPC };
-          res.cursor = b;
-          return res;
-        }
+        const chain = t.chainLocked(b, map.chain);
+        if (chain.length > room) return chain.length;
         for (const e of chain) {
-          const k = new Uint8Array(this.spec.keySize);
+          const k = new Uint8Array(map.spec.keySize);
           t.copyKey(e, k);
-          const v = new Uint8Array(vsize);
-          copyBytes(t.store.bytes(e), t.valueByteOffset(e), v, 0, vsize);
+          const v = new Uint8Array(map.userValueSize);
+          copyBytes(t.store.bytes(e), t.valueByteOffset(e), v, 0, map.userValueSize);
           res.keys.push(k);
           res.values.push(v);
           res.count++;
           if (del) {
             t.unlinkLocked(b, e);
-            this.releaseElement(e, owner);
+            map.releaseElement(e, owner);
           }
         }
+        return chain.length;
       } finally {
         t.unlockBucket(b);
       }
-    }
-    res.err = -Errno.ENOENT;
-    res.cursor = null;
-    return res;
-  }
+    },
+  }))(this);
 
   stats(): MapStats {
     return {
@@ -382,9 +380,13 @@ export function hashBuckets(spec: NormalizedSpec): number {
   return nextPowerOfTwo(spec.maxEntries);
 }
 
-/** Elements per chunk and the most the chunks may hold. */
-function chunking(spec: NormalizedSpec): { chunkSize: number; capacity: number } {
+/** Elements per chunk and the most the chunks may hold (`elemBytes`: bytes of one element). */
+function chunking(spec: NormalizedSpec, elemBytes: number): { chunkSize: number; capacity: number } {
   if (!spec.flags.noPrealloc) return { chunkSize: nextPowerOfTwo(spec.maxEntries), capacity: spec.maxEntries };
-  const chunkSize = Math.max(MIN_CHUNK, nextPowerOfTwo(Math.ceil(spec.maxEntries / NOPREALLOC_CHUNKS)));
+  // A chunk is also bounded in bytes: with big values, 1/32 of the bound can be
+  // gigabytes (more than one typed array can view), and the first insert would
+  // take it all. MIN_CHUNK elements of the largest value stay far below the cap.
+  const byBytes = 2 ** Math.floor(Math.log2(MAX_CHUNK_BYTES / elemBytes));
+  const chunkSize = Math.max(MIN_CHUNK, Math.min(byBytes, nextPowerOfTwo(Math.ceil(spec.maxEntries / NOPREALLOC_CHUNKS))));
   return { chunkSize, capacity: Math.ceil(spec.maxEntries / chunkSize) * chunkSize };
 }

@@ -34,6 +34,16 @@ export const SPARE = 3;
 const READ_RETRIES = 128;
 const WALK_CHECK = 32;
 
+/**
+ * HEAD of a bucket whose elements a resize has copied to the next table
+ * (hash_resize). Distinct from every nulls terminator ~b (b < 2^30). Set under
+ * the bucket lock inside a seqlock write section and never cleared: a bucket
+ * that is MOVED stays MOVED until its table is freed.
+ */
+export const MOVED = -0x80000000;
+/** lookupCopy / findElement result: the key's bucket was migrated; look in the next table. */
+export const IN_NEXT_TABLE = -2;
+
 /** Per-thread scratch for the key being looked for: bytes and the same bytes as words. */
 export class KeyScratch {
   readonly bytes: Uint8Array;
@@ -105,8 +115,8 @@ export class ChainedTable {
 
   /**
    * Lock-free lookup. Copies `len` value bytes, starting `from` bytes into the
-   * value, to `out[outOff..]` and returns the element, or -1 when the key is
-   * absent. Validated by the bucket seqlock: never torn, never a stale miss.
+   * value, to `out[outOff..]` and returns the element, -1 when the key is
+   * absent, or IN_NEXT_TABLE when its bucket was migrated. Validated by the bucket seqlock: never torn, never a stale miss.
    */
   lookupCopy(hash: number, k: Int32Array, out: Uint8Array, outOff: number, from: number, len: number): number {
     const bi = (hash & this.mask) * BUCKET_WORDS;
@@ -119,7 +129,7 @@ export class ChainedTable {
       const s1 = Atomics.load(bk, bi + SEQ);
       if ((s1 & 1) !== 0) continue;
       let e = bk[bi + HEAD]!;
-      let found = -1;
+      let found = e === MOVED ? IN_NEXT_TABLE : -1;
       let steps = 0;
       while (e >= 0) {
         const w = store.i32[e >>> shift] ?? store.load(e >>> shift);
@@ -141,6 +151,7 @@ export class ChainedTable {
     const b = hash & this.mask;
     this.lockBucket(b, this.owners.ownerId());
     try {
+      if (this.isMoved(b)) return IN_NEXT_TABLE;
       const e = this.findLocked(b, hash, k);
       if (e >= 0) copyBytes(this.store.bytes(e), this.valueByteOffset(e) + from, out, outOff, len);
       return e;
@@ -161,7 +172,7 @@ export class ChainedTable {
       const s1 = Atomics.load(bk, bi + SEQ);
       if ((s1 & 1) !== 0) continue;
       let e = bk[bi + HEAD]!;
-      let found = -1;
+      let found = e === MOVED ? IN_NEXT_TABLE : -1;
       let steps = 0;
       while (e >= 0) {
         const w = store.words(e);
@@ -178,10 +189,22 @@ export class ChainedTable {
     const b = hash & this.mask;
     this.lockBucket(b, this.owners.ownerId());
     try {
-      return this.findLocked(b, hash, k);
+      return this.isMoved(b) ? IN_NEXT_TABLE : this.findLocked(b, hash, k);
     } finally {
       this.unlockBucket(b);
     }
+  }
+
+  /** Whether bucket b was migrated to the next table (final once true). */
+  isMoved(b: number): boolean {
+    return Atomics.load(this.buckets, b * BUCKET_WORDS + HEAD) === MOVED;
+  }
+
+  /** Under the bucket lock, after its elements were copied: marks bucket b MOVED. */
+  markMoved(b: number): void {
+    this.seqBegin(b);
+    this.buckets[b * BUCKET_WORDS + HEAD] = MOVED;
+    this.seqEnd(b);
   }
 
   /** Under the bucket lock: the element holding the key, or -1. */
@@ -238,6 +261,35 @@ export class ChainedTable {
     w[base + NEXT] = this.buckets[bi + HEAD]!;
     this.buckets[bi + HEAD] = e;
     this.seqEnd(b);
+  }
+
+  /**
+   * Under bucket b's lock: links a fresh element `ne` holding a copy of element
+   * `e` of table `src` (same layout): hash, key words and the whole value.
+   * This is how a resize moves an entry; the source is left untouched, so a
+   * reader still walking the old chain sees a whole element.
+   */
+  linkCopy(b: number, ne: number, src: ChainedTable, e: number): void {
+    const store = this.store;
+    const w = store.words(ne);
+    const base = (ne & store.mask) * this.stride;
+    const sw = src.store.words(e);
+    const sbase = src.store.base(e);
+    const bi = b * BUCKET_WORDS;
+    this.seqBegin(b);
+    w[base + HASH] = sw[sbase + HASH]!;
+    const off = base + this.keyOff;
+    const soff = sbase + this.keyOff;
+    for (let i = 0; i < this.keyWords; i++) w[off + i] = sw[soff + i]!;
+    copyBytes(src.store.bytes(e), (sbase + this.valOff) * 4, store.bytes(ne), (base + this.valOff) * 4, store.layout.valueBytes);
+    w[base + NEXT] = this.buckets[bi + HEAD]!;
+    this.buckets[bi + HEAD] = ne;
+    this.seqEnd(b);
+  }
+
+  /** The stored hash of element e. */
+  hashOf(e: number): number {
+    return this.store.words(e)[this.store.base(e) + HASH]!;
   }
 
   /**

@@ -1,0 +1,556 @@
+import { BPF_F_LOCK, BPF_NOEXIST, Errno, updateFlagsValid } from '../../errno.js';
+import { lock, unlock } from '../../locks/bucket-lock.js';
+import { LINE_WORDS, SegmentStore, allocArea, newMapId } from '../../memory/segments.js';
+import type { QuiescenceDomain } from '../../rcu/domain.js';
+import { RetireQueue, retireQueueWords } from '../../rcu/retire.js';
+import { requireInt, type NormalizedSpec } from '../../spec/map-spec.js';
+import { arraySlotWords } from '../array/array-map.js';
+import { MapBase, type MapParts } from '../base.js';
+import { MapHeader, TYPE_BASE } from '../header.js';
+import type { BatchOptions, BatchResult, MapHandle, MapStats } from '../map.js';
+import { copyBytes } from '../hash/table.js';
+
+/**
+ * array_resize: the talk's resizable array, built as proposed from a map of
+ * arrays (MAP_OF_ARRAYS + ARRAY):
+ *
+ *   slot = key >>> log2(SIZE), offset = key & (SIZE - 1)
+ *
+ * with SIZE = spec.arrayResize.subArraySize, a power of two, so the lookup
+ * needs a shift and a mask, never a division. Each sub-array is its own
+ * SharedArrayBuffer (a segment, published to the other threads through the
+ * map's SegmentStore), so memory follows the size: `grow()` allocates a
+ * sub-array at that moment, `shrink()` drops the last one and its memory is
+ * released after a grace period.
+ *
+ * Semantics (ARRAY's, over the current size):
+ * - keys below the current size always exist (zeroed when their sub-array is
+ *   added); lookup of a key at or beyond the size is -ENOENT, update is -E2BIG
+ *   (ARRAY's "index out of range"), delete is -EINVAL, NOEXIST is -EEXIST;
+ * - `grow(n = 1)` adds n sub-arrays: -E2BIG past maxEntries (nothing added),
+ *   -ENOMEM past spec.memoryBudget; the last sub-array holds only the entries
+ *   below maxEntries;
+ * - `shrink(n = 1)` drops the last n sub-arrays, their entries are gone: -ENOENT
+ *   when there are fewer than n, -EBUSY when the retire queue is full (too many
+ *   shrinks within one grace period; `reclaim()` and retry).
+ *
+ * Entries: the same [seqlock, lock, value] slot as ARRAY, so the two compare
+ * fairly. The writer's sequence stays in 0..2^30-1 (stored, masked), which
+ * keeps -1 free as DEAD: a shrink marks every entry of a dropped sub-array
+ * DEAD (under the entry's lock) before it lowers the size. A reader or writer
+ * that meets DEAD knows the entry is gone, without consulting the size.
+ *
+ * Per-thread state: an array of sub-array views indexed by slot, and the size
+ * they cover. The lookup path reads the size from this thread's cache, no
+ * shared word: a key beyond the cached size refreshes the cache (a grow
+ * elsewhere), a DEAD entry refreshes it (a shrink elsewhere). So a lookup
+ * costs what an ARRAY lookup costs plus one shift, one mask and one array
+ * index; it takes no lock and allocates nothing.
+ *
+ * Shared words (header lines of the type): the resize lock (grow and shrink
+ * are serialized; readers never take it), and the metadata line: VERSION (odd
+ * while a resize publishes, even otherwise: a seqlock over SIZE, NSUB and the
+ * directory), SIZE (entries), NSUB (sub-arrays), the next segment id (ids are
+ * never reused, so a stale cached view can never be mistaken for a new one),
+ * and counters. The directory segment maps slot -> segment id (0 = none).
+ *
+ * Linearization: a grow is visible at its VERSION bump (readers retry across
+ * the odd window, so a key below the size a grow published always resolves);
+ * a shrink removes each entry at the moment it marks it DEAD.
+ */
+const SEG_DIR = 1;
+const SEG_RETIRE = 2;
+const SEG_SUB0 = 16;
+const RETIRE_SLOTS = 16;
+/** The directory of a map is at most this many sub-arrays (4 MiB of segment ids). */
+export const MAX_SUB_ARRAYS = 1 << 20;
+
+const H_RESIZE_LOCK = TYPE_BASE;
+const H_META = TYPE_BASE + LINE_WORDS;
+const M_VERSION = H_META;
+const M_SIZE = H_META + 1;
+const M_NSUB = H_META + 2;
+const M_NEXT_SEG = H_META + 3;
+const M_GROWS = H_META + 4;
+const M_SHRINKS = H_META + 5;
+const M_RELEASED = H_META + 6;
+
+const E_SEQ = 0;
+const E_LOCK = 1;
+const E_VAL = 2;
+const SEQ_MASK = 0x3fffffff;
+const DEAD = -1;
+const READ_RETRIES = 256;
+/** A resize's publishing window is a handful of stores; a reader waits this long at most for it. */
+const META_WAIT_MS = 2000;
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+
+function maxSubArrays(spec: NormalizedSpec): number {
+  const n = Math.ceil(spec.maxEntries / spec.arrayResize.subArraySize);
+  if (n > MAX_SUB_ARRAYS) {
+    throw new RangeError(
+      `spec.arrayResize.subArraySize (${spec.arrayResize.subArraySize}) is too small for maxEntries ${spec.maxEntries}: ` +
+        `that makes ${n} sub-arrays, over the limit of ${MAX_SUB_ARRAYS}`,
+    );
+  }
+  return n;
+}
+
+/** Entries of sub-array k (the last one stops at maxEntries). */
+function subEntries(spec: NormalizedSpec, k: number): number {
+  const size = spec.arrayResize.subArraySize;
+  return Math.min(size, spec.maxEntries - k * size);
+}
+
+function subBytes(spec: NormalizedSpec, k: number): number {
+  return subEntries(spec, k) * arraySlotWords(spec.valueSize) * 4;
+}
+
+export class ArrayResizeMap extends MapBase {
+  private readonly dir: Int32Array;
+  private readonly retire: RetireQueue;
+  private readonly shift: number;
+  private readonly mask: number;
+  /** Words per entry. */
+  private readonly stride: number;
+  private readonly maxSubs: number;
+  // This thread's view of the sub-arrays, by slot, and the size it covers.
+  private readonly subWords: Int32Array[] = [];
+  private readonly subBytes: Uint8Array[] = [];
+  private readonly subIds: number[] = [];
+  private size = 0;
+  private version = -1;
+  /** The entry lockEntry locked (its sub-array's words) and its sequence before the write. */
+  private held: Int32Array = new Int32Array(0);
+  private heldSeq = 0;
+  private readonly scratch = new Uint8Array(4);
+  private readonly scratch32 = new Uint32Array(this.scratch.buffer);
+
+  constructor(parts: MapParts) {
+    super(parts);
+    const sub = this.spec.arrayResize.subArraySize;
+    this.shift = Math.log2(sub);
+    this.mask = sub - 1;
+    this.stride = arraySlotWords(this.spec.valueSize);
+    this.maxSubs = maxSubArrays(this.spec);
+    this.dir = new Int32Array(this.segments.get(SEG_DIR));
+    this.retire = new RetireQueue(new Int32Array(this.segments.get(SEG_RETIRE)), 0, RETIRE_SLOTS, this.domain);
+  }
+
+  static bytesAtCreate(spec: NormalizedSpec): number {
+    const initial = Math.ceil(spec.arrayResize.initialEntries / spec.arrayResize.subArraySize);
+    let bytes = maxSubArrays(spec) * 4 + retireQueueWords(RETIRE_SLOTS) * 4;
+    for (let k = 0; k < initial; k++) bytes += subBytes(spec, k);
+    return bytes;
+  }
+
+  static create(spec: NormalizedSpec, domain: QuiescenceDomain): ArrayResizeMap {
+    const dirSab = allocArea(maxSubArrays(spec) * 4, 'spec.arrayResize.subArraySize', 'sub-array directory');
+    const retireSab = new SharedArrayBuffer(retireQueueWords(RETIRE_SLOTS) * 4);
+    const header = MapHeader.create(0);
+    const id = newMapId();
+    const segments = SegmentStore.open(id, []);
+    segments.publish(SEG_DIR, dirSab);
+    segments.publish(SEG_RETIRE, retireSab);
+    header.addBytes(dirSab.byteLength + retireSab.byteLength);
+    header.words[M_NEXT_SEG] = SEG_SUB0;
+    const map = new ArrayResizeMap({ id, spec, header, segments, domain });
+    const initial = Math.ceil(spec.arrayResize.initialEntries / spec.arrayResize.subArraySize);
+    const r = map.growLocked(initial);
+    if (r !== 0) throw new RangeError(`spec.arrayResize.initialEntries: cannot allocate the first ${initial} sub-arrays (${r})`);
+    return map;
+  }
+
+  static attach(_h: MapHandle, parts: MapParts): ArrayResizeMap {
+    return new ArrayResizeMap(parts);
+  }
+
+  // ---- this thread's view ----
+
+  /**
+   * Brings this thread's views up to the published size: reads SIZE, NSUB and
+   * the directory under the VERSION seqlock, then loads the views of new
+   * segments and forgets the ones no longer in the directory.
+   */
+  private refresh(): void {
+    const h = this.header.words;
+    let deadline = 0;
+    for (let attempt = 0; ; attempt++) {
+      const v1 = Atomics.load(h, M_VERSION);
+      if ((v1 & 1) === 0) {
+        if (v1 === this.version) return;
+        const nsub = Atomics.load(h, M_NSUB);
+        const size = Atomics.load(h, M_SIZE);
+        const ids: number[] = [];
+        for (let k = 0; k < nsub; k++) ids.push(Atomics.load(this.dir, k));
+        if (Atomics.load(h, M_VERSION) === v1) {
+          this.adopt(ids, size, v1);
+          return;
+        }
+      }
+      if (attempt < 64) continue;
+      if (deadline === 0) deadline = performance.now() + META_WAIT_MS;
+      if (performance.now() > deadline) {
+        throw new Error(`rightsize: array_resize map ${this.id}: a resize stayed half-published for ${META_WAIT_MS} ms (its thread died?)`);
+      }
+      Atomics.wait(sleepCell, 0, 0, 0.05);
+    }
+  }
+
+  private adopt(ids: number[], size: number, version: number): void {
+    for (let k = 0; k < Math.max(ids.length, this.subIds.length); k++) {
+      const want = k < ids.length ? ids[k]! : 0;
+      const have = this.subIds[k] ?? 0;
+      if (want === have) continue;
+      // A segment id leaves the directory for good: this thread lets it go.
+      if (have !== 0) this.segments.drop(have);
+      if (want === 0) {
+        this.subIds.length = this.subWords.length = this.subBytes.length = k;
+        break;
+      }
+      const sab = this.segments.get(want);
+      this.subWords[k] = new Int32Array(sab);
+      this.subBytes[k] = new Uint8Array(sab);
+      this.subIds[k] = want;
+    }
+    this.size = size;
+    this.version = version;
+  }
+
+  // ---- lookups: lock-free ----
+
+  lookupInto(key: Uint8Array, out: Uint8Array): number {
+    this.checkKey(key);
+    this.checkOut(out);
+    if (!this.userMayRead()) return -Errno.EPERM;
+    this.scratch.set(key);
+    return this.readEntry(this.scratch32[0]!, out, false);
+  }
+
+  lookupU32Into(key: number, out: Uint8Array): number {
+    this.checkU32(key);
+    this.checkOut(out);
+    if (!this.userMayRead()) return -Errno.EPERM;
+    return this.readEntry(key, out, false);
+  }
+
+  /** Seqlocked copy of entry i's value into out: 0, or -ENOENT beyond the size. */
+  private readEntry(i: number, out: Uint8Array, retried: boolean): number {
+    if (i >= this.size) {
+      this.refresh();
+      if (i >= this.size) return -Errno.ENOENT;
+    }
+    const w = this.subWords[i >>> this.shift]!;
+    const b = this.subBytes[i >>> this.shift]!;
+    const base = (i & this.mask) * this.stride;
+    const vb = (base + E_VAL) * 4;
+    const len = this.spec.valueSize;
+    for (let attempt = 0; attempt < READ_RETRIES; attempt++) {
+      const s1 = Atomics.load(w, base + E_SEQ);
+      if ((s1 & 1) !== 0) {
+        if (s1 === DEAD) return this.afterDead(i, out, w, retried);
+        continue;
+      }
+      copyBytes(b, vb, out, 0, len);
+      if (Atomics.load(w, base + E_SEQ) === s1) return 0;
+    }
+    // Writers keep rewriting this entry: read it under its lock (bounded wait).
+    lock(w, base + E_LOCK, this.domain.ownerId(), this.domain, `array_resize entry ${i} lock`);
+    const dead = w[base + E_SEQ] === DEAD;
+    if (!dead) copyBytes(b, vb, out, 0, len);
+    unlock(w, base + E_LOCK);
+    return dead ? this.afterDead(i, out, w, retried) : 0;
+  }
+
+  /** Entry i's sub-array was dropped; a grow since may have put a new one in its slot. */
+  private afterDead(i: number, out: Uint8Array, deadWords: Int32Array, retried: boolean): number {
+    if (retried) return -Errno.ENOENT;
+    this.refresh();
+    if (i >= this.size || this.subWords[i >>> this.shift] === deadWords) return -Errno.ENOENT;
+    return this.readEntry(i, out, true);
+  }
+
+  // ---- updates: under the entry's lock ----
+
+  update(key: Uint8Array, value: Uint8Array, flags = 0): number {
+    this.checkKey(key);
+    this.checkValue(value);
+    this.scratch.set(key);
+    return this.writeEntry(this.scratch32[0]!, value, flags);
+  }
+
+  updateU32(key: number, value: Uint8Array, flags = 0): number {
+    this.checkU32(key);
+    this.checkValue(value);
+    return this.writeEntry(key, value, flags);
+  }
+
+  /** ARRAY's order of checks: flags, permission, index, NOEXIST. */
+  private writeEntry(i: number, value: Uint8Array, flags: number): number {
+    if (!updateFlagsValid(flags)) return -Errno.EINVAL;
+    if (!this.userMayWrite()) return -Errno.EPERM;
+    const base = this.lockEntry(i, flags);
+    if (base < 0) return base;
+    copyBytes(value, 0, this.subBytes[i >>> this.shift]!, (base + E_VAL) * 4, this.spec.valueSize);
+    this.unlockEntry(base);
+    return 0;
+  }
+
+  /**
+   * Takes entry i's lock and opens its seqlock write section: the entry's word
+   * offset in `this.held` (>= 0), or -E2BIG when i is beyond the size (or its
+   * sub-array is being dropped), -EEXIST for NOEXIST. No closure, no
+   * allocation: the update path is a program's hot path too.
+   */
+  private lockEntry(i: number, flags: number): number {
+    if (i >= this.spec.maxEntries) return -Errno.E2BIG;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if (i >= this.size) {
+        this.refresh();
+        if (i >= this.size) return -Errno.E2BIG;
+      }
+      if ((flags & ~BPF_F_LOCK) === BPF_NOEXIST) return -Errno.EEXIST;
+      const w = this.subWords[i >>> this.shift]!;
+      const base = (i & this.mask) * this.stride;
+      lock(w, base + E_LOCK, this.domain.ownerId(), this.domain, `array_resize entry ${i} lock`);
+      const s = w[base + E_SEQ]!;
+      if (s !== DEAD) {
+        // Stores, not adds: the sequence stays below 2^30 and never reaches DEAD.
+        Atomics.store(w, base + E_SEQ, s + 1);
+        this.held = w;
+        this.heldSeq = s;
+        return base;
+      }
+      unlock(w, base + E_LOCK);
+      this.refresh();
+      if (this.subWords[i >>> this.shift] === w) return -Errno.E2BIG;
+    }
+    return -Errno.E2BIG;
+  }
+
+  /** Closes the write section lockEntry opened and releases the entry's lock. */
+  private unlockEntry(base: number): void {
+    const w = this.held;
+    Atomics.store(w, base + E_SEQ, (this.heldSeq + 2) & SEQ_MASK);
+    unlock(w, base + E_LOCK);
+  }
+
+  delete(key: Uint8Array): number {
+    this.checkKey(key);
+    return -Errno.EINVAL;
+  }
+
+  deleteU32(key: number): number {
+    this.checkU32(key);
+    return -Errno.EINVAL;
+  }
+
+  /** As ARRAY: entries cannot be deleted, so there is no lookup-and-delete. */
+  lookupAndDeleteInto(key: Uint8Array, out: Uint8Array): number {
+    this.checkKey(key);
+    this.checkOut(out);
+    return -Errno.ENOTSUPP;
+  }
+
+  atomicAdd(key: Uint8Array, byteOffset: number, delta: number): number {
+    this.checkKey(key);
+    requireInt('delta', delta, -0x80000000, 0xffffffff);
+    if (!Number.isInteger(byteOffset) || byteOffset < 0 || byteOffset % 4 !== 0 || byteOffset + 4 > this.spec.valueSize) return -Errno.EINVAL;
+    if (!this.userMayWrite()) return -Errno.EPERM;
+    this.scratch.set(key);
+    const base = this.lockEntry(this.scratch32[0]!, 0);
+    if (base < 0) return base;
+    const at = base + E_VAL + (byteOffset >>> 2);
+    this.held[at] = (this.held[at]! + delta) | 0;
+    this.unlockEntry(base);
+    return 0;
+  }
+
+  // ---- grow and shrink (the talk's bpf_grow / bpf_shrink) ----
+
+  /** Adds `count` sub-arrays: 0, -E2BIG past maxEntries, -ENOMEM past the memory budget. */
+  override grow(count = 1): number {
+    this.checkLive();
+    requireInt('count', count, 1, MAX_SUB_ARRAYS);
+    return this.underResizeLock(() => {
+      this.reclaimDue();
+      const r = this.growLocked(count);
+      if (r === 0) Atomics.add(this.header.words, M_GROWS, count);
+      return r;
+    });
+  }
+
+  /** Drops the last `count` sub-arrays: 0, -ENOENT when there are fewer, -EBUSY when the retire queue is full. */
+  override shrink(count = 1): number {
+    this.checkLive();
+    requireInt('count', count, 1, MAX_SUB_ARRAYS);
+    const r = this.underResizeLock(() => {
+      this.reclaimDue();
+      return this.shrinkLocked(count);
+    });
+    // Memory nobody can still be reading (no CPU online) goes at once.
+    this.reclaimDue();
+    return r;
+  }
+
+  /** Releases dropped sub-arrays whose grace period is over; how many. */
+  reclaim(): number {
+    this.checkLive();
+    return this.reclaimDue();
+  }
+
+  private underResizeLock(fn: () => number): number {
+    const h = this.header.words;
+    lock(h, H_RESIZE_LOCK, this.domain.ownerId(), this.domain, 'array_resize resize lock');
+    try {
+      return fn();
+    } finally {
+      unlock(h, H_RESIZE_LOCK);
+    }
+  }
+
+  /** Under the resize lock (or at creation). */
+  private growLocked(count: number): number {
+    const h = this.header.words;
+    const n = h[M_NSUB]!;
+    if (n + count > this.maxSubs) return -Errno.E2BIG;
+    let bytes = 0;
+    for (let k = n; k < n + count; k++) bytes += subBytes(this.spec, k);
+    if (this.header.heldBytes() + bytes > this.spec.memoryBudget) return -Errno.ENOMEM;
+    const sabs: SharedArrayBuffer[] = [];
+    try {
+      for (let k = n; k < n + count; k++) sabs.push(new SharedArrayBuffer(subBytes(this.spec, k)));
+    } catch {
+      return -Errno.ENOMEM;
+    }
+    const ids: number[] = [];
+    for (const sab of sabs) {
+      const id = h[M_NEXT_SEG]!;
+      h[M_NEXT_SEG] = id + 1;
+      // The segment reaches every thread before the directory names it.
+      this.segments.publish(id, sab);
+      this.header.addBytes(sab.byteLength);
+      ids.push(id);
+    }
+    Atomics.add(h, M_VERSION, 1);
+    for (let j = 0; j < count; j++) Atomics.store(this.dir, n + j, ids[j]!);
+    Atomics.store(h, M_NSUB, n + count);
+    Atomics.store(h, M_SIZE, Math.min((n + count) * this.spec.arrayResize.subArraySize, this.spec.maxEntries));
+    Atomics.add(h, M_VERSION, 1);
+    return 0;
+  }
+
+  private shrinkLocked(count: number): number {
+    const h = this.header.words;
+    const n = h[M_NSUB]!;
+    if (count > n) return -Errno.ENOENT;
+    // Under the resize lock nobody else retires, so the free slots stay free.
+    if (RETIRE_SLOTS - this.retire.pending().length < count) return -Errno.EBUSY;
+    const gone: { id: number; bytes: number }[] = [];
+    for (let k = n - 1; k >= n - count; k--) {
+      const id = Atomics.load(this.dir, k);
+      const sab = this.segments.get(id);
+      this.killSubArray(new Int32Array(sab), subEntries(this.spec, k));
+      gone.push({ id, bytes: sab.byteLength });
+    }
+    Atomics.add(h, M_VERSION, 1);
+    Atomics.store(h, M_NSUB, n - count);
+    Atomics.store(h, M_SIZE, Math.min((n - count) * this.spec.arrayResize.subArraySize, this.spec.maxEntries));
+    for (let k = n - count; k < n; k++) Atomics.store(this.dir, k, 0);
+    Atomics.add(h, M_VERSION, 1);
+    for (const g of gone) {
+      if (!this.retire.retire(g.id, g.bytes)) throw new Error('rightsize: array_resize retire queue full after checking for room (accounting bug)');
+    }
+    Atomics.add(h, M_SHRINKS, count);
+    return 0;
+  }
+
+  /** Marks every entry of a dropped sub-array DEAD, each under its lock: from now on it is gone. */
+  private killSubArray(w: Int32Array, entries: number): void {
+    const owner = this.domain.ownerId();
+    for (let e = 0; e < entries; e++) {
+      const base = e * this.stride;
+      lock(w, base + E_LOCK, owner, this.domain, `array_resize entry lock (shrink)`);
+      Atomics.store(w, base + E_SEQ, DEAD);
+      unlock(w, base + E_LOCK);
+    }
+  }
+
+  private reclaimDue(): number {
+    return this.retire.reclaim((seg, bytes) => {
+      this.header.addBytes(-bytes);
+      this.segments.drop(seg);
+      Atomics.add(this.header.words, M_RELEASED, 1);
+    });
+  }
+
+  // ---- iteration (userspace) ----
+
+  /** array_map_get_next_key over the current size: null or beyond -> 0, the last index -> -ENOENT. */
+  getNextKey(key: Uint8Array | null, next: Uint8Array): number {
+    if (key !== null) this.checkKey(key);
+    else this.checkLive();
+    if (!(next instanceof Uint8Array) || next.length !== 4) throw new TypeError('next must be a Uint8Array of 4 bytes');
+    const size = Atomics.load(this.header.words, M_SIZE);
+    if (size === 0) return -Errno.ENOENT;
+    let i = size;
+    if (key !== null) {
+      this.scratch.set(key);
+      i = this.scratch32[0]!;
+    }
+    let n: number;
+    if (i >= size) n = 0;
+    else if (i === size - 1) return -Errno.ENOENT;
+    else n = i + 1;
+    new DataView(next.buffer, next.byteOffset, 4).setUint32(0, n, true);
+    return 0;
+  }
+
+  /** generic_map_lookup_batch over the current size: the cursor is the next index. */
+  lookupBatch(cursor: number | null, count: number, opts: BatchOptions = {}): BatchResult {
+    this.checkLive();
+    requireInt('count', count, 0, 2 ** 31);
+    if (cursor !== null) requireInt('cursor', cursor, 0, 2 ** 32);
+    const res: BatchResult = { err: 0, keys: [], values: [], count: 0, cursor };
+    if ((opts.flags ?? 0) !== 0 || ((opts.elemFlags ?? 0) & ~BPF_F_LOCK) !== 0) return { ...res, err: -Errno.EINVAL };
+    if (!this.userMayRead()) return { ...res, err: -Errno.EPERM };
+    if (count === 0) return res;
+    let i = cursor ?? 0;
+    for (; res.count < count; i++) {
+      const v = new Uint8Array(this.spec.valueSize);
+      if (this.readEntry(i, v, false) !== 0) return { ...res, err: -Errno.ENOENT, cursor: null };
+      const k = new Uint8Array(4);
+      new DataView(k.buffer).setUint32(0, i, true);
+      res.keys.push(k);
+      res.values.push(v);
+      res.count++;
+    }
+    if (i >= Atomics.load(this.header.words, M_SIZE)) return { ...res, err: -Errno.ENOENT, cursor: null };
+    res.cursor = i;
+    return res;
+  }
+
+  lookupAndDeleteBatch(cursor: number | null, count: number, _opts: BatchOptions = {}): BatchResult {
+    this.checkLive();
+    requireInt('count', count, 0, 2 ** 31);
+    return { err: -Errno.ENOTSUPP, keys: [], values: [], count: 0, cursor };
+  }
+
+  stats(): MapStats {
+    const h = this.header.words;
+    return {
+      type: this.spec.type,
+      entries: Atomics.load(h, M_SIZE),
+      maxEntries: this.spec.maxEntries,
+      buckets: 0,
+      bytes: this.header.heldBytes(),
+      subArrays: Atomics.load(h, M_NSUB),
+      subArraySize: this.spec.arrayResize.subArraySize,
+      maxSubArrays: this.maxSubs,
+      grows: Atomics.load(h, M_GROWS),
+      shrinks: Atomics.load(h, M_SHRINKS),
+      released: Atomics.load(h, M_RELEASED),
+      pendingRelease: this.retire.pending().length,
+    };
+  }
+}

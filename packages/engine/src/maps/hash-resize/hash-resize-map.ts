@@ -1,0 +1,935 @@
+import { Worker } from 'node:worker_threads';
+import { BPF_EXIST, BPF_F_LOCK, BPF_NOEXIST, Errno, updateFlagsValid } from '../../errno.js';
+import { hashKey, randomSeed } from '../../hash/hasher.js';
+import { xxh32U32 } from '../../hash/xxh32.js';
+import { lock, unlock } from '../../locks/bucket-lock.js';
+import { SegmentStore, newMapId } from '../../memory/segments.js';
+import type { QuiescenceDomain } from '../../rcu/domain.js';
+import { RetireQueue, retireQueueWords } from '../../rcu/retire.js';
+import { nextPowerOfTwo, requireInt, type NormalizedSpec } from '../../spec/map-spec.js';
+import { MapBase, type MapParts } from '../base.js';
+import { MapHeader } from '../header.js';
+import type { BatchOptions, BatchResult, MapHandle, MapStats } from '../map.js';
+import { ElementAllocator, ElementStore } from '../hash/allocator.js';
+import { walkBatch, type BucketWalk } from '../hash/batch.js';
+import { elemLayout, type ElemLayout } from '../hash/layout.js';
+import { BUCKET_WORDS, ChainedTable, HEAD, IN_NEXT_TABLE, KeyScratch, MOVED, copyBytes } from '../hash/table.js';
+import { builtModuleUrl } from './built-module.js';
+import {
+  CUR, CURSOR, DIR, DONE, EBUSY_COUNT, ENTRIES, EPOCH, FIRST_TABLE_SEG, FUT, GROW, GROWS, ITER_RESTARTS, MIN_BUCKETS, NEXT_SEG,
+  OLD_NB, REQUEST, RETIRE_SLOTS, RETRY_COUNT, R_LOCK, SEG_CONTROL, SHRINK, SHRINKS, TIME_BYTE_OFFSET, T_ALLOC, T_BUCKETS, T_INFO,
+  WAKE, tableWords,
+} from './layout.js';
+
+/** One table generation as this thread sees it. */
+interface RTable {
+  readonly id: number;
+  readonly nb: number;
+  readonly bytes: number;
+  readonly t: ChainedTable;
+}
+
+/** Results of an operation applied under a bucket lock that are not errnos. */
+const TABLE_FULL = 1;
+const UPDATE = 0;
+const DELETE = 1;
+const ADD = 2;
+/** Rounds an operation may take through resizes before it is a bug, not bad luck. */
+const MAX_ROUNDS = 1_000_000;
+const RETRY_SLEEP_MS = 0.05;
+const RESIZER_STALE_NS = 1_000_000_000n;
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * hash_resize: the resizable hash map (rhashtable / BPF_MAP_TYPE_RHASH, as the
+ * LPC 2020 talk proposed it).
+ *
+ * Tables. The map is a chain of table generations, each one SharedArrayBuffer
+ * holding its buckets and its elements (as many as it has buckets). CUR is
+ * where lookups start; during a resize FUT is the table being filled. A
+ * resize copies the entries of one old bucket at a time into FUT (under the
+ * old bucket's lock, then each new bucket's lock: old before new, always),
+ * then marks the old bucket MOVED. When every old bucket is MOVED, FUT becomes
+ * CUR and the old table is retired; after a grace period (every CPU passed a
+ * quiescent point) its bytes stop counting and threads drop it.
+ *
+ * Lookups take no lock: they read CUR's bucket under its seqlock; a MOVED
+ * bucket sends them to the next table. A key present for the whole lookup is
+ * in the old bucket until it is marked MOVED, and in FUT before that mark is
+ * written, so it is always found; values are copied under the bucket seqlock,
+ * so never torn.
+ *
+ * Updates and deletes lock the key's bucket. While idle they work in CUR.
+ * During a resize, a key whose old bucket is already MOVED is handled in FUT;
+ * one whose old bucket still waits "meets the resize" and the map's EBUSY
+ * policy decides: 'fail' returns -EBUSY (kernel style), 'retry' waits for the
+ * migration a bounded number of times, 'help' migrates that bucket itself and
+ * carries on (never -EBUSY). A writer that read an idle state just before a
+ * resize began may still finish in CUR: the bucket is not MOVED (checked under
+ * its lock), so the migrator, which takes the same lock, copies its write.
+ *
+ * Who migrates ('driver'): 'deferred' a resizer thread woken at the
+ * watermarks (rhashtable's worker); 'inline' the thread whose update crossed
+ * the watermark migrates the whole table before it returns (bucket locks are
+ * taken one bucket at a time, so other CPUs go on meanwhile; the crossing call
+ * itself stalls, which is what this driver measures); 'help' the crossing
+ * thread starts the resize and every update or delete that meets it migrates
+ * a batch first.
+ */
+export class HashResizeMap extends MapBase {
+  protected readonly ks: KeyScratch;
+  private readonly mks: KeyScratch;
+  protected readonly seed: number;
+  private readonly layout: ElemLayout;
+  private readonly words: Int32Array;
+  private readonly time64: BigInt64Array;
+  private readonly retire: RetireQueue;
+  private readonly tables = new Map<number, RTable>();
+  private cur!: RTable;
+  private fut: RTable | null = null;
+  private epoch = -1;
+  private readonly maxBuckets: number;
+  private readonly chain: number[] = [];
+  private readonly vkeys: number[] = [];
+  private resizer: Worker | null = null;
+  /** Epoch seen by the last getNextKey in this thread (iteration restarts are counted when it moved). */
+  private iterEpoch = -1;
+
+  constructor(parts: MapParts) {
+    super(parts);
+    const spec = this.spec;
+    this.seed = this.header.seed;
+    this.layout = elemLayout(spec.keySize, spec.valueSize);
+    this.ks = new KeyScratch(spec.keySize);
+    this.mks = new KeyScratch(spec.keySize);
+    this.words = this.header.words;
+    this.time64 = new BigInt64Array(this.header.sab, TIME_BYTE_OFFSET, 3);
+    const control = new Int32Array(this.segments.get(SEG_CONTROL));
+    this.retire = new RetireQueue(control, 0, RETIRE_SLOTS, this.domain);
+    this.maxBuckets = maxBucketsOf(spec);
+    this.refresh();
+  }
+
+  static bytesAtCreate(spec: NormalizedSpec): number {
+    const layout = elemLayout(spec.keySize, spec.valueSize);
+    return tableWords(spec.resize.initialBuckets, layout.stride) * 4 + retireQueueWords(RETIRE_SLOTS) * 4;
+  }
+
+  static create(spec: NormalizedSpec, domain: QuiescenceDomain): HashResizeMap {
+    if (spec.resize.initialBuckets > maxBucketsOf(spec)) {
+      throw new RangeError(`spec.resize.initialBuckets (${spec.resize.initialBuckets}) exceeds what maxEntries ${spec.maxEntries} can use (${maxBucketsOf(spec)})`);
+    }
+    const header = MapHeader.create(spec.flags.zeroSeed ? 0 : randomSeed());
+    const id = newMapId();
+    const segments = SegmentStore.open(id, []);
+    const control = new SharedArrayBuffer(retireQueueWords(RETIRE_SLOTS) * 4);
+    segments.publish(SEG_CONTROL, control);
+    header.addBytes(control.byteLength);
+    const layout = elemLayout(spec.keySize, spec.valueSize);
+    const sab = newTable(spec.resize.initialBuckets, layout);
+    segments.publish(FIRST_TABLE_SEG, sab);
+    header.addBytes(sab.byteLength);
+    const w = header.words;
+    w[CUR] = FIRST_TABLE_SEG;
+    w[FUT] = 0;
+    w[NEXT_SEG] = FIRST_TABLE_SEG + 1;
+    return new HashResizeMap({ id, spec, header, segments, domain });
+  }
+
+  static attach(_h: MapHandle, parts: MapParts): HashResizeMap {
+    return new HashResizeMap(parts);
+  }
+
+  // ---- the table state ----
+
+  /**
+   * Reads CUR/FUT consistently (EPOCH even and unchanged around the reads)
+   * and builds this thread's views of those tables; forgets older ones.
+   */
+  private refresh(): void {
+    const w = this.words;
+    let ep: number;
+    let curId: number;
+    let futId: number;
+    for (let spins = 0; ; spins++) {
+      ep = Atomics.load(w, EPOCH);
+      curId = Atomics.load(w, CUR);
+      futId = Atomics.load(w, FUT);
+      if ((ep & 1) === 0 && Atomics.load(w, EPOCH) === ep) break;
+      if (spins > 1_000_000) throw new Error('rightsize: hash_resize table state kept changing (a resizer died mid-transition?)');
+    }
+    if (ep === this.epoch) return;
+    if (this.epoch !== -1) this.segments.drain();
+    this.cur = this.tableView(curId);
+    this.fut = futId === 0 ? null : this.tableView(futId);
+    for (const id of [...this.tables.keys()]) {
+      if (id !== curId && id !== futId) {
+        // This thread no longer uses that table: drop its views and its
+        // buffer reference so V8 can free the memory once every thread has.
+        this.tables.delete(id);
+        this.segments.drop(id);
+      }
+    }
+    this.epoch = ep;
+  }
+
+  private tableView(id: number): RTable {
+    const known = this.tables.get(id);
+    if (known) return known;
+    const sab = this.segments.get(id);
+    const words = new Int32Array(sab);
+    const nb = words[T_INFO]!;
+    const cap = words[T_INFO + 1]!;
+    const layout = this.layout;
+    const elemWordOff = T_BUCKETS + nb * BUCKET_WORDS;
+    const store = new ElementStore(layout, nextPowerOfTwo(cap), {
+      chunk: (c) => (c === 0 ? { sab, byteOffset: elemWordOff * 4, elements: cap } : null),
+    });
+    const alloc = new ElementAllocator(store, words, T_ALLOC, cap, cap, this.domain);
+    const buckets = new Int32Array(sab, T_BUCKETS * 4, nb * BUCKET_WORDS);
+    const t: RTable = { id, nb, bytes: sab.byteLength, t: new ChainedTable(buckets, nb, store, alloc, this.domain) };
+    this.tables.set(id, t);
+    return t;
+  }
+
+  // ---- keys ----
+
+  protected hashBytes(key: Uint8Array): number {
+    this.ks.load(key);
+    return hashKey(key, this.seed) | 0;
+  }
+
+  protected hashU32(key: number): number {
+    this.ks.words[0] = key | 0;
+    return xxh32U32(key, this.seed) | 0;
+  }
+
+  // ---- lookups: lock-free ----
+
+  lookupInto(key: Uint8Array, out: Uint8Array): number {
+    this.checkKey(key);
+    this.checkOut(out);
+    if (!this.userMayRead()) return -Errno.EPERM;
+    return this.lookupHashed(this.hashBytes(key), out);
+  }
+
+  lookupU32Into(key: number, out: Uint8Array): number {
+    this.checkU32(key);
+    this.checkOut(out);
+    if (!this.userMayRead()) return -Errno.EPERM;
+    return this.lookupHashed(this.hashU32(key), out);
+  }
+
+  private lookupHashed(h: number, out: Uint8Array): number {
+    const d = this.domain;
+    d.readBegin();
+    try {
+      // A plain read is enough here: a stale epoch only means starting in a
+      // table whose bucket turns out MOVED, which sends us on (with Atomics).
+      if (this.words[EPOCH] !== this.epoch) this.refresh();
+      let T = this.cur;
+      for (let hop = 0; hop < 64; hop++) {
+        const r = T.t.lookupCopy(h, this.ks.words, out, 0, 0, this.spec.valueSize);
+        if (r !== IN_NEXT_TABLE) return r >= 0 ? 0 : -Errno.ENOENT;
+        T = this.nextTable(T);
+      }
+      throw new Error('rightsize: hash_resize lookup crossed 64 table generations (a resize storm or a bug)');
+    } finally {
+      d.readEnd();
+    }
+  }
+
+  /** The table after T, for a key whose bucket in T is MOVED. */
+  private nextTable(T: RTable): RTable {
+    this.refresh();
+    if (T.id !== this.cur.id) return this.cur;
+    // T is still CUR and has a MOVED bucket: a resize from T is under way
+    // (finishing one makes FUT the CUR in the same epoch transition).
+    if (this.fut) return this.fut;
+    throw new Error('rightsize: hash_resize found a MOVED bucket in the current table with no resize under way (corrupt state)');
+  }
+
+  // ---- updates and deletes ----
+
+  update(key: Uint8Array, value: Uint8Array, flags = 0): number {
+    this.checkKey(key);
+    this.checkValue(value);
+    if (!updateFlagsValid(flags)) return -Errno.EINVAL;
+    if (!this.userMayWrite()) return -Errno.EPERM;
+    return this.writeOp(UPDATE, this.hashBytes(key), value, flags, null, 0, 0);
+  }
+
+  updateU32(key: number, value: Uint8Array, flags = 0): number {
+    this.checkU32(key);
+    this.checkValue(value);
+    if (!updateFlagsValid(flags)) return -Errno.EINVAL;
+    if (!this.userMayWrite()) return -Errno.EPERM;
+    return this.writeOp(UPDATE, this.hashU32(key), value, flags, null, 0, 0);
+  }
+
+  delete(key: Uint8Array): number {
+    this.checkKey(key);
+    if (!this.userMayWrite()) return -Errno.EPERM;
+    return this.writeOp(DELETE, this.hashBytes(key), null, 0, null, 0, 0);
+  }
+
+  deleteU32(key: number): number {
+    this.checkU32(key);
+    if (!this.userMayWrite()) return -Errno.EPERM;
+    return this.writeOp(DELETE, this.hashU32(key), null, 0, null, 0, 0);
+  }
+
+  lookupAndDeleteInto(key: Uint8Array, out: Uint8Array): number {
+    this.checkKey(key);
+    this.checkOut(out);
+    if (!this.userMayWrite() || !this.userMayRead()) return -Errno.EPERM;
+    return this.writeOp(DELETE, this.hashBytes(key), null, 0, out, 0, 0);
+  }
+
+  atomicAdd(key: Uint8Array, byteOffset: number, delta: number): number {
+    this.checkKey(key);
+    requireInt('delta', delta, -0x80000000, 0xffffffff);
+    if (!Number.isInteger(byteOffset) || byteOffset < 0 || byteOffset % 4 !== 0 || byteOffset + 4 > this.spec.valueSize) return -Errno.EINVAL;
+    if (!this.userMayWrite()) return -Errno.EPERM;
+    return this.writeOp(ADD, this.hashBytes(key), null, 0, null, byteOffset >>> 2, delta);
+  }
+
+  /**
+   * An update (kind UPDATE), delete (DELETE, copying the value to `out` when
+   * given) or atomic add (ADD) through whatever resize is under way. The key
+   * is in `this.ks`, its hash is `h`.
+   */
+  private writeOp(kind: number, h: number, value: Uint8Array | null, flags: number, out: Uint8Array | null, word: number, delta: number): number {
+    const r = this.spec.resize;
+    const d = this.domain;
+    d.readBegin();
+    try {
+      let tries = 0;
+      for (let round = 0; round < MAX_ROUNDS; round++) {
+        this.refresh();
+        const cur = this.cur;
+        const fut = this.fut;
+        let T = cur;
+        if (fut !== null) {
+          if (r.driver === 'help') this.migrateBatch();
+          const ob = h & cur.t.mask;
+          if (cur.t.isMoved(ob)) T = fut;
+          else if (r.ebusyPolicy === 'help') {
+            this.migrateBucket(cur, fut, ob);
+            T = fut;
+          } else {
+            if (r.ebusyPolicy === 'fail' || tries >= r.retries) return this.ebusy();
+            tries++;
+            this.waitForMigration();
+            continue;
+          }
+        }
+        const t = T.t;
+        const b = h & t.mask;
+        t.lockBucket(b, d.ownerId());
+        let res: number;
+        let inserted = false;
+        try {
+          // Checked under the lock: a bucket migrated since we chose T is
+          // final in the next table; start again from the table state.
+          if (t.isMoved(b)) continue;
+          if (kind === UPDATE) {
+            const e = t.findLocked(b, h, this.ks.words);
+            const mode = flags & ~BPF_F_LOCK;
+            if (e >= 0) {
+              if (mode === BPF_NOEXIST) return -Errno.EEXIST;
+              t.writeValue(b, e, 0, value!, 0, this.spec.valueSize);
+              return 0;
+            }
+            if (mode === BPF_EXIST) return -Errno.ENOENT;
+            res = this.insertLocked(T, b, h, value!);
+            inserted = res === 0;
+          } else {
+            const e = t.findLocked(b, h, this.ks.words);
+            if (e < 0) return -Errno.ENOENT;
+            if (kind === ADD) {
+              t.addToValueWord(b, e, word, delta);
+              return 0;
+            }
+            if (out) copyBytes(t.store.bytes(e), t.valueByteOffset(e), out, 0, this.spec.valueSize);
+            t.unlinkLocked(b, e);
+            t.alloc.free(e, d.ownerId());
+            Atomics.sub(this.words, ENTRIES, 1);
+            res = 0;
+          }
+        } finally {
+          t.unlockBucket(b);
+        }
+        if (res === TABLE_FULL) {
+          // No element left in this table: the map must grow first.
+          if (!r.autoResize && fut === null) return -Errno.E2BIG;
+          if (fut === null) this.requestResize(GROW);
+          if (r.ebusyPolicy === 'help') {
+            this.helpResize();
+            continue;
+          }
+          if (r.ebusyPolicy === 'fail' || tries >= r.retries) return this.ebusy();
+          tries++;
+          this.waitForMigration();
+          continue;
+        }
+        if (res === 0 && r.autoResize && fut === null) this.checkWatermarks(cur, inserted);
+        return res;
+      }
+      throw new Error(`rightsize: hash_resize operation did not settle in ${MAX_ROUNDS} rounds (bug)`);
+    } finally {
+      d.readEnd();
+    }
+  }
+
+  /**
+   * Under bucket b's lock in table T: links a new element. -E2BIG when the map
+   * holds maxEntries; TABLE_FULL when T has no element left for it (or, while
+   * T is being filled by a resize, when the entries still to migrate need the
+   * rest).
+   */
+  private insertLocked(T: RTable, b: number, h: number, value: Uint8Array): number {
+    if (Atomics.add(this.words, ENTRIES, 1) >= this.spec.maxEntries) {
+      Atomics.sub(this.words, ENTRIES, 1);
+      return -Errno.E2BIG;
+    }
+    const fut = this.fut;
+    if (fut !== null && T.id === fut.id && T.t.alloc.entries() + this.cur.t.alloc.entries() >= T.nb) {
+      Atomics.sub(this.words, ENTRIES, 1);
+      return TABLE_FULL;
+    }
+    const ne = T.t.alloc.alloc(this.domain.ownerId());
+    if (ne < 0) {
+      Atomics.sub(this.words, ENTRIES, 1);
+      return TABLE_FULL;
+    }
+    T.t.linkNew(b, ne, h, this.ks.words, value, 0, this.spec.valueSize);
+    return 0;
+  }
+
+  private ebusy(): number {
+    Atomics.add(this.words, EBUSY_COUNT, 1);
+    return -Errno.EBUSY;
+  }
+
+  /** 'retry': let the migration progress, then look again (bounded by spec.resize.retries). */
+  private waitForMigration(): void {
+    Atomics.add(this.words, RETRY_COUNT, 1);
+    if (this.spec.resize.driver !== 'deferred' && this.migrateBatch()) return;
+    Atomics.wait(sleepCell, 0, 0, RETRY_SLEEP_MS);
+  }
+
+  /** 'help' policy: push the resize under way (or the one just requested) to its end. */
+  private helpResize(): void {
+    this.refresh();
+    if (this.fut === null) {
+      if (this.beginResize(GROW) !== 0) {
+        Atomics.wait(sleepCell, 0, 0, RETRY_SLEEP_MS);
+        return;
+      }
+    }
+    while (this.migrateBatch()) {
+      // keep migrating until every old bucket is claimed
+    }
+  }
+
+  /** After a successful insert or delete on an idle map: ask for a resize at the watermarks. */
+  private checkWatermarks(T: RTable, inserted: boolean): void {
+    const dir = this.watermarkDirection(T);
+    if (dir === (inserted ? GROW : SHRINK)) this.requestResize(dir);
+  }
+
+  private requestResize(dir: number): void {
+    const driver = this.spec.resize.driver;
+    if (driver === 'deferred') {
+      if (Atomics.compareExchange(this.words, REQUEST, 0, dir) === 0) this.wakeResizer();
+      return;
+    }
+    if (this.beginResize(dir) !== 0) return;
+    if (driver === 'inline') {
+      while (this.migrateBatch()) {
+        // the crossing thread migrates the whole table (one bucket lock at a time)
+      }
+    } else {
+      this.migrateBatch();
+    }
+  }
+
+  private wakeResizer(): void {
+    this.ensureResizer();
+    Atomics.add(this.words, WAKE, 1);
+    Atomics.notify(this.words, WAKE);
+  }
+
+  /**
+   * The resizer thread is started on the first request, by whichever thread
+   * makes it (most maps never resize; a test creating hundreds of maps must
+   * not start hundreds of threads). It beats every loop; a beat older than a
+   * second means it is gone (its parent thread ended, it was killed) and the
+   * next requester starts another. The compareExchange on the beat makes one
+   * requester the starter.
+   */
+  private ensureResizer(): void {
+    const now = process.hrtime.bigint();
+    const beat = Atomics.load(this.time64, 2);
+    if (beat !== 0n && now - beat < RESIZER_STALE_NS) return;
+    if (Atomics.compareExchange(this.time64, 2, beat, now) !== beat) return;
+    this.startResizer();
+  }
+
+  // ---- resizing ----
+
+  /** bpf_grow(): 0, -EBUSY (a resize is under way or memory still in grace), -E2BIG past the bound. */
+  override grow(): number {
+    return this.userResize(GROW);
+  }
+
+  /** bpf_shrink(): 0, -EBUSY, or -EINVAL at the minimum or when the entries would not fit. */
+  override shrink(): number {
+    return this.userResize(SHRINK);
+  }
+
+  private userResize(dir: number): number {
+    this.checkLive();
+    this.domain.readBegin();
+    try {
+      const r = this.beginResize(dir);
+      if (r === -Errno.EBUSY) return this.ebusy();
+      if (r !== 0) return r;
+      const driver = this.spec.resize.driver;
+      if (driver === 'deferred') this.wakeResizer();
+      else if (driver === 'inline') while (this.migrateBatch());
+      else this.migrateBatch();
+      return 0;
+    } finally {
+      this.domain.readEnd();
+    }
+  }
+
+  /** Starts a resize: allocates the next table and publishes it as FUT. */
+  private beginResize(dir: number): number {
+    const w = this.words;
+    lock(w, R_LOCK, this.domain.ownerId(), this.domain, 'hash_resize resize lock');
+    try {
+      if (Atomics.load(w, FUT) !== 0) return -Errno.EBUSY;
+      this.reclaim();
+      this.refresh();
+      const nb = this.cur.nb;
+      const entries = Atomics.load(w, ENTRIES);
+      const r = this.spec.resize;
+      let newNb: number;
+      if (dir === GROW) {
+        newNb = nb * 2;
+        if (newNb > this.maxBuckets) return -Errno.E2BIG;
+      } else {
+        newNb = nb >>> 1;
+        if (newNb < MIN_BUCKETS) return -Errno.EINVAL;
+        // The smaller table would sit above the grow watermark: refuse rather
+        // than shrink and grow straight back.
+        if (entries > newNb * r.growAt) return -Errno.EINVAL;
+      }
+      if (this.retire.pending().length >= RETIRE_SLOTS) return -Errno.EBUSY;
+      const sab = newTable(newNb, this.layout);
+      const id = w[NEXT_SEG]!;
+      w[NEXT_SEG] = id + 1;
+      this.segments.publish(id, sab);
+      this.header.addBytes(sab.byteLength);
+      Atomics.store(this.time64, 1, process.hrtime.bigint());
+      Atomics.add(w, EPOCH, 1);
+      w[OLD_NB] = nb;
+      w[DIR] = dir;
+      w[CURSOR] = 0;
+      Atomics.store(w, DONE, 0);
+      Atomics.store(w, FUT, id);
+      Atomics.add(w, EPOCH, 1);
+      return 0;
+    } finally {
+      unlock(w, R_LOCK);
+    }
+  }
+
+  /**
+   * Claims the next batch of old buckets and migrates them. Returns false when
+   * there is no resize or every old bucket is already claimed. The claim is
+   * made under R_LOCK, so it belongs to the resize under way, which cannot
+   * finish before this batch is counted in DONE.
+   */
+  private migrateBatch(): boolean {
+    const w = this.words;
+    if (Atomics.load(w, FUT) === 0) return false;
+    let start: number;
+    let end: number;
+    let oldNb: number;
+    lock(w, R_LOCK, this.domain.ownerId(), this.domain, 'hash_resize resize lock');
+    try {
+      oldNb = w[OLD_NB]!;
+      start = w[CURSOR]!;
+      if (Atomics.load(w, FUT) === 0 || start >= oldNb) return false;
+      end = Math.min(start + this.spec.resize.migrateBatch, oldNb);
+      w[CURSOR] = end;
+    } finally {
+      unlock(w, R_LOCK);
+    }
+    this.domain.readBegin();
+    try {
+      this.refresh();
+      const cur = this.cur;
+      const fut = this.fut!;
+      for (let ob = start; ob < end; ob++) this.migrateBucket(cur, fut, ob);
+    } finally {
+      this.domain.readEnd();
+    }
+    if (Atomics.add(w, DONE, end - start) + (end - start) === oldNb) this.finishResize();
+    return true;
+  }
+
+  /**
+   * Copies old bucket ob's entries into the future table and marks it MOVED.
+   * Idempotent (a helper and the batch that owns the bucket may both come).
+   * Lock order: the old bucket, then each new bucket, never the reverse.
+   */
+  private migrateBucket(cur: RTable, fut: RTable, ob: number): void {
+    const ot = cur.t;
+    const ft = fut.t;
+    const owner = this.domain.ownerId();
+    ot.lockBucket(ob, owner);
+    try {
+      if (ot.isMoved(ob)) return;
+      const chain = ot.chainLocked(ob, this.chain);
+      for (const e of chain) {
+        const nb = ot.hashOf(e) & ft.mask;
+        ft.lockBucket(nb, owner);
+        try {
+          const ne = ft.alloc.alloc(owner);
+          if (ne < 0) throw new Error(`rightsize: hash_resize future table (${fut.nb} buckets) has no room for a migrated entry (accounting bug)`);
+          ft.linkCopy(nb, ne, ot, e);
+        } finally {
+          ft.unlockBucket(nb);
+        }
+      }
+      ot.markMoved(ob);
+    } finally {
+      ot.unlockBucket(ob);
+    }
+  }
+
+  /** Every old bucket is migrated: FUT becomes CUR, the old table waits for its grace period. */
+  private finishResize(): void {
+    const w = this.words;
+    lock(w, R_LOCK, this.domain.ownerId(), this.domain, 'hash_resize resize lock');
+    try {
+      this.refresh();
+      const old = this.cur;
+      const fut = Atomics.load(w, FUT);
+      Atomics.add(w, EPOCH, 1);
+      Atomics.store(w, CUR, fut);
+      Atomics.store(w, FUT, 0);
+      Atomics.add(w, EPOCH, 1);
+      Atomics.add(w, w[DIR] === GROW ? GROWS : SHRINKS, 1);
+      Atomics.add(this.time64, 0, process.hrtime.bigint() - Atomics.load(this.time64, 1));
+      // Unpublished above; readers that still hold it keep it alive until
+      // they pass a quiescent point. beginResize checked that a slot is free.
+      if (!this.retire.retire(old.id, old.bytes)) throw new Error('rightsize: hash_resize retire queue full at finish (bug)');
+    } finally {
+      unlock(w, R_LOCK);
+    }
+    this.reclaim();
+    // As rhashtable's worker does after each resize: the entries may already
+    // call for the next one (a burst that outran the grow, a mass delete).
+    if (this.spec.resize.autoResize) {
+      this.refresh();
+      const dir = this.watermarkDirection(this.cur);
+      if (dir !== 0) this.requestResize(dir);
+    }
+  }
+
+  /** GROW or SHRINK when the entries are past a watermark of table T, else 0. */
+  private watermarkDirection(T: RTable): number {
+    const entries = Atomics.load(this.words, ENTRIES);
+    const r = this.spec.resize;
+    if (entries > r.growAt * T.nb && T.nb < this.maxBuckets) return GROW;
+    if (entries < r.shrinkAt * T.nb && T.nb > MIN_BUCKETS && entries <= (T.nb >>> 1) * r.growAt) return SHRINK;
+    return 0;
+  }
+
+  /** Frees retired tables whose grace period is over. */
+  reclaim(): number {
+    return this.retire.reclaim((_seg, bytes) => this.header.addBytes(-bytes));
+  }
+
+  /**
+   * Migrates up to `batches` batches of the resize under way from this thread
+   * (for scenario scripts and tests that drive a resize step by step).
+   * Returns how many batches it migrated.
+   */
+  resizeStep(batches = 1): number {
+    this.checkLive();
+    requireInt('batches', batches, 1, 2 ** 30);
+    let n = 0;
+    while (n < batches && this.migrateBatch()) n++;
+    return n;
+  }
+
+  // ---- the deferred resizer ----
+
+  private startResizer(): void {
+    const url = builtModuleUrl('./resizer-thread.js', import.meta.url);
+    const worker = new Worker(url, { workerData: { handle: this.handle } });
+    worker.unref();
+    worker.on('error', (err) => {
+      process.emitWarning(`rightsize: hash_resize resizer thread of map ${this.id} failed: ${String(err)}`);
+    });
+    this.resizer = worker;
+  }
+
+  /**
+   * The resizer thread's loop: beat, sleep until woken (or 50 ms), start what was
+   * requested if the watermark still calls for it, migrate, reclaim. Ends when
+   * the map is destroyed.
+   */
+  runResizer(): void {
+    const w = this.words;
+    const r = this.spec.resize;
+    for (;;) {
+      if (this.header.destroyed) return;
+      Atomics.store(this.time64, 2, process.hrtime.bigint());
+      const wake = Atomics.load(w, WAKE);
+      const req = Atomics.exchange(w, REQUEST, 0);
+      if (req !== 0 && Atomics.load(w, FUT) === 0) {
+        // Only what the entries still call for now (the request may be old);
+        // a full table grows whatever the watermark says.
+        this.refresh();
+        const dir = this.watermarkDirection(this.cur) || (this.isTableFull() ? GROW : 0);
+        if (dir !== 0 && (r.autoResize || dir === req)) this.beginResize(dir);
+      }
+      while (this.migrateBatch()) {
+        if (this.header.destroyed) return;
+      }
+      this.reclaim();
+      if (Atomics.load(w, REQUEST) === 0 && Atomics.load(w, FUT) === 0) Atomics.wait(w, WAKE, wake, 50);
+    }
+  }
+
+  private isTableFull(): boolean {
+    return this.cur.t.alloc.entries() >= this.cur.nb;
+  }
+
+  override destroy(): void {
+    super.destroy();
+    this.resizer?.terminate().catch(() => undefined);
+    this.resizer = null;
+  }
+
+  // ---- iteration: best effort during a resize ----
+
+  /**
+   * The entries of "virtual bucket" vb of CUR: its own chain when not yet
+   * migrated, else the entries of the future table that came from it (a grow
+   * splits it in two, a shrink merges it with a sibling: filter by hash).
+   * Each visited bucket is locked while read. Returns false when the table
+   * state changed under us (the caller restarts).
+   */
+  private visitVirtual(vb: number, fn: (t: ChainedTable, e: number, b: number) => void): boolean {
+    const cur = this.cur;
+    const ct = cur.t;
+    const owner = this.domain.ownerId();
+    ct.lockBucket(vb, owner);
+    let moved: boolean;
+    try {
+      moved = ct.isMoved(vb);
+      if (!moved) for (const e of ct.chainLocked(vb, this.vkeys)) fn(ct, e, vb);
+    } finally {
+      ct.unlockBucket(vb);
+    }
+    if (!moved) return true;
+    const fut = this.fut;
+    if (fut === null) return false;
+    const ft = fut.t;
+    const targets = fut.nb > cur.nb ? [vb, vb + cur.nb] : [vb & ft.mask];
+    for (const nb of targets) {
+      ft.lockBucket(nb, owner);
+      try {
+        if (ft.isMoved(nb)) return false;
+        for (const e of ft.chainLocked(nb, this.vkeys)) if ((ft.hashOf(e) & ct.mask) === vb) fn(ft, e, nb);
+      } finally {
+        ft.unlockBucket(nb);
+      }
+    }
+    return true;
+  }
+
+  getNextKey(key: Uint8Array | null, next: Uint8Array): number {
+    if (key !== null) this.checkKey(key);
+    else this.checkLive();
+    if (!(next instanceof Uint8Array) || next.length !== this.spec.keySize) throw new TypeError(`next must be a Uint8Array of ${this.spec.keySize} bytes`);
+    if (!this.userMayRead()) return -Errno.EPERM;
+    this.domain.readBegin();
+    try {
+      for (let attempt = 0; attempt < 64; attempt++) {
+        this.refresh();
+        if (key !== null && this.iterEpoch !== -1 && this.iterEpoch !== this.epoch) Atomics.add(this.words, ITER_RESTARTS, 1);
+        this.iterEpoch = this.epoch;
+        const r = this.nextKeyOnce(key, next);
+        if (r !== null) return r;
+      }
+      throw new Error('rightsize: hash_resize getNextKey could not find a stable table in 64 attempts');
+    } finally {
+      this.domain.readEnd();
+    }
+  }
+
+  /** One attempt; null when the table state changed mid-way. */
+  private nextKeyOnce(key: Uint8Array | null, next: Uint8Array): number | null {
+    const nbCur = this.cur.nb;
+    let vb = 0;
+    if (key !== null) {
+      const h = this.hashBytes(key);
+      vb = h & (nbCur - 1);
+      const found: number[] = [];
+      let pos = -1;
+      const tables: ChainedTable[] = [];
+      const ok = this.visitVirtual(vb, (t, e) => {
+        if (pos < 0 && t.hashOf(e) === h && t.keyEquals(t.store.words(e), t.store.base(e), this.ks.words)) pos = found.length;
+        found.push(e);
+        tables.push(t);
+      });
+      if (!ok) return null;
+      if (pos >= 0) {
+        if (pos + 1 < found.length) {
+          tables[pos + 1]!.copyKey(found[pos + 1]!, next);
+          return 0;
+        }
+        vb++;
+      } else {
+        // A key that is not in the map restarts the walk, as the kernel's does.
+        vb = 0;
+      }
+    }
+    for (; vb < nbCur; vb++) {
+      let first: { t: ChainedTable; e: number } | null = null;
+      const ok = this.visitVirtual(vb, (t, e) => {
+        if (first === null) first = { t, e };
+      });
+      if (!ok) return null;
+      if (first !== null) {
+        const f = first as { t: ChainedTable; e: number };
+        f.t.copyKey(f.e, next);
+        return 0;
+      }
+    }
+    return -Errno.ENOENT;
+  }
+
+  lookupBatch(cursor: number | null, count: number, opts: BatchOptions = {}): BatchResult {
+    return this.batch(cursor, count, opts, false);
+  }
+
+  lookupAndDeleteBatch(cursor: number | null, count: number, opts: BatchOptions = {}): BatchResult {
+    return this.batch(cursor, count, opts, true);
+  }
+
+  private batch(cursor: number | null, count: number, opts: BatchOptions, del: boolean): BatchResult {
+    this.checkLive();
+    if (!this.userMayRead() || (del && !this.userMayWrite())) return { err: -Errno.EPERM, keys: [], values: [], count: 0, cursor };
+    this.domain.readBegin();
+    try {
+      this.refresh();
+      return walkBatch(this.virtualWalk(), cursor, count, opts, del);
+    } finally {
+      this.domain.readEnd();
+    }
+  }
+
+  /**
+   * CUR's virtual buckets for walkBatch. A bucket is collected whole: its
+   * entries are gathered first, then (when they fit) copied and, for
+   * lookupAndDelete, deleted through the normal delete path (which handles a
+   * resize under way).
+   */
+  private virtualWalk(): BucketWalk {
+    const nBuckets = this.cur.nb;
+    const startEpoch = this.epoch;
+    return {
+      nBuckets,
+      looksEmpty: (vb) => {
+        const head = this.cur.t.buckets[vb * BUCKET_WORDS + HEAD]!;
+        return head < 0 && head !== MOVED;
+      },
+      collect: (vb, room, res, del) => {
+        this.refresh();
+        if (this.epoch !== startEpoch || vb >= this.cur.nb) Atomics.add(this.words, ITER_RESTARTS, 1);
+        if (vb >= this.cur.nb) return 0;
+        const keys: Uint8Array[] = [];
+        const values: Uint8Array[] = [];
+        for (let attempt = 0; ; attempt++) {
+          keys.length = 0;
+          values.length = 0;
+          const ok = this.visitVirtual(vb, (t, e) => {
+            const k = new Uint8Array(this.spec.keySize);
+            t.copyKey(e, k);
+            const v = new Uint8Array(this.spec.valueSize);
+            copyBytes(t.store.bytes(e), t.valueByteOffset(e), v, 0, this.spec.valueSize);
+            keys.push(k);
+            values.push(v);
+          });
+          if (ok) break;
+          if (attempt > 64) throw new Error('rightsize: hash_resize batch could not read a stable bucket');
+          this.refresh();
+        }
+        if (keys.length > room) return keys.length;
+        for (let i = 0; i < keys.length; i++) {
+          res.keys.push(keys[i]!);
+          res.values.push(values[i]!);
+          res.count++;
+          if (del) {
+            this.ks.load(keys[i]!);
+            this.writeOp(DELETE, hashKey(keys[i]!, this.seed) | 0, null, 0, null, 0, 0);
+          }
+        }
+        return keys.length;
+      },
+    };
+  }
+
+  stats(): MapStats {
+    this.checkLive();
+    this.reclaim();
+    this.refresh();
+    const w = this.words;
+    const fut = this.fut;
+    return {
+      type: this.spec.type,
+      entries: Atomics.load(w, ENTRIES),
+      maxEntries: this.spec.maxEntries,
+      buckets: this.cur.nb,
+      bytes: this.header.heldBytes(),
+      grows: Atomics.load(w, GROWS),
+      shrinks: Atomics.load(w, SHRINKS),
+      ebusy: Atomics.load(w, EBUSY_COUNT),
+      retries: Atomics.load(w, RETRY_COUNT),
+      resizeNs: Number(Atomics.load(this.time64, 0)),
+      state: fut ? 'resizing' : 'idle',
+      resizing: fut ? { direction: w[DIR] === GROW ? 'grow' : 'shrink', toBuckets: fut.nb, migrated: Atomics.load(w, DONE), of: w[OLD_NB] } : null,
+      pendingReclaim: this.retire.pending().length,
+      iterRestarts: Atomics.load(w, ITER_RESTARTS),
+      policy: this.spec.resize.ebusyPolicy,
+      driver: this.spec.resize.driver,
+    };
+  }
+}
+
+/** A fresh table segment of nb buckets (and nb element slots). */
+function newTable(nb: number, layout: ElemLayout): SharedArrayBuffer {
+  const sab = new SharedArrayBuffer(tableWords(nb, layout.stride) * 4);
+  const w = new Int32Array(sab);
+  ElementAllocator.init(w, T_ALLOC, nb, 1);
+  w[T_INFO] = nb;
+  w[T_INFO + 1] = nb;
+  ChainedTable.initBuckets(new Int32Array(sab, T_BUCKETS * 4, nb * BUCKET_WORDS), nb);
+  return sab;
+}
+
+/** The most buckets a table of this map may have: enough for maxEntries below the grow watermark. */
+function maxBucketsOf(spec: NormalizedSpec): number {
+  return Math.max(MIN_BUCKETS, nextPowerOfTwo(Math.ceil(spec.maxEntries / spec.resize.growAt)));
+}

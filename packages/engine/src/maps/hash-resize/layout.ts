@@ -1,0 +1,71 @@
+import { LINE_WORDS } from '../../memory/segments.js';
+import { ALLOC_CTL_WORDS } from '../hash/allocator.js';
+import { BUCKET_WORDS } from '../hash/table.js';
+import { TYPE_BASE } from '../header.js';
+
+/**
+ * hash_resize's shared words, in the map header (Int32 word indexes).
+ * Lines that different CPUs write in the hot path (entries, EBUSY counts,
+ * the migration cursor) each have a cache line of their own.
+ */
+/** The resize lock: serialises begin, claim of a migration batch, and finish. */
+export const R_LOCK = TYPE_BASE;
+const STATE = TYPE_BASE + LINE_WORDS;
+/** Segment id of the current table: where lookups start. */
+export const CUR = STATE + 0;
+/** Segment id of the table being filled by a resize, 0 when idle. */
+export const FUT = STATE + 1;
+/**
+ * Odd while CUR/FUT change (under R_LOCK), even otherwise: a thread reads
+ * EPOCH, CUR, FUT, EPOCH and keeps the pair only if both EPOCH reads match
+ * and are even (a seqlock over the table state).
+ */
+export const EPOCH = STATE + 2;
+/** Buckets of the table being migrated away from. */
+export const OLD_NB = STATE + 3;
+/** 1 grow, 2 shrink (the resize under way). */
+export const DIR = STATE + 4;
+/** Next segment id to hand out (ids are never reused). */
+export const NEXT_SEG = STATE + 5;
+export const GROWS = STATE + 6;
+export const SHRINKS = STATE + 7;
+/** Next old bucket to hand out to a migrator (changed under R_LOCK). */
+export const CURSOR = STATE + 8;
+/** Pending request for the deferred resizer: 0, GROW or SHRINK. */
+export const REQUEST = TYPE_BASE + 2 * LINE_WORDS;
+/** Bumped (and notified) to wake the resizer thread. */
+export const WAKE = REQUEST + 1;
+/** Old buckets migrated so far in this resize (atomic adds by migrators). */
+export const DONE = TYPE_BASE + 3 * LINE_WORDS;
+/** Counters CPUs bump: EBUSY returned, retries spent, iteration restarts. */
+export const EBUSY_COUNT = TYPE_BASE + 4 * LINE_WORDS;
+export const RETRY_COUNT = EBUSY_COUNT + 1;
+export const ITER_RESTARTS = EBUSY_COUNT + 2;
+/** Live entries of the map (the maxEntries bound is checked against it). */
+export const ENTRIES = TYPE_BASE + 5 * LINE_WORDS;
+/** Byte offset of three BigInt64 words: total ns spent resizing, start of the resize under way, the resizer thread's last beat (hrtime ns). */
+export const TIME_BYTE_OFFSET = (TYPE_BASE + 6 * LINE_WORDS) * 4;
+
+export const GROW = 1;
+export const SHRINK = 2;
+
+/** Segment 1: the control segment (the retire queue); tables start at 2. */
+export const SEG_CONTROL = 1;
+export const FIRST_TABLE_SEG = 2;
+export const RETIRE_SLOTS = 8;
+
+/**
+ * A table segment: [allocator control][info line: nBuckets, capacity, bytes][buckets][elements].
+ * A table holds at most as many elements as it has buckets (load 1.0); the
+ * grow watermark (0.75 by default) leaves the slack that inserts need while a
+ * grow is requested but not yet under way.
+ */
+export const T_ALLOC = 0;
+export const T_INFO = ALLOC_CTL_WORDS;
+export const T_BUCKETS = T_INFO + LINE_WORDS;
+
+export function tableWords(nBuckets: number, stride: number): number {
+  return T_BUCKETS + nBuckets * BUCKET_WORDS + nBuckets * stride;
+}
+
+export const MIN_BUCKETS = 4;

@@ -1,0 +1,14 @@
+import { workerData } from 'node:worker_threads';
+import { attachMap } from '../registry.js';
+import type { MapHandle } from '../map.js';
+import { HashResizeMap } from './hash-resize-map.js';
+
+/**
+ * The deferred resizer of one hash_resize map (rhashtable's rht_deferred_worker):
+ * a thread that sleeps until a watermark is crossed, then migrates the table
+ * batch by batch while the CPUs go on. It ends when the map is destroyed.
+ */
+const map = attachMap((workerData as { handle: MapHandle }).handle);
+if (!(map instanceof HashResizeMap)) throw new TypeError('resizer thread started for a map that is not hash_resize');
+map.runResizer();
+map.close();

@@ -1,0 +1,397 @@
+/**
+ * The LRU lists of lru_hash and lru_percpu_hash: which element an insert
+ * takes, and which live entry it evicts when none is free.
+ *
+ * ## Pools, lists and free lists
+ *
+ * Every element of the map's preallocated pool belongs, for the map's whole
+ * life, to one LRU list: the common list (default: all maxEntries elements),
+ * or with `noCommonLru` one list per CPU, each owning an even share of the
+ * pool (maxEntries / nCpus, the first maxEntries % nCpus lists one more), as
+ * the kernel's per-CPU LRU splits its nodes. A list holds
+ *   - the in-use list: elements handed to an insert, youngest first, oldest
+ *     last. An element joins it at the young end when an insert takes it (so
+ *     insertion order is LRU order), before it is linked into its bucket;
+ *   - the free list: elements nobody uses;
+ *   - the release stack: elements a delete unlinked from their bucket. A
+ *     delete runs under its bucket lock and must not take the list lock (see
+ *     the lock order below), so it pushes the element here with a
+ *     compareExchange; the next pop moves the whole stack to the free list
+ *     under the list lock before it looks for an element.
+ *
+ * ## One pop
+ *
+ * Under the list lock: drain the release stack; take a free element if there
+ * is one; otherwise evict exactly one live entry (one eviction round frees
+ * exactly the one element the insert needs, so a full map always holds
+ * maxEntries live entries and `evictions` counts exactly the inserts that
+ * needed room; the kernel frees batches of up to LOCAL_FREE_TARGET = 128
+ * (common) or PERCPU_FREE_TARGET = 4 (per-CPU) nodes to cut lock traffic, at
+ * the price of a full map holding fewer live entries than maxEntries).
+ *
+ * Eviction is second chance (CLOCK), walking from the oldest end:
+ *   - an element whose reference bit is set (a program looked it up, or an
+ *     update replaced its value) gets a second chance: the bit is cleared and
+ *     the element moves to the young end;
+ *   - the first unreferenced element is the victim: its bucket lock is taken,
+ *     it is unlinked from its chain (inside the bucket's seqlock section, so a
+ *     reader standing on it retries), and it is handed to the insert;
+ *   - an element that is in the in-use list but not in its bucket's chain (an
+ *     insert on another CPU took it and has not linked it yet, or a delete
+ *     unlinked it and has not released it yet) is skipped.
+ * When every entry is referenced, the first pass clears every bit and the
+ * second pass evicts the oldest: a referenced entry is evicted only when
+ * nothing else is left. The walk is bounded by 2 x in-use + 2 steps; its
+ * amortized cost is O(1) per pop, since every second chance consumes a
+ * reference bit that one lookup or update set.
+ *
+ * ## How CPUs share
+ *
+ * Common LRU: every CPU and userspace pops from the one list, under its one
+ * lock (the kernel adds per-CPU caches of free nodes in front of it; we keep
+ * the single list, see above). Per-CPU LRU (`noCommonLru`): a program on CPU
+ * c pops from list c only and evicts only its own entries, as the kernel's
+ * bpf_percpu_lru_pop_free does with the current CPU. Userspace has no CPU of
+ * its own here: it takes a free element from the first list that has one,
+ * scanning round-robin from a per-thread cursor, and when every list is full
+ * evicts from the list at the cursor and advances the cursor. So a userspace
+ * loader can fill the whole map (the kernel uses whichever CPU the syscall
+ * runs on, and a loader pinned to one CPU fills that CPU's share only).
+ * Deletes return an element to the list that owns it, whoever deletes.
+ *
+ * ## Lock order
+ *
+ *   LRU list lock  ->  bucket lock
+ *
+ * Only eviction holds both: it takes the victim's bucket lock while holding
+ * the list lock. Nothing that holds a bucket lock takes a list lock: inserts
+ * pop an element before taking their bucket lock and give it back (release
+ * stack) if the insert then fails; deletes release through the stack. At
+ * most one list lock and one bucket lock are held at a time, so no cycle can
+ * form. The element allocator of HashMap is not used by LRU maps.
+ *
+ * ## Shared words
+ *
+ * Each list's control words sit in their own 64-byte line of the map's LRU
+ * segment (lock, list ends, counters), so CPUs working on different lists
+ * never share a line. Element words (in the element's EXTRA area):
+ * OLDER/NEWER (in-use list links; OLDER is the free-list link while free),
+ * REF (the reference bit), LIST (owning list), STACK (release-stack link).
+ */
+import { lock, unlock, type LockOwners } from '../../locks/bucket-lock.js';
+import { LINE_WORDS } from '../../memory/segments.js';
+import type { NormalizedSpec } from '../../spec/map-spec.js';
+import { FIXED_WORDS, HASH } from '../hash/layout.js';
+import type { ChainedTable } from '../hash/table.js';
+
+/** Words LRU maps add to every element (see HashMap.layoutFor). */
+export const LRU_EXTRA_WORDS = 5;
+const OLDER = FIXED_WORDS;
+const NEWER = FIXED_WORDS + 1;
+const REF = FIXED_WORDS + 2;
+const LIST = FIXED_WORDS + 3;
+const STACK = FIXED_WORDS + 4;
+
+// A list's control line. Words written under the list lock are plain; the
+// ones read or written without it (release stack, entries) use Atomics.
+const L_LOCK = 0;
+const L_YOUNG = 1;
+const L_OLD = 2;
+const L_INUSE = 3;
+const L_FREE = 4;
+const L_NFREE = 5;
+const L_STACK = 6;
+const L_ENTRIES = 7;
+const L_EVICT_LO = 8;
+const L_EVICT_HI = 9;
+const L_CHANCE_LO = 10;
+const L_CHANCE_HI = 11;
+const L_POOL = 12;
+
+/** Lists of a spec: one common list, or one per CPU with noCommonLru. */
+export function lruListCount(spec: NormalizedSpec): number {
+  return spec.flags.noCommonLru ? spec.nCpus : 1;
+}
+
+/** Bytes of the LRU control segment: one cache line per list. */
+export function lruControlBytes(spec: NormalizedSpec): number {
+  return lruListCount(spec) * LINE_WORDS * 4;
+}
+
+/** Where the elements of one list's pool are (see LruLists.census). */
+export interface LruCensus {
+  pool: number;
+  inUse: number;
+  inUseCount: number;
+  free: number;
+  freeCount: number;
+  released: number;
+  entries: number;
+}
+
+export interface LruCounters {
+  entries: number;
+  evictions: number;
+  secondChances: number;
+}
+
+export class LruLists {
+  constructor(
+    /** The LRU control segment (one line per list). */
+    readonly ctl: Int32Array,
+    /** Element words (the preallocated pool is one chunk). */
+    readonly ew: Int32Array,
+    readonly stride: number,
+    readonly table: ChainedTable,
+    readonly owners: LockOwners,
+    readonly nLists: number,
+  ) {}
+
+  /** Splits a fresh pool of `maxEntries` elements across the lists, every element free. */
+  init(maxEntries: number): void {
+    const { ctl, ew, stride, nLists } = this;
+    let start = 0;
+    for (let l = 0; l < nLists; l++) {
+      const at = l * LINE_WORDS;
+      const pool = Math.floor(maxEntries / nLists) + (l < maxEntries % nLists ? 1 : 0);
+      ctl[at + L_YOUNG] = -1;
+      ctl[at + L_OLD] = -1;
+      ctl[at + L_STACK] = -1;
+      ctl[at + L_POOL] = pool;
+      ctl[at + L_NFREE] = pool;
+      // Pushed in reverse so that pops hand elements out in index order.
+      let free = -1;
+      for (let e = start + pool - 1; e >= start; e--) {
+        ew[e * stride + LIST] = l;
+        ew[e * stride + OLDER] = free;
+        free = e;
+      }
+      ctl[at + L_FREE] = free;
+      start += pool;
+    }
+  }
+
+  /** Whether list l may have a free element (a hint read without the lock). */
+  mayHaveFree(l: number): boolean {
+    const at = l * LINE_WORDS;
+    return Atomics.load(this.ctl, at + L_NFREE) > 0 || Atomics.load(this.ctl, at + L_STACK) >= 0;
+  }
+
+  /**
+   * An element of list l for an insert, already in the in-use list (young
+   * end, reference bit clear) and not in any bucket; -1 when list l has no
+   * free element and (with `mayEvict`) no evictable entry. The caller holds
+   * no bucket lock.
+   */
+  pop(l: number, owner: number, mayEvict: boolean): number {
+    const { ctl, ew, stride } = this;
+    const at = l * LINE_WORDS;
+    lock(ctl, at + L_LOCK, owner, this.owners, `LRU list ${l} lock`);
+    try {
+      this.drainLocked(at);
+      let e = ctl[at + L_FREE]!;
+      if (e >= 0) {
+        ctl[at + L_FREE] = ew[e * stride + OLDER]!;
+        Atomics.store(ctl, at + L_NFREE, ctl[at + L_NFREE]! - 1);
+      } else {
+        if (!mayEvict) return -1;
+        e = this.evictLocked(at, owner);
+        if (e < 0) return -1;
+      }
+      ew[e * stride + REF] = 0;
+      this.addYoungLocked(at, e);
+      ctl[at + L_INUSE] = ctl[at + L_INUSE]! + 1;
+      return e;
+    } finally {
+      unlock(ctl, at + L_LOCK);
+    }
+  }
+
+  /** An element taken by pop is now linked in its bucket: it is a live entry. */
+  linked(e: number): void {
+    Atomics.add(this.ctl, this.ew[e * this.stride + LIST]! * LINE_WORDS + L_ENTRIES, 1);
+  }
+
+  /** A live entry was unlinked from its bucket by a delete (the caller may hold the bucket lock). */
+  release(e: number): void {
+    Atomics.sub(this.ctl, this.ew[e * this.stride + LIST]! * LINE_WORDS + L_ENTRIES, 1);
+    this.pushStack(e);
+  }
+
+  /** An element taken by pop was never linked (the insert failed): back to its list. */
+  unpop(e: number): void {
+    this.pushStack(e);
+  }
+
+  /**
+   * A lookup found e: set its reference bit. Plain read and write, no lock: a
+   * lost or stray bit only changes which entry gets a second chance (the
+   * kernel's bpf_lru_node_set_ref is the same), and reading first keeps a hot
+   * entry's line clean.
+   */
+  reference(e: number): void {
+    const i = e * this.stride + REF;
+    if (this.ew[i] === 0) this.ew[i] = 1;
+  }
+
+  counters(): LruCounters {
+    const c = this.ctl;
+    let entries = 0;
+    let evictions = 0;
+    let secondChances = 0;
+    for (let l = 0; l < this.nLists; l++) {
+      const at = l * LINE_WORDS;
+      entries += Atomics.load(c, at + L_ENTRIES);
+      evictions += readWide(c, at + L_EVICT_LO);
+      secondChances += readWide(c, at + L_CHANCE_LO);
+    }
+    return { entries, evictions, secondChances };
+  }
+
+  /** Elements list l owns. */
+  poolOf(l: number): number {
+    return this.ctl[l * LINE_WORDS + L_POOL]!;
+  }
+
+  // ---- under the list lock ----
+
+  /** Lock-free push onto the owning list's release stack (a Treiber stack, drained whole). */
+  private pushStack(e: number): void {
+    const at = this.ew[e * this.stride + LIST]! * LINE_WORDS;
+    for (;;) {
+      const head = Atomics.load(this.ctl, at + L_STACK);
+      this.ew[e * this.stride + STACK] = head;
+      // The successful exchange is a full barrier: the drainer, which takes
+      // the stack with Atomics.exchange, sees the STACK link written above.
+      if (Atomics.compareExchange(this.ctl, at + L_STACK, head, e) === head) return;
+    }
+  }
+
+  /** Moves every released element from the release stack to the free list. */
+  private drainLocked(at: number): void {
+    const { ctl, ew, stride } = this;
+    if (Atomics.load(ctl, at + L_STACK) < 0) return;
+    let e = Atomics.exchange(ctl, at + L_STACK, -1);
+    let freed = 0;
+    while (e >= 0) {
+      const next = ew[e * stride + STACK]!;
+      this.removeLocked(at, e);
+      ew[e * stride + OLDER] = ctl[at + L_FREE]!;
+      ctl[at + L_FREE] = e;
+      freed++;
+      e = next;
+    }
+    ctl[at + L_INUSE] = ctl[at + L_INUSE]! - freed;
+    Atomics.store(ctl, at + L_NFREE, ctl[at + L_NFREE]! + freed);
+  }
+
+  /** Second-chance eviction of one live entry (see the module comment); the victim, or -1. */
+  private evictLocked(at: number, owner: number): number {
+    const { ctl, ew, stride, table } = this;
+    let budget = 2 * ctl[at + L_INUSE]! + 2;
+    let e = ctl[at + L_OLD]!;
+    while (budget-- > 0) {
+      if (e < 0) {
+        e = ctl[at + L_OLD]!;
+        if (e < 0) return -1;
+      }
+      const base = e * stride;
+      const newer = ew[base + NEWER]!;
+      if (ew[base + REF] !== 0) {
+        ew[base + REF] = 0;
+        if (newer >= 0) {
+          this.removeLocked(at, e);
+          this.addYoungLocked(at, e);
+        }
+        bumpWide(ctl, at + L_CHANCE_LO);
+        e = newer;
+        continue;
+      }
+      // Lock order: list lock (held) -> the victim's bucket lock.
+      const b = ew[base + HASH]! & table.mask;
+      table.lockBucket(b, owner);
+      const unlinked = table.unlinkLocked(b, e);
+      table.unlockBucket(b);
+      if (unlinked) {
+        this.removeLocked(at, e);
+        ctl[at + L_INUSE] = ctl[at + L_INUSE]! - 1;
+        Atomics.sub(ctl, at + L_ENTRIES, 1);
+        bumpWide(ctl, at + L_EVICT_LO);
+        return e;
+      }
+      e = newer;
+    }
+    return -1;
+  }
+
+  private addYoungLocked(at: number, e: number): void {
+    const { ctl, ew, stride } = this;
+    const young = ctl[at + L_YOUNG]!;
+    ew[e * stride + NEWER] = -1;
+    ew[e * stride + OLDER] = young;
+    if (young >= 0) ew[young * stride + NEWER] = e;
+    else ctl[at + L_OLD] = e;
+    ctl[at + L_YOUNG] = e;
+  }
+
+  private removeLocked(at: number, e: number): void {
+    const { ctl, ew, stride } = this;
+    const older = ew[e * stride + OLDER]!;
+    const newer = ew[e * stride + NEWER]!;
+    if (newer >= 0) ew[newer * stride + OLDER] = older;
+    else ctl[at + L_YOUNG] = older;
+    if (older >= 0) ew[older * stride + NEWER] = newer;
+    else ctl[at + L_OLD] = newer;
+  }
+
+  /**
+   * Under list l's lock: its pool, the elements on its in-use list (live
+   * entries, inserts in flight, releases not yet drained), on its free list
+   * and on its release stack. Walks are bounded by the pool size, so a
+   * corrupted list shows as a mismatch rather than a hang.
+   */
+  census(l: number, owner: number): LruCensus {
+    const { ctl, ew, stride } = this;
+    const at = l * LINE_WORDS;
+    const pool = ctl[at + L_POOL]!;
+    const walk = (first: number, link: number): number => {
+      let n = 0;
+      for (let e = first; e >= 0 && n <= pool; e = ew[e * stride + link]!) n++;
+      return n;
+    };
+    lock(ctl, at + L_LOCK, owner, this.owners, `LRU list ${l} lock`);
+    try {
+      return {
+        pool,
+        inUse: walk(ctl[at + L_OLD]!, NEWER),
+        inUseCount: ctl[at + L_INUSE]!,
+        free: walk(ctl[at + L_FREE]!, OLDER),
+        freeCount: ctl[at + L_NFREE]!,
+        released: walk(Atomics.load(ctl, at + L_STACK), STACK),
+        entries: Atomics.load(ctl, at + L_ENTRIES),
+      };
+    } finally {
+      unlock(ctl, at + L_LOCK);
+    }
+  }
+}
+
+/** A 64-bit counter in two words (low, high), bumped under the list lock. */
+function bumpWide(w: Int32Array, lo: number): void {
+  const v = (w[lo]! + 1) | 0;
+  if (v === 0) Atomics.store(w, lo + 1, w[lo + 1]! + 1);
+  Atomics.store(w, lo, v);
+}
+
+/** Reads a bumpWide counter without the lock (re-reading the high word on a carry). */
+function readWide(w: Int32Array, lo: number): number {
+  let hi = Atomics.load(w, lo + 1);
+  let low = Atomics.load(w, lo) >>> 0;
+  if (Atomics.load(w, lo + 1) !== hi) {
+    // A carry happened between the reads; the next pair is consistent (the
+    // next carry is 2^32 bumps away).
+    hi = Atomics.load(w, lo + 1);
+    low = Atomics.load(w, lo) >>> 0;
+  }
+  return hi * 2 ** 32 + low;
+}
