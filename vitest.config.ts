@@ -10,5 +10,6 @@ export default defineConfig({
     // tests meaningful (each one wants both CPUs) and bounded.
     maxWorkers: 2,
     fileParallelism: true,
+    reporters: ['default', './scripts/plain-summary-reporter.ts'],
   },
 });

@@ -184,7 +184,7 @@ export class HashResizeMap extends MapBase {
     const elemWordOff = T_BUCKETS + nb * BUCKET_WORDS;
     const store = new ElementStore(layout, nextPowerOfTwo(cap), {
       chunk: (c) => (c === 0 ? { sab, byteOffset: elemWordOff * 4, elements: cap } : null),
-    });
+    }, cap);
     const alloc = new ElementAllocator(store, words, T_ALLOC, cap, cap, this.domain);
     const buckets = new Int32Array(sab, T_BUCKETS * 4, nb * BUCKET_WORDS);
     const t: RTable = { id, nb, bytes: sab.byteLength, t: new ChainedTable(buckets, nb, store, alloc, this.domain) };

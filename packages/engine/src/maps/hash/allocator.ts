@@ -45,6 +45,8 @@ export class ElementStore {
     /** Elements per chunk: a power of two. */
     readonly chunkSize: number,
     private readonly source: ChunkSource,
+    /** The most elements this store will ever address (one chunk when <= chunkSize). */
+    readonly maxElements: number,
   ) {
     this.shift = Math.log2(chunkSize);
     this.mask = chunkSize - 1;

@@ -69,11 +69,18 @@ export class HashMap extends MapBase {
         return { sab: segments.get(SEG_CHUNK0 + c), byteOffset: 0, elements };
       },
     };
-    const store = new ElementStore(layout, chunkSize, source);
+    const store = new ElementStore(layout, chunkSize, source, capacity);
     const alloc = new ElementAllocator(store, header.words, ALLOC_AT, spec.maxEntries, capacity, this.domain);
     const buckets = new Int32Array(segments.get(SEG_BUCKETS));
     this.table = new ChainedTable(buckets, nBuckets, store, alloc, this.domain);
+    this.u32Fast = spec.keySize === 4;
+    this.wordPath = this.table.wordKeyFastPath;
   }
+
+  /** keySize is 4: the U32 methods apply. */
+  private readonly u32Fast: boolean;
+  /** One-word keys in a single chunk: lookups take ChainedTable.lookupCopyWord. */
+  private readonly wordPath: boolean;
 
   /** The element layout of a spec (LRU types add their own words). */
   static layoutFor(spec: NormalizedSpec, extraWords = 0): ElemLayout {
@@ -153,11 +160,32 @@ export class HashMap extends MapBase {
     return this.lookupHashed(this.hashBytes(key), out);
   }
 
+  /**
+   * The program hot path. One cheap guard covers the usual case (a u32 key,
+   * an out buffer big enough for any caller); anything else goes through the
+   * full checks, which throw the same clear errors as the other methods.
+   */
   lookupU32Into(key: number, out: Uint8Array): number {
-    this.checkU32(key);
-    this.checkOut(out);
-    if (!this.userMayRead()) return -Errno.EPERM;
-    return this.lookupHashed(this.hashU32(key), out);
+    if (!this.u32Fast || (key >>> 0) !== key || !(out instanceof Uint8Array) || out.length < this.userValueSize || this.header.words[1] !== 0) {
+      this.checkU32(key);
+      this.checkOut(out);
+    }
+    const cpu = currentCpu();
+    if (cpu < 0 && this.spec.flags.wronly) return -Errno.EPERM;
+    const h = xxh32U32(key, this.seed) | 0;
+    const from = this.percpu && cpu >= 0 ? this.windowFrom() : 0;
+    const len = cpu >= 0 ? this.spec.valueSize : this.userValueSize;
+    const t = this.table;
+    let e: number;
+    if (this.wordPath) {
+      e = t.lookupCopyWord(h, key | 0, out, from, len);
+    } else {
+      this.ks.words[0] = key | 0;
+      e = t.lookupCopy(h, this.ks.words, out, 0, from, len);
+    }
+    if (e < 0) return -Errno.ENOENT;
+    this.onLookupHit(e);
+    return 0;
   }
 
   protected lookupHashed(h: number, out: Uint8Array): number {
