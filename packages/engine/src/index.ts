@@ -27,4 +27,5 @@ export { ArrayMap } from './maps/array/array-map.js';
 export { LruHashMap } from './maps/lru/lru-hash-map.js';
 export type { LruCensus } from './maps/lru/lru-lists.js';
 export { ArrayResizeMap, MAX_SUB_ARRAYS } from './maps/array-resize/array-resize-map.js';
+export { ArrayOfMapsMap } from './maps/array-of-maps/array-of-maps.js';
 export { HashResizeMap } from './maps/hash-resize/hash-resize-map.js';

@@ -8,6 +8,7 @@ import { ArrayMap } from './array/array-map.js';
 import { HashMap } from './hash/hash-map.js';
 import { LruHashMap } from './lru/lru-hash-map.js';
 import { ArrayResizeMap } from './array-resize/array-resize-map.js';
+import { ArrayOfMapsMap } from './array-of-maps/array-of-maps.js';
 import { HashResizeMap } from './hash-resize/hash-resize-map.js';
 
 /** How one map type is made and attached. Each type's module provides one. */
@@ -33,6 +34,8 @@ registerMapType('percpu_array', { bytesAtCreate: ArrayMap.bytesAtCreate, create:
 registerMapType('lru_hash', { bytesAtCreate: LruHashMap.bytesAtCreate, create: LruHashMap.create, attach: LruHashMap.attach });
 registerMapType('lru_percpu_hash', { bytesAtCreate: LruHashMap.bytesAtCreate, create: LruHashMap.create, attach: LruHashMap.attach });
 registerMapType('array_resize', { bytesAtCreate: ArrayResizeMap.bytesAtCreate, create: ArrayResizeMap.create, attach: ArrayResizeMap.attach });
+// attachMap is handed over (not imported by the type) so that the two modules do not import each other.
+registerMapType('array_of_maps', ArrayOfMapsMap.typeImpl(attachMap));
 
 function implOf(type: MapType): MapTypeImpl {
   const impl = impls.get(type);

@@ -114,6 +114,7 @@ export class ArrayResizeMap extends MapBase {
   /** Words per entry. */
   private readonly stride: number;
   private readonly maxSubs: number;
+  private readonly valueLen: number;
   // This thread's view of the sub-arrays, by slot, and the size it covers.
   private readonly subWords: Int32Array[] = [];
   private readonly subBytes: Uint8Array[] = [];
@@ -133,6 +134,7 @@ export class ArrayResizeMap extends MapBase {
     this.mask = sub - 1;
     this.stride = arraySlotWords(this.spec.valueSize);
     this.maxSubs = maxSubArrays(this.spec);
+    this.valueLen = this.spec.valueSize;
     this.dir = new Int32Array(this.segments.get(SEG_DIR));
     this.retire = new RetireQueue(new Int32Array(this.segments.get(SEG_RETIRE)), 0, RETIRE_SLOTS, this.domain);
   }
@@ -234,30 +236,50 @@ export class ArrayResizeMap extends MapBase {
     return this.readEntry(key, out, false);
   }
 
-  /** Seqlocked copy of entry i's value into out: 0, or -ENOENT beyond the size. */
+  /**
+   * Seqlocked copy of entry i's value into out: 0, or -ENOENT beyond the size.
+   * The hot path is kept small (V8 inlines it); a refresh, a DEAD entry and a
+   * contended entry go to the cold paths below.
+   */
   private readEntry(i: number, out: Uint8Array, retried: boolean): number {
-    if (i >= this.size) {
-      this.refresh();
-      if (i >= this.size) return -Errno.ENOENT;
+    if (i >= this.size) return this.readBeyond(i, out, retried);
+    const slot = i >>> this.shift;
+    const w = this.subWords[slot]!;
+    const base = (i & this.mask) * this.stride;
+    const s1 = Atomics.load(w, base);
+    if ((s1 & 1) === 0) {
+      copyBytes(this.subBytes[slot]!, (base + E_VAL) * 4, out, 0, this.valueLen);
+      if (Atomics.load(w, base) === s1) return 0;
     }
-    const w = this.subWords[i >>> this.shift]!;
-    const b = this.subBytes[i >>> this.shift]!;
+    return this.readSlow(i, out, retried);
+  }
+
+  /** A key beyond this thread's cached size: a grow elsewhere may have made it exist. */
+  private readBeyond(i: number, out: Uint8Array, retried: boolean): number {
+    this.refresh();
+    if (i >= this.size) return -Errno.ENOENT;
+    return this.readEntry(i, out, retried);
+  }
+
+  /** The entry is being written, or DEAD: retry, then read under its lock (bounded wait). */
+  private readSlow(i: number, out: Uint8Array, retried: boolean): number {
+    const slot = i >>> this.shift;
+    const w = this.subWords[slot]!;
+    const b = this.subBytes[slot]!;
     const base = (i & this.mask) * this.stride;
     const vb = (base + E_VAL) * 4;
-    const len = this.spec.valueSize;
     for (let attempt = 0; attempt < READ_RETRIES; attempt++) {
       const s1 = Atomics.load(w, base + E_SEQ);
       if ((s1 & 1) !== 0) {
         if (s1 === DEAD) return this.afterDead(i, out, w, retried);
         continue;
       }
-      copyBytes(b, vb, out, 0, len);
+      copyBytes(b, vb, out, 0, this.valueLen);
       if (Atomics.load(w, base + E_SEQ) === s1) return 0;
     }
-    // Writers keep rewriting this entry: read it under its lock (bounded wait).
-    lock(w, base + E_LOCK, this.domain.ownerId(), this.domain, `array_resize entry ${i} lock`);
+    lock(w, base + E_LOCK, this.domain.ownerId(), this.domain, 'array_resize entry lock');
     const dead = w[base + E_SEQ] === DEAD;
-    if (!dead) copyBytes(b, vb, out, 0, len);
+    if (!dead) copyBytes(b, vb, out, 0, this.valueLen);
     unlock(w, base + E_LOCK);
     return dead ? this.afterDead(i, out, w, retried) : 0;
   }

@@ -14,11 +14,12 @@ const SEG_LRU = 1 << 20;
 /**
  * When every element of a list is momentarily taken by inserts in flight on
  * other CPUs (possible only when more CPUs insert at once than the list has
- * elements), a pop finds nothing to evict. It retries a bounded number of
- * times, sleeping briefly, then reports -ENOMEM, the kernel's result when
+ * elements, or when a CPU died between taking an element and linking it), a
+ * pop finds nothing to evict. It retries, sleeping briefly, for at most
+ * POP_WAIT_MS, then reports -ENOMEM, the kernel's result when
  * prealloc_lru_pop finds no node.
  */
-const POP_RETRIES = 200;
+const POP_WAIT_MS = 500;
 const POP_SLEEP_MS = 0.25;
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 
@@ -131,10 +132,13 @@ export class LruHashMap extends HashMap {
 
   /** An element for a new key from the caller's list (see "How CPUs share" in lru-lists.ts). */
   private popElement(owner: number): number {
-    for (let attempt = 0; attempt <= POP_RETRIES; attempt++) {
-      if (attempt > 0) Atomics.wait(sleepCell, 0, 0, POP_SLEEP_MS);
-      const e = this.popOnce(owner);
-      if (e >= 0) return e;
+    const e = this.popOnce(owner);
+    if (e >= 0) return e;
+    const deadline = performance.now() + POP_WAIT_MS;
+    while (performance.now() < deadline) {
+      Atomics.wait(sleepCell, 0, 0, POP_SLEEP_MS);
+      const again = this.popOnce(owner);
+      if (again >= 0) return again;
     }
     return -1;
   }
