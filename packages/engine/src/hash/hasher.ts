@@ -10,7 +10,7 @@
  * (the tests check JS and wasm agree on every length).
  */
 import xxhash from 'xxhash-wasm';
-import { xxh32Bytes } from './xxh32.js';
+import { xxh32Bytes, xxh32BytesSigned } from './xxh32.js';
 
 /** Keys of at most this many bytes are hashed in JS; longer ones in wasm. */
 export const SHORT_KEY_LIMIT = 16;
@@ -37,6 +37,13 @@ export function hashKey(bytes: Uint8Array, seed: number): number {
 }
 
 /** xxHash32 of all of `bytes`, always via the JS implementation. */
+/** hashKey as a signed int32, as the maps store it (no heap number for hashes >= 2^31). */
+export function hashKeySigned(bytes: Uint8Array, seed: number): number {
+  const length = bytes.length;
+  if (length <= SHORT_KEY_LIMIT) return xxh32BytesSigned(bytes, 0, length, seed);
+  return h32Raw(bytes, seed) | 0;
+}
+
 export function hashKeyJs(bytes: Uint8Array, seed: number): number {
   return xxh32Bytes(bytes, 0, bytes.length, seed);
 }

@@ -78,6 +78,16 @@ function convergeStripes(bytes: Uint8Array, offset: number, length: number, seed
  * Returns the hash as an unsigned 32-bit number.
  */
 export function xxh32Bytes(bytes: Uint8Array, offset: number, length: number, seed: number): number {
+  return xxh32BytesSigned(bytes, offset, length, seed) >>> 0;
+}
+
+/**
+ * The same hash as a signed int32 (the same 32 bits). The maps store and
+ * compare hashes in Int32Arrays, and a signed result stays a small integer
+ * in V8, where an unsigned one above 2^31 is boxed in a heap number (an
+ * allocation per call whenever the call is not inlined).
+ */
+export function xxh32BytesSigned(bytes: Uint8Array, offset: number, length: number, seed: number): number {
   const end = offset + length;
   let p = offset;
   let h: number;
@@ -112,7 +122,7 @@ export function xxh32Bytes(bytes: Uint8Array, offset: number, length: number, se
   h ^= h >>> 13;
   h = Math.imul(h, PRIME32_3);
   h ^= h >>> 16;
-  return h >>> 0;
+  return h;
 }
 
 /**
@@ -123,6 +133,11 @@ export function xxh32Bytes(bytes: Uint8Array, offset: number, length: number, se
  * word step and no byte steps, rotations written out, no calls or loops.
  */
 export function xxh32U32(word: number, seed: number): number {
+  return xxh32U32Signed(word, seed) >>> 0;
+}
+
+/** xxh32U32 as a signed int32 (see xxh32BytesSigned for why). */
+export function xxh32U32Signed(word: number, seed: number): number {
   // seed + PRIME32_5 + length(4), wrapped to 32 bits.
   let h = (seed + PRIME32_5 + 4) | 0;
   // The single 4-byte word step: h += word * P3; h = rotl(h, 17) * P4.
@@ -134,5 +149,5 @@ export function xxh32U32(word: number, seed: number): number {
   h ^= h >>> 13;
   h = Math.imul(h, PRIME32_3);
   h ^= h >>> 16;
-  return h >>> 0;
+  return h;
 }

@@ -74,7 +74,7 @@ function lockSlow(words: Int32Array, i: number, owner: number, liveness: OwnerLi
       continue;
     }
     const holder = cur & OWNER_MASK;
-    if (holder === owner) throw new Error(`rightsize: ${what} is already held by this thread (owner ${owner}): recursive locking is a bug`);
+    if (holder === owner) throw new Error(`rightsize: ${what} (word ${i}) is already held by this thread (owner ${owner}): recursive locking is a bug`);
     if (spins < SPINS) {
       spins++;
       continue;
@@ -93,7 +93,7 @@ function lockSlow(words: Int32Array, i: number, owner: number, liveness: OwnerLi
     }
     Atomics.wait(words, i, cur, SLICE_MS);
     const waited = performance.now() - start;
-    if (waited > lockTimeoutMs) throw new LockTimeoutError(what, holder, waited);
+    if (waited > lockTimeoutMs) throw new LockTimeoutError(`${what} (word ${i})`, holder, waited);
   }
 }
 

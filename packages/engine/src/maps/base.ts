@@ -29,7 +29,8 @@ export abstract class MapBase implements BpfMap {
   readonly domain: QuiescenceDomain;
   /** Bytes of a value as userspace sees it (per-CPU types: every CPU's value, 8-byte padded). */
   readonly userValueSize: number;
-  private closed = false;
+  /** close() was called on this object (hot paths that skip checkLive test it themselves). */
+  protected closed = false;
 
   constructor(parts: MapParts) {
     this.spec = parts.spec;

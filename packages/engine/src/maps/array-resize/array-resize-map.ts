@@ -334,7 +334,7 @@ export class ArrayResizeMap extends MapBase {
       if ((flags & ~BPF_F_LOCK) === BPF_NOEXIST) return -Errno.EEXIST;
       const w = this.subWords[i >>> this.shift]!;
       const base = (i & this.mask) * this.stride;
-      lock(w, base + E_LOCK, this.domain.ownerId(), this.domain, `array_resize entry ${i} lock`);
+      lock(w, base + E_LOCK, this.domain.ownerId(), this.domain, 'array_resize entry lock');
       const s = w[base + E_SEQ]!;
       if (s !== DEAD) {
         // Stores, not adds: the sequence stays below 2^30 and never reaches DEAD.
@@ -492,7 +492,7 @@ export class ArrayResizeMap extends MapBase {
     const owner = this.domain.ownerId();
     for (let e = 0; e < entries; e++) {
       const base = e * this.stride;
-      lock(w, base + E_LOCK, owner, this.domain, `array_resize entry lock (shrink)`);
+      lock(w, base + E_LOCK, owner, this.domain, 'array_resize entry lock (shrink)');
       Atomics.store(w, base + E_SEQ, DEAD);
       unlock(w, base + E_LOCK);
     }

@@ -117,7 +117,7 @@ export class ArrayMap extends MapBase {
       if (Atomics.load(w, base + W_SEQ) === s1) return;
     }
     // Writers keep rewriting this slot: read under its lock (bounded wait).
-    lock(w, base + W_LOCK, this.domain.ownerId(), this.domain, `array slot ${i} lock`);
+    lock(w, base + W_LOCK, this.domain.ownerId(), this.domain, 'array slot lock');
     copyBytes(this.bytesView, vb, out, 0, len);
     unlock(w, base + W_LOCK);
   }
@@ -147,7 +147,7 @@ export class ArrayMap extends MapBase {
   protected writeSlot(i: number, value: Uint8Array, from: number, len: number): void {
     const w = this.slots;
     const base = i * this.stride;
-    lock(w, base + W_LOCK, this.domain.ownerId(), this.domain, `array slot ${i} lock`);
+    lock(w, base + W_LOCK, this.domain.ownerId(), this.domain, 'array slot lock');
     Atomics.add(w, base + W_SEQ, 1);
     copyBytes(value, 0, this.bytesView, (base + VAL_OFF) * 4 + from, len);
     Atomics.add(w, base + W_SEQ, 1);
@@ -181,7 +181,7 @@ export class ArrayMap extends MapBase {
     const w = this.slots;
     const base = i * this.stride;
     const at = base + VAL_OFF + ((this.windowFrom() + byteOffset) >>> 2);
-    lock(w, base + W_LOCK, this.domain.ownerId(), this.domain, `array slot ${i} lock`);
+    lock(w, base + W_LOCK, this.domain.ownerId(), this.domain, 'array slot lock');
     Atomics.add(w, base + W_SEQ, 1);
     w[at] = (w[at]! + delta) | 0;
     Atomics.add(w, base + W_SEQ, 1);

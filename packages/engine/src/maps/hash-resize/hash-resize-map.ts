@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { BPF_EXIST, BPF_F_LOCK, BPF_NOEXIST, Errno, updateFlagsValid } from '../../errno.js';
-import { hashKey, randomSeed } from '../../hash/hasher.js';
-import { xxh32U32 } from '../../hash/xxh32.js';
+import { hashKeySigned, randomSeed } from '../../hash/hasher.js';
+import { xxh32U32Signed } from '../../hash/xxh32.js';
 import { lock, unlock } from '../../locks/bucket-lock.js';
 import { SegmentStore, newMapId } from '../../memory/segments.js';
 import type { QuiescenceDomain } from '../../rcu/domain.js';
@@ -16,7 +16,7 @@ import { elemLayout, type ElemLayout } from '../hash/layout.js';
 import { BUCKET_WORDS, ChainedTable, HEAD, IN_NEXT_TABLE, KeyScratch, MOVED, copyBytes } from '../hash/table.js';
 import { builtModuleUrl } from './built-module.js';
 import {
-  CUR, CURSOR, DIR, DONE, EBUSY_COUNT, ENTRIES, EPOCH, FIRST_TABLE_SEG, FUT, GROW, GROWS, ITER_RESTARTS, MIN_BUCKETS, NEXT_SEG,
+  BEGIN, CUR, CURSOR, DIR, DONE, EBUSY_COUNT, ENTRIES, EPOCH, FIRST_TABLE_SEG, FUT, GROW, GROWS, ITER_RESTARTS, MIN_BUCKETS, NEXT_SEG,
   OLD_NB, REQUEST, RETIRE_SLOTS, RETRY_COUNT, R_LOCK, SEG_CONTROL, SHRINK, SHRINKS, TIME_BYTE_OFFSET, T_ALLOC, T_BUCKETS, T_INFO,
   WAKE, tableWords,
 } from './layout.js';
@@ -31,6 +31,8 @@ interface RTable {
 
 /** Results of an operation applied under a bucket lock that are not errnos. */
 const TABLE_FULL = 1;
+/** The insert met a resize that began after this thread read the table state: start the operation over. */
+const RESTART = 2;
 const UPDATE = 0;
 const DELETE = 1;
 const ADD = 2;
@@ -38,6 +40,8 @@ const ADD = 2;
 const MAX_ROUNDS = 1_000_000;
 const RETRY_SLEEP_MS = 0.05;
 const RESIZER_STALE_NS = 1_000_000_000n;
+/** How long a migrator waits for an element of the future table that an insert holds for a moment (see migrateBucket). */
+const MIGRATE_ALLOC_WAIT_MS = 2000;
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 
 /**
@@ -65,8 +69,10 @@ const sleepCell = new Int32Array(new SharedArrayBuffer(4));
  * policy decides: 'fail' returns -EBUSY (kernel style), 'retry' waits for the
  * migration a bounded number of times, 'help' migrates that bucket itself and
  * carries on (never -EBUSY). A writer that read an idle state just before a
- * resize began may still finish in CUR: the bucket is not MOVED (checked under
- * its lock), so the migrator, which takes the same lock, copies its write.
+ * resize began may still update or delete in CUR: the bucket is not MOVED
+ * (checked under its lock), so the migrator, which takes the same lock,
+ * copies its write. It may not insert there: the future table was sized for
+ * the entries counted when the resize began (see insertLocked).
  *
  * Who migrates ('driver'): 'deferred' a resizer thread woken at the
  * watermarks (rhashtable's worker); 'inline' the thread whose update crossed
@@ -94,6 +100,14 @@ export class HashResizeMap extends MapBase {
   private resizer: Worker | null = null;
   /** Epoch seen by the last getNextKey in this thread (iteration restarts are counted when it moved). */
   private iterEpoch = -1;
+  /** Epoch seen by the last batch walk in this thread (a cursor from another table is counted as a restart). */
+  private batchEpoch = -1;
+  /**
+   * Set while lookupAndDeleteBatch deletes the entries it is returning: those
+   * deletes must happen (they help a resize they meet instead of -EBUSY) and
+   * must not shrink the table under the walk's cursor (see virtualWalk).
+   */
+  private batchDeleting = false;
 
   constructor(parts: MapParts) {
     super(parts);
@@ -196,12 +210,12 @@ export class HashResizeMap extends MapBase {
 
   protected hashBytes(key: Uint8Array): number {
     this.ks.load(key);
-    return hashKey(key, this.seed) | 0;
+    return hashKeySigned(key, this.seed);
   }
 
   protected hashU32(key: number): number {
     this.ks.words[0] = key | 0;
-    return xxh32U32(key, this.seed) | 0;
+    return xxh32U32Signed(key, this.seed);
   }
 
   // ---- lookups: lock-free ----
@@ -301,6 +315,7 @@ export class HashResizeMap extends MapBase {
    */
   private writeOp(kind: number, h: number, value: Uint8Array | null, flags: number, out: Uint8Array | null, word: number, delta: number): number {
     const r = this.spec.resize;
+    const policy = this.batchDeleting ? 'help' : r.ebusyPolicy;
     const d = this.domain;
     d.readBegin();
     try {
@@ -314,11 +329,11 @@ export class HashResizeMap extends MapBase {
           if (r.driver === 'help') this.migrateBatch();
           const ob = h & cur.t.mask;
           if (cur.t.isMoved(ob)) T = fut;
-          else if (r.ebusyPolicy === 'help') {
+          else if (policy === 'help') {
             this.migrateBucket(cur, fut, ob);
             T = fut;
           } else {
-            if (r.ebusyPolicy === 'fail' || tries >= r.retries) return this.ebusy();
+            if (policy === 'fail' || tries >= r.retries) return this.ebusy();
             tries++;
             this.waitForMigration();
             continue;
@@ -360,20 +375,25 @@ export class HashResizeMap extends MapBase {
         } finally {
           t.unlockBucket(b);
         }
+        if (res === RESTART) {
+          // Let a resize that is starting publish its table, then look again.
+          if (Atomics.load(this.words, BEGIN) !== 0) Atomics.wait(sleepCell, 0, 0, RETRY_SLEEP_MS);
+          continue;
+        }
         if (res === TABLE_FULL) {
           // No element left in this table: the map must grow first.
           if (!r.autoResize && fut === null) return -Errno.E2BIG;
           if (fut === null) this.requestResize(GROW);
-          if (r.ebusyPolicy === 'help') {
+          if (policy === 'help') {
             this.helpResize();
             continue;
           }
-          if (r.ebusyPolicy === 'fail' || tries >= r.retries) return this.ebusy();
+          if (policy === 'fail' || tries >= r.retries) return this.ebusy();
           tries++;
           this.waitForMigration();
           continue;
         }
-        if (res === 0 && r.autoResize && fut === null) this.checkWatermarks(cur, inserted);
+        if (res === 0 && r.autoResize && fut === null && !this.batchDeleting) this.checkWatermarks(cur, inserted);
         return res;
       }
       throw new Error(`rightsize: hash_resize operation did not settle in ${MAX_ROUNDS} rounds (bug)`);
@@ -386,21 +406,41 @@ export class HashResizeMap extends MapBase {
    * Under bucket b's lock in table T: links a new element. -E2BIG when the map
    * holds maxEntries; TABLE_FULL when T has no element left for it (or, while
    * T is being filled by a resize, when the entries still to migrate need the
-   * rest).
+   * rest); RESTART when a resize began since this thread chose T.
+   *
+   * The future table of a shrink has room for the entries counted when it
+   * began (at most growAt of its buckets) and nothing more is guaranteed: every
+   * entry still in an old bucket must find an element there when migrated, or
+   * the migration fails half-way and the resize can never finish. Hence
+   *  - inserts go only to the table a resize fills, never to the one it
+   *    empties (an insert there after the count would not be counted);
+   *    BEGIN closes the window between beginResize's count and its FUT store;
+   *  - an insert into the future table takes its element first, then checks
+   *    room with its own element counted: of two concurrent inserts, the later
+   *    one sees both (the checks are sequentially consistent atomics), so
+   *    they cannot both take the last free element.
    */
   private insertLocked(T: RTable, b: number, h: number, value: Uint8Array): number {
-    if (Atomics.add(this.words, ENTRIES, 1) >= this.spec.maxEntries) {
-      Atomics.sub(this.words, ENTRIES, 1);
+    const w = this.words;
+    if (Atomics.add(w, ENTRIES, 1) >= this.spec.maxEntries) {
+      Atomics.sub(w, ENTRIES, 1);
       return -Errno.E2BIG;
     }
-    const fut = this.fut;
-    if (fut !== null && T.id === fut.id && T.t.alloc.entries() + this.cur.t.alloc.entries() >= T.nb) {
-      Atomics.sub(this.words, ENTRIES, 1);
+    const futId = Atomics.load(w, FUT);
+    if (Atomics.load(w, BEGIN) !== 0 || (futId !== 0 && futId !== T.id)) {
+      Atomics.sub(w, ENTRIES, 1);
+      return RESTART;
+    }
+    const owner = this.domain.ownerId();
+    const ne = T.t.alloc.alloc(owner);
+    if (ne < 0) {
+      Atomics.sub(w, ENTRIES, 1);
       return TABLE_FULL;
     }
-    const ne = T.t.alloc.alloc(this.domain.ownerId());
-    if (ne < 0) {
-      Atomics.sub(this.words, ENTRIES, 1);
+    // Old and new copies of migrated entries are both counted: conservative.
+    if (futId === T.id && T.t.alloc.entries() + this.cur.t.alloc.entries() > T.nb) {
+      T.t.alloc.free(ne, owner);
+      Atomics.sub(w, ENTRIES, 1);
       return TABLE_FULL;
     }
     T.t.linkNew(b, ne, h, this.ks.words, value, 0, this.spec.valueSize);
@@ -510,6 +550,8 @@ export class HashResizeMap extends MapBase {
   private beginResize(dir: number): number {
     const w = this.words;
     lock(w, R_LOCK, this.domain.ownerId(), this.domain, 'hash_resize resize lock');
+    // Before ENTRIES is read below; cleared after FUT is published (see BEGIN).
+    Atomics.store(w, BEGIN, 1);
     try {
       if (Atomics.load(w, FUT) !== 0) return -Errno.EBUSY;
       this.reclaim();
@@ -544,6 +586,7 @@ export class HashResizeMap extends MapBase {
       Atomics.add(w, EPOCH, 1);
       return 0;
     } finally {
+      Atomics.store(w, BEGIN, 0);
       unlock(w, R_LOCK);
     }
   }
@@ -600,7 +643,18 @@ export class HashResizeMap extends MapBase {
         const nb = ot.hashOf(e) & ft.mask;
         ft.lockBucket(nb, owner);
         try {
-          const ne = ft.alloc.alloc(owner);
+          let ne = ft.alloc.alloc(owner);
+          // An insert into the future table takes its element before checking
+          // for room and gives it back when there is none (insertLocked): for
+          // that moment a table that is exactly full looks over-full. Room for
+          // every entry still to migrate is guaranteed, so wait for it (bounded).
+          let since = 0;
+          while (ne < 0) {
+            if (since === 0) since = performance.now();
+            else if (performance.now() - since > MIGRATE_ALLOC_WAIT_MS) break;
+            Atomics.wait(sleepCell, 0, 0, 0.01);
+            ne = ft.alloc.alloc(owner);
+          }
           if (ne < 0) throw new Error(`rightsize: hash_resize future table (${fut.nb} buckets) has no room for a migrated entry (accounting bug)`);
           ft.linkCopy(nb, ne, ot, e);
         } finally {
@@ -785,18 +839,12 @@ export class HashResizeMap extends MapBase {
     if (key !== null) {
       const h = this.hashBytes(key);
       vb = h & (nbCur - 1);
-      const found: number[] = [];
-      let pos = -1;
-      const tables: ChainedTable[] = [];
-      const ok = this.visitVirtual(vb, (t, e) => {
-        if (pos < 0 && t.hashOf(e) === h && t.keyEquals(t.store.words(e), t.store.base(e), this.ks.words)) pos = found.length;
-        found.push(e);
-        tables.push(t);
-      });
-      if (!ok) return null;
+      const entries = this.sortedVirtual(vb);
+      if (entries === null) return null;
+      const pos = entries.findIndex((x) => x.h === h >>> 0 && compareBytes(x.k, key) === 0);
       if (pos >= 0) {
-        if (pos + 1 < found.length) {
-          tables[pos + 1]!.copyKey(found[pos + 1]!, next);
+        if (pos + 1 < entries.length) {
+          next.set(entries[pos + 1]!.k);
           return 0;
         }
         vb++;
@@ -806,18 +854,34 @@ export class HashResizeMap extends MapBase {
       }
     }
     for (; vb < nbCur; vb++) {
-      let first: { t: ChainedTable; e: number } | null = null;
-      const ok = this.visitVirtual(vb, (t, e) => {
-        if (first === null) first = { t, e };
-      });
-      if (!ok) return null;
-      if (first !== null) {
-        const f = first as { t: ChainedTable; e: number };
-        f.t.copyKey(f.e, next);
+      const entries = this.sortedVirtual(vb);
+      if (entries === null) return null;
+      if (entries.length > 0) {
+        next.set(entries[0]!.k);
         return 0;
       }
     }
     return -Errno.ENOENT;
+  }
+
+  /**
+   * The keys of virtual bucket vb (copied under the bucket locks) in a fixed
+   * order: hash, then key bytes. Chain order would not do: a migration
+   * relinks each entry at the head of its new chain and a grow splits the
+   * bucket in two, so a walk resuming "after key k" in chain order repeats
+   * or skips keys of a bucket migrated between two getNextKey calls, within
+   * one table epoch, where no restart is counted. Null when the table state
+   * changed under the visit.
+   */
+  private sortedVirtual(vb: number): { h: number; k: Uint8Array }[] | null {
+    const out: { h: number; k: Uint8Array }[] = [];
+    const ok = this.visitVirtual(vb, (t, e) => {
+      const k = new Uint8Array(this.spec.keySize);
+      t.copyKey(e, k);
+      out.push({ h: t.hashOf(e) >>> 0, k });
+    });
+    if (!ok) return null;
+    return out.sort((a, b) => a.h - b.h || compareBytes(a.k, b.k));
   }
 
   lookupBatch(cursor: number | null, count: number, opts: BatchOptions = {}): BatchResult {
@@ -834,7 +898,16 @@ export class HashResizeMap extends MapBase {
     this.domain.readBegin();
     try {
       this.refresh();
-      return walkBatch(this.virtualWalk(), cursor, count, opts, del);
+      // A cursor is a bucket index of the table it was made in: if the table
+      // changed since this thread's last batch, the walk may skip or repeat
+      // buckets. Best effort, as the docs say, but counted, not hidden.
+      if (cursor !== null && this.batchEpoch !== -1 && this.batchEpoch !== this.epoch) Atomics.add(this.words, ITER_RESTARTS, 1);
+      const res = walkBatch(this.virtualWalk(), cursor, count, opts, del);
+      this.refresh();
+      this.batchEpoch = this.epoch;
+      // The shrink the batch's deletes held back (see virtualWalk), once the walk is complete.
+      if (del && res.cursor === null && this.spec.resize.autoResize && this.fut === null) this.checkWatermarks(this.cur, false);
+      return res;
     } finally {
       this.domain.readEnd();
     }
@@ -877,14 +950,23 @@ export class HashResizeMap extends MapBase {
           this.refresh();
         }
         if (keys.length > room) return keys.length;
-        for (let i = 0; i < keys.length; i++) {
-          res.keys.push(keys[i]!);
-          res.values.push(values[i]!);
-          res.count++;
-          if (del) {
-            this.ks.load(keys[i]!);
-            this.writeOp(DELETE, hashKey(keys[i]!, this.seed) | 0, null, 0, null, 0, 0);
+        // The entries are reported deleted, so their deletes must not fail
+        // with -EBUSY under the 'fail' policy (they help the resize instead),
+        // nor shrink the table while the caller still walks it with a cursor
+        // of this size (the shrink is asked for when the walk completes).
+        this.batchDeleting = del;
+        try {
+          for (let i = 0; i < keys.length; i++) {
+            res.keys.push(keys[i]!);
+            res.values.push(values[i]!);
+            res.count++;
+            if (del) {
+              this.ks.load(keys[i]!);
+              this.writeOp(DELETE, hashKeySigned(keys[i]!, this.seed), null, 0, null, 0, 0);
+            }
           }
+        } finally {
+          this.batchDeleting = false;
         }
         return keys.length;
       },
@@ -932,4 +1014,10 @@ function newTable(nb: number, layout: ElemLayout): SharedArrayBuffer {
 /** The most buckets a table of this map may have: enough for maxEntries below the grow watermark. */
 function maxBucketsOf(spec: NormalizedSpec): number {
   return Math.max(MIN_BUCKETS, nextPowerOfTwo(Math.ceil(spec.maxEntries / spec.resize.growAt)));
+}
+
+/** Lexicographic order of two byte strings of the same length. */
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return 0;
 }

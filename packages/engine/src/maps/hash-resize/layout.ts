@@ -31,6 +31,13 @@ export const GROWS = STATE + 6;
 export const SHRINKS = STATE + 7;
 /** Next old bucket to hand out to a migrator (changed under R_LOCK). */
 export const CURSOR = STATE + 8;
+/**
+ * 1 while beginResize decides whether a resize starts (under R_LOCK), else 0.
+ * Set before it reads ENTRIES; an insert reads it after adding to ENTRIES
+ * (both sequentially consistent), so either the resize's size check counts
+ * the insert or the insert sees BEGIN and starts over.
+ */
+export const BEGIN = STATE + 9;
 /** Pending request for the deferred resizer: 0, GROW or SHRINK. */
 export const REQUEST = TYPE_BASE + 2 * LINE_WORDS;
 /** Bumped (and notified) to wake the resizer thread. */

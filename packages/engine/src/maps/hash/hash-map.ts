@@ -1,7 +1,7 @@
 import { currentCpu } from '../../context.js';
 import { BPF_EXIST, BPF_F_LOCK, BPF_NOEXIST, Errno, updateFlagsValid } from '../../errno.js';
-import { hashKey, randomSeed } from '../../hash/hasher.js';
-import { xxh32U32 } from '../../hash/xxh32.js';
+import { hashKeySigned, randomSeed } from '../../hash/hasher.js';
+import { xxh32U32Signed } from '../../hash/xxh32.js';
 import { SegmentStore, allocArea, newMapId } from '../../memory/segments.js';
 import { QuiescenceDomain } from '../../rcu/domain.js';
 import { isPercpuType, nextPowerOfTwo, percpuValueStride, requireInt, type NormalizedSpec } from '../../spec/map-spec.js';
@@ -134,12 +134,12 @@ export class HashMap extends MapBase {
   /** Loads a byte key into the scratch and returns its hash (as a signed word, as stored). */
   protected hashBytes(key: Uint8Array): number {
     this.ks.load(key);
-    return hashKey(key, this.seed) | 0;
+    return hashKeySigned(key, this.seed);
   }
 
   protected hashU32(key: number): number {
     this.ks.words[0] = key | 0;
-    return xxh32U32(key, this.seed) | 0;
+    return xxh32U32Signed(key, this.seed);
   }
 
   /** Byte offset of the caller's value inside an element's value area. */
@@ -166,18 +166,23 @@ export class HashMap extends MapBase {
    * full checks, which throw the same clear errors as the other methods.
    */
   lookupU32Into(key: number, out: Uint8Array): number {
-    if (!this.u32Fast || (key >>> 0) !== key || !(out instanceof Uint8Array) || out.length < this.userValueSize || this.header.words[1] !== 0) {
+    // The guard covers checkLive too: a closed object or a destroyed map takes the full checks, which throw.
+    if (!this.u32Fast || (key >>> 0) !== key || !(out instanceof Uint8Array) || out.length < this.userValueSize || this.header.words[1] !== 0 || this.closed) {
       this.checkU32(key);
       this.checkOut(out);
     }
     const cpu = currentCpu();
     if (cpu < 0 && this.spec.flags.wronly) return -Errno.EPERM;
-    const h = xxh32U32(key, this.seed) | 0;
+    const h = xxh32U32Signed(key, this.seed);
     const from = this.percpu && cpu >= 0 ? this.windowFrom() : 0;
     const len = cpu >= 0 ? this.spec.valueSize : this.userValueSize;
     const t = this.table;
     let e: number;
-    if (this.wordPath) {
+    // lookupCopyWord reads chunk 0 through this thread's cached view, which
+    // exists only once something in this thread touched the chunk (a thread that
+    // just attached, or a noPrealloc map before its first insert, has none): the
+    // general path loads it, and later lookups take the fast one.
+    if (this.wordPath && t.store.i32[0] !== undefined) {
       e = t.lookupCopyWord(h, key | 0, out, from, len);
     } else {
       this.ks.words[0] = key | 0;

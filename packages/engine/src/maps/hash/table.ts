@@ -86,7 +86,7 @@ export class ChainedTable {
   }
 
   lockBucket(b: number, owner: number): number {
-    return lock(this.buckets, b * BUCKET_WORDS + LOCK, owner, this.owners, `bucket ${b} lock`);
+    return lock(this.buckets, b * BUCKET_WORDS + LOCK, owner, this.owners, 'bucket lock');
   }
 
   unlockBucket(b: number): void {

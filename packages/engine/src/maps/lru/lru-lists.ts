@@ -186,7 +186,7 @@ export class LruLists {
   pop(l: number, owner: number, mayEvict: boolean): number {
     const { ctl, ew, stride } = this;
     const at = l * LINE_WORDS;
-    lock(ctl, at + L_LOCK, owner, this.owners, `LRU list ${l} lock`);
+    lock(ctl, at + L_LOCK, owner, this.owners, 'LRU list lock');
     try {
       this.drainLocked(at);
       let e = ctl[at + L_FREE]!;
@@ -359,7 +359,7 @@ export class LruLists {
       for (let e = first; e >= 0 && n <= pool; e = ew[e * stride + link]!) n++;
       return n;
     };
-    lock(ctl, at + L_LOCK, owner, this.owners, `LRU list ${l} lock`);
+    lock(ctl, at + L_LOCK, owner, this.owners, 'LRU list lock');
     try {
       return {
         pool,

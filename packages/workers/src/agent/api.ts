@@ -1,0 +1,44 @@
+import type { BpfMap, MapHandle, MapStats } from '@rightsize/engine';
+import type { SamplePoint, SweepReport } from '../machine/result.js';
+import type { KeyInput } from '../util/keys.js';
+
+/**
+ * What the agent thread exposes through comlink. Every method runs in the
+ * agent thread, as userspace (no CPU id): the control plane of the maps.
+ */
+export interface AgentApi {
+  ping(): string;
+  /** Attaches a map under `name` (replacing whatever had that name). */
+  attach(name: string, handle: MapHandle): void;
+  detach(name: string): void;
+  names(): string[];
+  stats(name: string): MapStats;
+  /** Every entry, [key, value] (userspace view: per-CPU maps give every CPU's value). At most `limit` entries. */
+  dump(name: string, limit?: number): [Uint8Array, Uint8Array][];
+  lookup(name: string, key: KeyInput): Uint8Array | undefined;
+  update(name: string, key: KeyInput, value: Uint8Array, flags?: number): number;
+  delete(name: string, key: KeyInput): number;
+  grow(name: string): number;
+  shrink(name: string): number;
+  /** ns on the ktime clock of the machine's current (or last) run. */
+  nowNs(): number;
+  /** Samples stats() of `names` now and every `everyMs`; with `count`, stops after that many samplings. */
+  startSampling(names: string[], everyMs: number, count?: number): void;
+  /** Resolves with the series once `count` samplings were taken (rejects after timeoutMs). */
+  waitSampling(timeoutMs: number): Promise<SamplePoint[]>;
+  /** Stops sampling (taking a last sample if it was still going) and returns the series. */
+  stopSampling(): SamplePoint[];
+  /** Runs the sweep module's default export on the map every `everyMs`. */
+  startSweep(name: string, moduleHref: string, everyMs: number, params?: unknown): Promise<void>;
+  /** Runs the sweep module once, now; returns what it removed. */
+  sweepOnce(name: string, moduleHref: string, params?: unknown): Promise<number>;
+  /** Stops every sweep; returns their totals. */
+  stopSweep(): Promise<SweepReport>;
+}
+
+/**
+ * A sweep module's default export: runs in the agent thread with the map, the
+ * sweep's params and the current ktime (ns, the run's clock); removes what it
+ * decides to and returns how many entries it removed.
+ */
+export type SweepFn<P = unknown> = (map: BpfMap, params: P, nowNs: number) => number | Promise<number>;

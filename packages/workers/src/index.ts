@@ -1,0 +1,12 @@
+export { Machine, type MachineOptions, type ScriptOptions } from './machine/machine.js';
+export type { RunOptions, AgentRunOptions } from './machine/options.js';
+export type { RunResult, RunTotal, RunError, CpuResult, LatencySummary, SamplePoint, SweepReport } from './machine/result.js';
+export { defineProgram, isProgram, type Program, type ProgramSpec, type ProgramContext } from './runtime/program.js';
+export { HELPERS, RESULT_NAMES, type HelperName } from './runtime/helpers.js';
+export { LATENCY_BUCKETS, bucketOf, bucketLow, bucketHigh, quantile } from './runtime/histogram.js';
+export type { Phase } from './runtime/run-buffer.js';
+export { Agent, type AgentOptions } from './agent/agent.js';
+export type { SweepFn } from './agent/api.js';
+export { Script, ScriptCpu, type ScriptStep } from './script/script.js';
+export type { LookupResult } from './script/protocol.js';
+export type { KeyInput } from './util/keys.js';
