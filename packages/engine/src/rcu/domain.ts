@@ -1,4 +1,4 @@
-import { threadId } from 'node:worker_threads';
+import { isMainThread, threadId } from 'node:worker_threads';
 import { currentCpu } from '../context.js';
 import { LINE_WORDS } from '../memory/segments.js';
 import { MAX_CPUS } from '../spec/map-spec.js';
@@ -20,17 +20,33 @@ import type { OwnerLiveness } from '../locks/bucket-lock.js';
  * A grace period is over when every slot that was online at the snapshot has
  * either gone offline or moved its counter, or belongs to a thread that died.
  *
- * Slot layout (Int32 words): [0] counter, [1] state, [2] thread id + 1.
+ * Slot layout (Int32 words): [0] counter, [1] state, [2] thread id + 1,
+ * [3] generation.
+ *
+ * Lock owner ids name a slot and its generation: (generation << 9) | (slot + 1).
+ * A CPU slot is reused when a dead CPU's worker is replaced; going online
+ * after a death moves the generation, so a lock the dead incarnation still
+ * holds stays recognisably dead-owned (and is never taken for the new
+ * worker's own). The domain's first line also counts deaths, so that every
+ * map can tell that it has a repair to make (see recovery/log.ts).
  */
 const SLOT_FREE = 0;
 const SLOT_ALIVE = 1;
 const SLOT_DEAD = 2;
 
-export const USER_SLOTS = 128;
+export const USER_SLOTS = 896;
 export const DOMAIN_SLOTS = MAX_CPUS + USER_SLOTS;
 const W_COUNTER = 0;
 const W_STATE = 1;
 const W_THREAD = 2;
+const W_GEN = 3;
+/** Bits of an owner id that hold slot + 1 (DOMAIN_SLOTS <= 511); the generation sits above them. */
+const OWNER_SLOT_BITS = 9;
+const OWNER_SLOT_MASK = (1 << OWNER_SLOT_BITS) - 1;
+/** Generations wrap within what keeps an owner id below the lock word's WAITERS bit (2^30). */
+const GEN_MASK = (1 << (30 - OWNER_SLOT_BITS)) - 1;
+/** Word of the first line counting markDead calls. */
+const W_DEATHS = 2;
 /** Words [0..1] of the first line hold the domain's id; slots start at line 1. */
 const SLOTS_BASE = LINE_WORDS;
 
@@ -84,9 +100,24 @@ export class QuiescenceDomain implements OwnerLiveness {
     return this.userSlot;
   }
 
-  /** Lock owner id of the calling thread (slot + 1, so that 0 means "free"). */
+  /**
+   * Lock owner id of the calling thread: slot + 1 (so that 0 means "free")
+   * and the slot's generation. The generation word is written only by the
+   * slot's own thread (going online), so a plain read is current.
+   */
   ownerId(): number {
-    return this.currentSlot() + 1;
+    const slot = this.currentSlot();
+    return ((this.words[this.at(slot, W_GEN)]! & GEN_MASK) << OWNER_SLOT_BITS) | (slot + 1);
+  }
+
+  /** The slot an owner id names. */
+  ownerSlot(owner: number): number {
+    return (owner & OWNER_SLOT_MASK) - 1;
+  }
+
+  /** How many times a thread of this domain was marked dead (maps repair when it moves). */
+  deaths(): number {
+    return this.words[W_DEATHS]!;
   }
 
   private claimUserSlot(): number {
@@ -94,15 +125,31 @@ export class QuiescenceDomain implements OwnerLiveness {
       const st = this.at(s, W_STATE);
       if (Atomics.compareExchange(this.words, st, SLOT_FREE, SLOT_ALIVE) === SLOT_FREE) {
         Atomics.store(this.words, this.at(s, W_THREAD), threadId + 1);
+        // A worker thread hands its slot back when it ends, so that a process
+        // starting many short-lived threads does not run out. (A thread that
+        // is terminated mid-operation may not get to run this; its slot then
+        // stays taken, which costs one slot, never correctness.)
+        if (!isMainThread) process.once('exit', () => this.releaseUserSlot());
         return s;
       }
     }
-    throw new Error(`rightsize: more than ${USER_SLOTS} userspace threads use one quiescence domain`);
+    throw new Error(`rightsize: more than ${USER_SLOTS} live userspace threads use one quiescence domain`);
+  }
+
+  private releaseUserSlot(): void {
+    const s = this.userSlot;
+    if (s < 0) return;
+    this.userSlot = -1;
+    const c = this.at(s, W_COUNTER);
+    // Offline first (even counter), then free: a reclaimer never waits on it.
+    if ((Atomics.load(this.words, c) & 1) === 1) Atomics.add(this.words, c, 1);
+    Atomics.store(this.words, this.at(s, W_THREAD), 0);
+    Atomics.store(this.words, this.at(s, W_STATE), SLOT_FREE);
   }
 
   /** A CPU starts running programs: it is online from now on. */
   cpuOnline(cpu: number): void {
-    Atomics.store(this.words, this.at(cpu, W_STATE), SLOT_ALIVE);
+    this.revive(cpu);
     Atomics.store(this.words, this.at(cpu, W_THREAD), threadId + 1);
     const c = this.at(cpu, W_COUNTER);
     if ((Atomics.load(this.words, c) & 1) === 0) Atomics.add(this.words, c, 1);
@@ -164,17 +211,28 @@ export class QuiescenceDomain implements OwnerLiveness {
   /** The thread behind `slot` died (a terminated CPU worker): it holds nothing any more. */
   markDead(slot: number): void {
     Atomics.store(this.words, this.at(slot, W_STATE), SLOT_DEAD);
+    Atomics.add(this.words, W_DEATHS, 1);
   }
 
-  /** A CPU slot is reused by a new worker: alive again (its counter keeps counting). */
+  /**
+   * A CPU slot is reused by a new worker: alive again (its counter keeps
+   * counting). After a death it is a new incarnation: its generation moves.
+   */
   revive(slot: number): void {
-    Atomics.store(this.words, this.at(slot, W_STATE), SLOT_ALIVE);
+    const st = this.at(slot, W_STATE);
+    if (Atomics.load(this.words, st) === SLOT_DEAD) {
+      const g = this.at(slot, W_GEN);
+      Atomics.store(this.words, g, (Atomics.load(this.words, g) + 1) & GEN_MASK);
+    }
+    Atomics.store(this.words, st, SLOT_ALIVE);
   }
 
+  /** Whether `owner` is a thread that died: its slot is dead, or now belongs to a later incarnation. */
   isDeadOwner(owner: number): boolean {
-    const slot = owner - 1;
+    const slot = (owner & OWNER_SLOT_MASK) - 1;
     if (slot < 0 || slot >= DOMAIN_SLOTS) return false;
-    return Atomics.load(this.words, this.at(slot, W_STATE)) === SLOT_DEAD;
+    if (Atomics.load(this.words, this.at(slot, W_STATE)) === SLOT_DEAD) return true;
+    return owner >>> OWNER_SLOT_BITS !== (Atomics.load(this.words, this.at(slot, W_GEN)) & GEN_MASK);
   }
 }
 
