@@ -1,0 +1,157 @@
+import { formatBytes, formatPercent, formatRate } from '../../report/format.js';
+import { markdownTable, section } from '../../report/markdown.js';
+import { RESIZE_START_BUCKETS } from '../strategies/strategies.js';
+import type { ExperimentReport } from './result.js';
+
+/** 212449 -> "212,449". */
+export function int(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+/** A count with its share of `of`: "212,449 (48%)"; a bare "0" for none. */
+function share(n: number, of: number): string {
+  return n === 0 || of === 0 ? int(n) : `${int(n)} (${formatPercent(n / of)})`;
+}
+
+/** The table every run prints: what each strategy refused, broke and held. */
+export function summaryTable(r: ExperimentReport): string {
+  return markdownTable(
+    [
+      'strategy',
+      { header: 'new flows refused', align: 'right' },
+      { header: 'flows broken', align: 'right' },
+      { header: 'refused / broken in burst', align: 'right' },
+      { header: 'memory peak', align: 'right' },
+      { header: 'mean', align: 'right' },
+      { header: 'at burst end', align: 'right' },
+      { header: 'after burst', align: 'right' },
+      { header: 'grows / shrinks', align: 'right' },
+      { header: 'EBUSY', align: 'right' },
+      { header: 'packets/s per CPU', align: 'right' },
+    ],
+    r.strategies.map((s) => {
+      const x = s.summary;
+      return [
+        s.id,
+        share(x.flowsRefused, x.newFlows),
+        share(x.flowsBroken, x.newFlows),
+        `${int(x.burstRefused)} / ${int(x.burstBroken)}`,
+        formatBytes(x.peakBytes),
+        formatBytes(x.meanBytes),
+        formatBytes(x.bytesAtBurstEnd),
+        formatBytes(x.meanBytesAfterBurst),
+        `${x.grows} / ${x.shrinks}`,
+        int(x.ebusy),
+        x.packetsPerSecPerCpu.map((p) => formatRate(p)).join(' · '),
+      ];
+    }),
+  );
+}
+
+/** Why: refusals by errno, lost refreshes and what they cost, evictions, the collector, the accounting check. */
+export function causesTable(r: ExperimentReport): string {
+  return markdownTable(
+    [
+      'strategy',
+      { header: 'refused: E2BIG · EBUSY · ENOMEM · overflow full', align: 'right' },
+      { header: 'refreshes lost', align: 'right' },
+      { header: 'broken after a lost refresh', align: 'right' },
+      { header: 'closes leaked', align: 'right' },
+      { header: 'into overflow', align: 'right' },
+      { header: 'LRU evictions', align: 'right' },
+      { header: 'GC expired', align: 'right' },
+      { header: 'peak entries', align: 'right' },
+      { header: 'accounting exact', align: 'center' },
+    ],
+    r.strategies.map((s) => {
+      const x = s.summary;
+      const e = x.refusedByErrno;
+      return [
+        s.id,
+        [e.E2BIG, e.EBUSY, e.ENOMEM, e.overflowFull].map(int).join(' · ') + (e.other > 0 ? ` (+${int(e.other)} other)` : ''),
+        int(x.refreshLost),
+        int(x.flowsBrokenStale),
+        int(x.closeLeaked),
+        int(x.overflowAdmitted),
+        int(x.evictions),
+        int(x.gcExpired),
+        int(x.peakEntries),
+        x.accountingExact ? 'yes' : 'NO',
+      ];
+    }),
+  );
+}
+
+/** Flows refused and broken, phase by phase. */
+export function phaseTable(r: ExperimentReport): string {
+  const phases = r.workload.phases.map((p) => p.name);
+  return markdownTable(
+    ['strategy', ...phases.map((p) => ({ header: `${p}: refused / broken`, align: 'right' as const }))],
+    r.strategies.map((s) => [s.id, ...s.byPhase.map((c) => `${int(c.flowsRefused)} / ${int(c.flowsBroken)}`)]),
+  );
+}
+
+export function workloadTable(r: ExperimentReport): string {
+  return markdownTable(
+    [
+      'phase',
+      { header: 'ticks', align: 'right' },
+      { header: 'new flows / tick', align: 'right' },
+      { header: 'new flows', align: 'right' },
+      { header: 'packets', align: 'right' },
+      { header: 'peak open flows', align: 'right' },
+      { header: 'peak entries to hold', align: 'right' },
+      { header: 'with the collector late', align: 'right' },
+    ],
+    r.workload.phases.map((p, i) => [
+      p.name + (p.name === r.scenario.burstPhase && !/burst/i.test(p.name) ? ' (the burst)' : ''),
+      `${p.startTick}..${p.endTick}`,
+      String(r.scenario.phases[i]!.newFlowsPerTick),
+      int(p.newFlows),
+      int(p.packets),
+      int(p.peakOpen),
+      int(p.peakMustHold),
+      int(p.peakWithGcLag),
+    ]),
+  );
+}
+
+/** What each strategy is, with the sizes of its maps. */
+export function strategyList(r: ExperimentReport): string {
+  return r.strategies
+    .map((s) => {
+      const m = s.maps.main;
+      const o = s.maps.overflow;
+      return `- \`${s.id}\`: ${s.label} (${m.type}, maxEntries ${int(m.maxEntries)}${o ? `; overflow ${o.type} of ${int(o.maxEntries)}` : ''})`;
+    })
+    .join('\n');
+}
+
+/** The whole Markdown report; `chart(name)` gives a chart's file name, or null when charts were not written. */
+export function experimentMarkdown(r: ExperimentReport, chart: (name: string) => string | null): string {
+  const s = r.scenario;
+  const z = s.sizing;
+  const header = [
+    `${s.description} Scenario \`${s.name}\` (${s.kind}), seed ${s.seed}, ${r.cpus} CPUs, ${int(r.workload.packetsPerCpu)} packets per CPU.`,
+    `\`${r.command}\` on ${r.machine.cpuModel} (${r.machine.cores} cores, load ${r.machine.loadAverage.join(' ')}), Node ${r.machine.nodeVersion}, ${r.createdAt}, ${(r.wallMs / 1000).toFixed(1)} s.`,
+    `Sizes: normal ${int(z.normal)} entries; worst case ${int(z.worstCase)} (also hash_resize's bound); hash_resize starts at its minimum table of ${RESIZE_START_BUCKETS} buckets` +
+      ` (driver ${s.resize.driver}, grow at ${s.resize.growAt}, shrink below ${s.resize.shrinkAt})` +
+      (s.strategies.includes('resize-overflow') ? `; overflow LRU ${int(z.overflow)} entries.` : '.') +
+      (s.gc ? ` The collector expires entries idle for more than ${s.gc.idleTimeoutTicks} ticks, sweeping every ${s.gc.everyTicks} ticks.` : ''),
+  ].join('\n');
+  const charts = ['memory', 'entries', 'drops', 'outcomes']
+    .map((n) => [n, chart(n)] as const)
+    .filter((x): x is readonly [string, string] => x[1] !== null)
+    .map(([n, f]) => `![${n}](${f})`)
+    .join('\n\n');
+  return section(
+    `Right-sizing experiment: ${s.name}`,
+    2,
+    header,
+    section('Results', 3, summaryTable(r), strategyList(r)),
+    section('Why', 3, causesTable(r)),
+    section('By phase (flows refused / broken)', 3, phaseTable(r)),
+    section('Workload', 3, workloadTable(r)),
+    charts.length > 0 ? section('Charts', 3, charts) : '',
+  );
+}

@@ -1,0 +1,99 @@
+import cliProgress from 'cli-progress';
+import { formatBytes } from '../../report/format.js';
+import type { ProgressMode } from '../../harness/progress.js';
+import { int } from '../report/markdown.js';
+import type { ExperimentEvent } from './experiment.js';
+
+/** Shows the experiment as it goes: one bar per strategy on a terminal, plain lines elsewhere. */
+export interface ExperimentProgress {
+  onEvent(e: ExperimentEvent): void;
+  stop(): void;
+}
+
+export function experimentProgress(mode: ProgressMode = 'auto', stream: NodeJS.WriteStream = process.stderr): ExperimentProgress {
+  if (mode === 'silent') return { onEvent() {}, stop() {} };
+  const bar = mode === 'bar' || (mode === 'auto' && stream.isTTY === true && !process.env.CI);
+  return bar ? new BarDisplay(stream) : new LineDisplay(stream);
+}
+
+function doneLine(e: Extract<ExperimentEvent, { kind: 'strategy-end' }>): string {
+  const s = e.summary;
+  const pps = s.packetsPerSecPerCpu.map((p) => `${(p / 1e3).toFixed(0)}k`).join('/');
+  return `${s.id}: refused ${int(s.flowsRefused)}, broken ${int(s.flowsBroken)}, memory peak ${formatBytes(s.peakBytes)} mean ${formatBytes(s.meanBytes)}, ${pps} packets/s per CPU, ${(e.run.elapsedNs / 1e9).toFixed(1)} s`;
+}
+
+function workloadLine(e: Extract<ExperimentEvent, { kind: 'workload' }>): string {
+  const w = e.workload;
+  const flows = w.figures.reduce((a, p) => a + p.newFlows, 0);
+  return `workload ${w.scenario.name}: ${int(flows)} flows, ${int(w.packetsPerCpu)} packets on each of ${w.nCpus} CPUs, ${w.ticks} ticks (generated in ${e.ms.toFixed(0)} ms)`;
+}
+
+class LineDisplay implements ExperimentProgress {
+  private nextQuarter = 1;
+  constructor(private readonly stream: NodeJS.WritableStream) {}
+
+  onEvent(e: ExperimentEvent): void {
+    switch (e.kind) {
+      case 'workload':
+        this.stream.write(`${workloadLine(e)}\n`);
+        break;
+      case 'strategy-start':
+        this.nextQuarter = 1;
+        this.stream.write(`[${e.index + 1}/${e.of}] ${e.id}: ${e.label}\n`);
+        break;
+      case 'progress':
+        // A line at each quarter of the workload: enough to see it move in a log.
+        if (e.progress.tick >= (e.ticks * this.nextQuarter) / 4 && this.nextQuarter < 4) {
+          this.stream.write(`      ${this.nextQuarter * 25}%: refused ${int(e.progress.totals.flowsRefused)}, broken ${int(e.progress.totals.flowsBroken)}\n`);
+          this.nextQuarter++;
+        }
+        break;
+      case 'strategy-end':
+        this.stream.write(`      ${doneLine(e)}\n`);
+        break;
+    }
+  }
+
+  stop(): void {}
+}
+
+class BarDisplay implements ExperimentProgress {
+  private bar: cliProgress.SingleBar | null = null;
+  constructor(private readonly stream: NodeJS.WriteStream) {}
+
+  onEvent(e: ExperimentEvent): void {
+    switch (e.kind) {
+      case 'workload':
+        this.stream.write(`${workloadLine(e)}\n`);
+        break;
+      case 'strategy-start':
+        this.stop();
+        this.bar = new cliProgress.SingleBar(
+          {
+            stream: this.stream,
+            format: `[${e.index + 1}/${e.of}] ${e.id.padEnd(16)} {bar} {percent}% | refused {refused} broken {broken} | {duration_formatted}`,
+            hideCursor: true,
+            clearOnComplete: true,
+          },
+          cliProgress.Presets.shades_classic,
+        );
+        this.bar.start(100, 0, { refused: '0', broken: '0' });
+        break;
+      case 'progress':
+        this.bar?.update(Math.min(100, Math.floor((100 * e.progress.tick) / e.ticks)), {
+          refused: int(e.progress.totals.flowsRefused),
+          broken: int(e.progress.totals.flowsBroken),
+        });
+        break;
+      case 'strategy-end':
+        this.stop();
+        this.stream.write(`${doneLine(e)}\n`);
+        break;
+    }
+  }
+
+  stop(): void {
+    this.bar?.stop();
+    this.bar = null;
+  }
+}

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { runSmall, strategy } from './support/small.js';
+
+// The talk's recovery idea: a first packet the resizing map refuses (-EBUSY,
+// or -E2BIG at its bound) goes to a small overflow LRU. When the overflow is
+// at capacity the brand-new flow is refused rather than letting the LRU
+// evict an established one.
+describe('hash_resize with an overflow LRU', () => {
+  it('sends refused first packets to the overflow, and refuses new flows rather than evict established ones', async () => {
+    const r = await runSmall(['resize-overflow']);
+    const { run, summary } = strategy(r, 'resize-overflow');
+    expect(run.error).toBeNull();
+    expect(summary.overflowAdmitted).toBeGreaterThan(0);
+    // Every -EBUSY/-E2BIG of the main map was answered by the overflow: the
+    // only refusals left are those the overflow had no room for.
+    const e = summary.refusedByErrno;
+    expect([e.E2BIG, e.EBUSY, e.ENOMEM, e.other]).toEqual([0, 0, 0, 0]);
+    expect(summary.flowsRefused).toBe(e.overflowFull);
+    // The overflow never evicted: no established flow was dropped to make room.
+    expect(run.finalOverflowStats?.evictions).toBe(0);
+    expect(summary.evictions).toBe(0);
+    expect(summary.peakEntries).toBeGreaterThan(0);
+    expect(Math.max(...run.mapSeries.map((p) => p.overflowEntries))).toBeLessThanOrEqual(r.scenario.sizing.overflow);
+    expect(summary.flowsBroken).toBe(summary.flowsBrokenStale);
+  }, 120_000);
+});
