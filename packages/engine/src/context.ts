@@ -1,3 +1,5 @@
+import { MAX_CPUS } from './spec/map-spec.js';
+
 /**
  * Which "CPU" this thread is playing right now.
  *
@@ -16,9 +18,13 @@ export function currentCpu(): number {
   return cpu;
 }
 
-/** Called by the program runtime: from now on this thread is CPU `id`. */
+/**
+ * Called by the program runtime: from now on this thread is CPU `id`. CPU
+ * ids are quiescence slots and lock owners: an id past the CPU slots would
+ * alias a userspace thread's slot, so it is refused.
+ */
 export function enterCpu(id: number): void {
-  if (!Number.isInteger(id) || id < 0) throw new RangeError(`CPU id must be a non-negative integer, got ${String(id)}`);
+  if (!Number.isInteger(id) || id < 0 || id >= MAX_CPUS) throw new RangeError(`CPU id must be an integer in 0..${MAX_CPUS - 1}, got ${String(id)}`);
   cpu = id;
 }
 

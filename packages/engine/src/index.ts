@@ -6,6 +6,7 @@ export {
   MAX_CPUS,
   normalizeSpec,
   percpuValueStride,
+  setDefaultMemoryBudget,
   type MapType,
   type MapSpec,
   type MapFlags,
@@ -29,3 +30,5 @@ export type { LruCensus } from './maps/lru/lru-lists.js';
 export { ArrayResizeMap, MAX_SUB_ARRAYS } from './maps/array-resize/array-resize-map.js';
 export { ArrayOfMapsMap } from './maps/array-of-maps/array-of-maps.js';
 export { HashResizeMap } from './maps/hash-resize/hash-resize-map.js';
+export { verify, type VerifyReport, type VerifyOptions } from './verify/index.js';
+export { checkKeyHistory, MAX_HISTORY_OPS, type KeyOp, type KeyOpKind, type CheckResult, type CheckOptions, type Verdict } from './testing/linearizability.js';

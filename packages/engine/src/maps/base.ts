@@ -1,9 +1,10 @@
 import { currentCpu } from '../context.js';
 import { Errno } from '../errno.js';
 import { SegmentStore } from '../memory/segments.js';
-import { QuiescenceDomain } from '../rcu/domain.js';
+import { DOMAIN_SLOTS, QuiescenceDomain } from '../rcu/domain.js';
 import { describe, percpuValueStride, isPercpuType, type NormalizedSpec } from '../spec/map-spec.js';
-import { MapHeader } from './header.js';
+import { lock, unlock } from '../locks/bucket-lock.js';
+import { LOG_DIR_AT, MapHeader, W_DEATHS_SEEN, W_ELEMENTS_RECLAIMED, W_LOCKS_RECOVERED, W_RECORDS_REPLAYED, W_REPAIRS, W_REPAIR_LOCK, W_SEGMENT_WANTS } from './header.js';
 import type { BatchOptions, BatchResult, BatchWriteResult, BpfMap, MapHandle, MapStats } from './map.js';
 
 /** The pieces every map is made of, in the thread that holds this object. */
@@ -31,6 +32,8 @@ export abstract class MapBase implements BpfMap {
   readonly userValueSize: number;
   /** close() was called on this object (hot paths that skip checkLive test it themselves). */
   protected closed = false;
+  /** Repairs this object ran (an insert refused for lack of room retries once after one: see repair). */
+  protected repairsRun = 0;
 
   constructor(parts: MapParts) {
     this.spec = parts.spec;
@@ -39,6 +42,21 @@ export abstract class MapBase implements BpfMap {
     this.segments = parts.segments;
     this.domain = parts.domain;
     this.userValueSize = isPercpuType(this.spec.type) ? this.spec.nCpus * percpuValueStride(this.spec.valueSize) : this.spec.valueSize;
+    this.segments.setWantSignal(this.header.words, W_SEGMENT_WANTS);
+  }
+
+  private wantsSeen = 0;
+
+  /**
+   * Answers other threads waiting for a segment this thread holds: one plain
+   * read when nobody waits. Called in the operations of the map types whose
+   * memory grows after creation (new tables, chunks, sub-arrays).
+   */
+  protected answerSegmentWants(): void {
+    const w = this.header.words[W_SEGMENT_WANTS]!;
+    if (w === this.wantsSeen) return;
+    this.wantsSeen = w;
+    this.segments.drain();
   }
 
   get handle(): MapHandle {
@@ -171,6 +189,78 @@ export abstract class MapBase implements BpfMap {
       yield next;
       cur = next;
     }
+  }
+
+  // ---- recovery after CPU deaths (see recovery/log.ts) ----
+
+  /** Whether a thread of the map's domain died since the map was last repaired. */
+  repairPending(): boolean {
+    return this.domain.deaths() !== Atomics.load(this.header.words, W_DEATHS_SEEN);
+  }
+
+  /**
+   * Repairs the map after CPU deaths: takes over every lock a dead CPU held
+   * (replaying the value write it had in flight), and rebuilds what can be
+   * derived from the map's chains (free elements, live counts, LRU lists), so
+   * that nothing a dead CPU took is lost to the pool. The first write after a
+   * death runs it; call it to repair at once (before `verify`, say). Returns
+   * whether it ran and how many elements it gave back.
+   */
+  repair(): { ran: boolean; reclaimed: number } {
+    this.checkLive();
+    const w = this.header.words;
+    const target = this.domain.deaths();
+    if (Atomics.load(w, W_DEATHS_SEEN) === target) return { ran: false, reclaimed: 0 };
+    // Taken with no other lock of the map held: first in the lock order.
+    lock(w, W_REPAIR_LOCK, this.domain.ownerId(), this.domain, 'repair lock');
+    try {
+      if (Atomics.load(w, W_DEATHS_SEEN) === target) return { ran: false, reclaimed: 0 };
+      const reclaimed = this.repairLocked();
+      this.repairsRun++;
+      Atomics.add(w, W_ELEMENTS_RECLAIMED, reclaimed);
+      Atomics.add(w, W_REPAIRS, 1);
+      Atomics.store(w, W_DEATHS_SEEN, target);
+      return { ran: true, reclaimed };
+    } finally {
+      unlock(w, W_REPAIR_LOCK);
+    }
+  }
+
+  /**
+   * What recovery counted so far: locks taken over from dead owners, redo
+   * records replayed, elements given back, repairs run; and the bytes of the
+   * redo record segments (one per thread slot that wrote the map, left out
+   * of stats().bytes: per-writer overhead, not entry memory).
+   */
+  recoveryCounts(): { locksRecovered: number; recordsReplayed: number; elementsReclaimed: number; repairs: number; logBytes: number } {
+    const w = this.header.words;
+    let logBytes = 0;
+    for (let s = 0; s < DOMAIN_SLOTS; s++) logBytes += Atomics.load(w, LOG_DIR_AT + s);
+    return {
+      locksRecovered: Atomics.load(w, W_LOCKS_RECOVERED),
+      recordsReplayed: Atomics.load(w, W_RECORDS_REPLAYED),
+      elementsReclaimed: Atomics.load(w, W_ELEMENTS_RECLAIMED),
+      repairs: Atomics.load(w, W_REPAIRS),
+      logBytes,
+    };
+  }
+
+  /**
+   * Under the repair lock, the map type's repair; returns the elements it gave
+   * back. This default suits maps with no element pool: nothing to rebuild.
+   */
+  protected repairLocked(): number {
+    return 0;
+  }
+
+  /** The end of a write: repairs when a death happened since the last repair (two plain reads otherwise). */
+  protected settle(): void {
+    if (this.domain.deaths() !== this.header.words[W_DEATHS_SEEN]) this.repair();
+  }
+
+  /** A new map owes no repair for deaths that happened before it existed (createMap calls this). */
+  markRepaired(): void {
+    Atomics.store(this.header.words, W_DEATHS_SEEN, this.domain.deaths());
   }
 
   close(): void {

@@ -1,22 +1,45 @@
 import { LINE_WORDS } from '../memory/segments.js';
+import { DOMAIN_SLOTS } from '../rcu/domain.js';
 
 /**
  * The map header: one small SharedArrayBuffer every map has, laid out in
  * cache lines so that words written by different CPUs do not share one.
  *
- *   line 0: [0] magic, [1] destroyed, [2] seed
+ *   line 0: [0] magic, [1] destroyed, [2] seed, [3] domain deaths this map
+ *           was last repaired for, [4] the repair lock, [5] locks taken over
+ *           from dead owners, [6] redo records replayed, [7] elements given
+ *           back by repairs, [8] repairs run (see recovery/log.ts; written
+ *           only after a death)
  *   lines 1..3: element allocator control (hash types)
  *   line 4: bytes held (BigInt64: tables can pass 2 GiB)
- *   lines 5..: the map type's own words (TYPE_BASE)
+ *   lines 5..39: the map type's own words (TYPE_BASE)
+ *   lines 40..103: the recovery log directory, one word per quiescence slot
+ *           (bytes of the slot's record segment, 0 while it has none)
  */
 export const MAGIC = 0x52535a31; // "RSZ1"
 const W_MAGIC = 0;
 const W_DESTROYED = 1;
 const W_SEED = 2;
+export const W_DEATHS_SEEN = 3;
+export const W_REPAIR_LOCK = 4;
+export const W_LOCKS_RECOVERED = 5;
+export const W_RECORDS_REPLAYED = 6;
+export const W_ELEMENTS_RECLAIMED = 7;
+export const W_REPAIRS = 8;
+/**
+ * Bumped by a thread that waits for a segment it has not seen (see
+ * SegmentStore.fetch). Threads compare it with a plain read in their map
+ * operations and drain their channel (answering) when it moved: a thread in
+ * a synchronous loop never runs its onmessage handler, and would otherwise
+ * never answer.
+ */
+export const W_SEGMENT_WANTS = 9;
 export const ALLOC_AT = LINE_WORDS;
 const BYTES_LINE = 4;
 export const TYPE_BASE = 5 * LINE_WORDS;
-export const HEADER_LINES = 40;
+/** First word of the recovery log directory (DOMAIN_SLOTS words). */
+export const LOG_DIR_AT = 40 * LINE_WORDS;
+export const HEADER_LINES = 40 + DOMAIN_SLOTS / LINE_WORDS;
 
 export class MapHeader {
   readonly words: Int32Array;

@@ -1,7 +1,7 @@
 import { SegmentStore } from '../memory/segments.js';
 import { QuiescenceDomain, getDefaultDomain } from '../rcu/domain.js';
 import { normalizeSpec, type MapType, type NormalizedSpec } from '../spec/map-spec.js';
-import { checkHandle, type MapParts } from './base.js';
+import { MapBase, checkHandle, type MapParts } from './base.js';
 import { MapHeader } from './header.js';
 import type { BpfMap, MapHandle } from './map.js';
 import { ArrayMap } from './array/array-map.js';
@@ -59,7 +59,9 @@ export function createMap(spec: unknown, opts: CreateOptions = {}): BpfMap {
   if (bytes > s.memoryBudget) {
     throw new RangeError(`spec.memoryBudget: a ${s.type} map of this spec needs ${bytes} bytes at creation, over the budget of ${s.memoryBudget}`);
   }
-  return impl.create(s, opts.domain ?? getDefaultDomain());
+  const map = impl.create(s, opts.domain ?? getDefaultDomain());
+  if (map instanceof MapBase) map.markRepaired();
+  return map;
 }
 
 /** Attaches, in this thread, the map behind a handle (from `map.handle`, possibly made in another thread). */

@@ -30,6 +30,8 @@ export class SegmentStore {
   private readonly dropped = new Set<number>();
   private readonly channel: BroadcastChannel;
   private refs = 0;
+  /** The map header's want counter (see W_SEGMENT_WANTS), once the map is built. */
+  private wants: { words: Int32Array; at: number } | null = null;
 
   private constructor(readonly mapId: string) {
     this.channel = new BroadcastChannel(`rightsize:map:${mapId}`);
@@ -86,9 +88,13 @@ export class SegmentStore {
     this.dropped.add(id);
   }
 
-  /** Every segment this thread knows, for a handle that another thread attaches. */
+  /**
+   * Every segment this thread knows, for a handle that another thread
+   * attaches. Negative ids (recovery records, see recovery/log.ts) are left
+   * out: they are per-writer, and a thread that needs one fetches it.
+   */
   entries(): [number, SharedArrayBuffer][] {
-    return [...this.segs];
+    return [...this.segs].filter(([id]) => id >= 0);
   }
 
   /** Takes every pending message now (segments posted, requests to answer). */
@@ -109,8 +115,14 @@ export class SegmentStore {
     }
   }
 
+  /** Where this map counts requests for segments (answered by busy threads on their next operation). */
+  setWantSignal(words: Int32Array, at: number): void {
+    this.wants = { words, at };
+  }
+
   private fetch(id: number): SharedArrayBuffer {
     this.channel.postMessage({ t: 'want', id } satisfies SegMessage);
+    if (this.wants) Atomics.add(this.wants.words, this.wants.at, 1);
     const deadline = performance.now() + FETCH_TIMEOUT_MS;
     while (performance.now() < deadline) {
       // Sleep 1 ms at a time: the answer comes from another thread's event loop.

@@ -23,7 +23,7 @@ import type { OwnerLiveness } from '../locks/bucket-lock.js';
  * Slot layout (Int32 words): [0] counter, [1] state, [2] thread id + 1,
  * [3] generation.
  *
- * Lock owner ids name a slot and its generation: (generation << 9) | (slot + 1).
+ * Lock owner ids name a slot and its generation: (generation << 11) | (slot + 1).
  * A CPU slot is reused when a dead CPU's worker is replaced; going online
  * after a death moves the generation, so a lock the dead incarnation still
  * holds stays recognisably dead-owned (and is never taken for the new
@@ -40,8 +40,8 @@ const W_COUNTER = 0;
 const W_STATE = 1;
 const W_THREAD = 2;
 const W_GEN = 3;
-/** Bits of an owner id that hold slot + 1 (DOMAIN_SLOTS <= 511); the generation sits above them. */
-const OWNER_SLOT_BITS = 9;
+/** Bits of an owner id that hold slot + 1 (DOMAIN_SLOTS <= 2047); the generation sits above them. */
+const OWNER_SLOT_BITS = 11;
 const OWNER_SLOT_MASK = (1 << OWNER_SLOT_BITS) - 1;
 /** Generations wrap within what keeps an owner id below the lock word's WAITERS bit (2^30). */
 const GEN_MASK = (1 << (30 - OWNER_SLOT_BITS)) - 1;
@@ -225,6 +225,15 @@ export class QuiescenceDomain implements OwnerLiveness {
       Atomics.store(this.words, g, (Atomics.load(this.words, g) + 1) & GEN_MASK);
     }
     Atomics.store(this.words, st, SLOT_ALIVE);
+  }
+
+  /**
+   * Whether a thread on `slot` ever died (the slot is dead, or was revived
+   * after a death): only such a slot can have left a lock or a recovery
+   * record behind.
+   */
+  slotSawDeath(slot: number): boolean {
+    return Atomics.load(this.words, this.at(slot, W_STATE)) === SLOT_DEAD || Atomics.load(this.words, this.at(slot, W_GEN)) !== 0;
   }
 
   /** Whether `owner` is a thread that died: its slot is dead, or now belongs to a later incarnation. */

@@ -79,6 +79,17 @@ export class RetireQueue {
     return n;
   }
 
+  /** Bytes of the segments still waiting for their grace period (they still count as held). */
+  pendingBytes(): number {
+    let n = 0;
+    for (let i = 0; i < this.slots; i++) {
+      const b = this.base(i);
+      if (Atomics.load(this.words, b + W_STATE) !== PENDING) continue;
+      n += this.words[b + W_BYTES_LO]! + this.words[b + W_BYTES_HI]! * 2 ** 31;
+    }
+    return n;
+  }
+
   /** Segments still waiting for their grace period. */
   pending(): number[] {
     const out: number[] = [];

@@ -103,6 +103,19 @@ export interface NormalizedSpec {
   inner: NormalizedSpec | null;
 }
 
+let defaultMemoryBudget = Number.POSITIVE_INFINITY;
+
+/**
+ * The memoryBudget of every map created in this thread whose spec gives
+ * none (Infinity, the default: no budget). A spec's own memoryBudget wins.
+ * Module state, so each worker thread has its own (the budget a map got is
+ * in its spec, so threads that attach it keep it).
+ */
+export function setDefaultMemoryBudget(bytes: number): void {
+  if (bytes !== Number.POSITIVE_INFINITY) requireInt('memoryBudget', bytes, 1, Number.MAX_SAFE_INTEGER);
+  defaultMemoryBudget = bytes;
+}
+
 /** Throws a TypeError naming `field` unless `v` is an integer in [min, max]. */
 export function requireInt(field: string, v: unknown, min: number, max: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v)) {
@@ -189,9 +202,11 @@ export function normalizeSpec(spec: unknown): NormalizedSpec {
   // Infinity is the "no budget" default, accepted back so that a normalized spec
   // (a handle's, checked again by attachMap) normalizes to itself.
   const memoryBudget =
-    s.memoryBudget === undefined || s.memoryBudget === Number.POSITIVE_INFINITY
-      ? Number.POSITIVE_INFINITY
-      : requireInt('spec.memoryBudget', s.memoryBudget, 1, Number.MAX_SAFE_INTEGER);
+    s.memoryBudget === undefined
+      ? defaultMemoryBudget
+      : s.memoryBudget === Number.POSITIVE_INFINITY
+        ? Number.POSITIVE_INFINITY
+        : requireInt('spec.memoryBudget', s.memoryBudget, 1, Number.MAX_SAFE_INTEGER);
 
   // A normalized spec carries every section, filled with defaults for the types
   // they do not apply to; those default sections are accepted back. A section

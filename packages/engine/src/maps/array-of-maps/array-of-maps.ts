@@ -22,6 +22,10 @@ const H_META = TYPE_BASE + LINE_WORDS;
 const M_NEXT_ID = H_META;
 const M_RELEASED = H_META + 1;
 const M_SWAPS = H_META + 2;
+/** Shared words, for the consistency checker. */
+export const AOM_SEG_SLOTS = SEG_SLOTS;
+export const AOM_CTL_LOCK = H_CTL_LOCK;
+export const AOM_NEXT_ID = M_NEXT_ID;
 
 /** Attaches a map from its handle in this thread (registry's attachMap, given at registration to avoid an import cycle). */
 type Attach = (handle: MapHandle) => BpfMap;

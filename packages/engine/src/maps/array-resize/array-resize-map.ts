@@ -1,12 +1,13 @@
 import { BPF_F_LOCK, BPF_NOEXIST, Errno, updateFlagsValid } from '../../errno.js';
-import { lock, unlock } from '../../locks/bucket-lock.js';
+import { RECOVERED, lock, unlock } from '../../locks/bucket-lock.js';
+import { RecoveryLog, type LogRecord } from '../../recovery/log.js';
 import { LINE_WORDS, SegmentStore, allocArea, newMapId } from '../../memory/segments.js';
 import type { QuiescenceDomain } from '../../rcu/domain.js';
 import { RetireQueue, retireQueueWords } from '../../rcu/retire.js';
 import { requireInt, type NormalizedSpec } from '../../spec/map-spec.js';
 import { arraySlotWords } from '../array/array-map.js';
 import { MapBase, type MapParts } from '../base.js';
-import { MapHeader, TYPE_BASE } from '../header.js';
+import { MapHeader, TYPE_BASE, W_LOCKS_RECOVERED, W_RECORDS_REPLAYED } from '../header.js';
 import type { BatchOptions, BatchResult, MapHandle, MapStats } from '../map.js';
 import { copyBytes } from '../hash/table.js';
 
@@ -57,6 +58,11 @@ import { copyBytes } from '../hash/table.js';
  * Linearization: a grow is visible at its VERSION bump (readers retry across
  * the odd window, so a key below the size a grow published always resolves);
  * a shrink removes each entry at the moment it marks it DEAD.
+ *
+ * A CPU that dies (recovery/log.ts): an entry lock taken over from a dead
+ * owner is repaired first (its value write replayed from the owner's redo
+ * record, the sequence left even); the resize lock taken over from a dead
+ * owner finishes or undoes the resize it was publishing (recoverResize).
  */
 const SEG_DIR = 1;
 const SEG_RETIRE = 2;
@@ -81,6 +87,16 @@ const E_VAL = 2;
 const SEQ_MASK = 0x3fffffff;
 const DEAD = -1;
 const READ_RETRIES = 256;
+/** Shared words, for the consistency checker. */
+export const AR_SEG_DIR = SEG_DIR;
+export const AR_RESIZE_LOCK = H_RESIZE_LOCK;
+export const AR_VERSION = M_VERSION;
+export const AR_SIZE = M_SIZE;
+export const AR_NSUB = M_NSUB;
+export const AR_NEXT_SEG = M_NEXT_SEG;
+export const AR_ENTRY_SEQ = E_SEQ;
+export const AR_ENTRY_LOCK = E_LOCK;
+export const AR_DEAD = DEAD;
 /** A resize's publishing window is a handful of stores; a reader waits this long at most for it. */
 const META_WAIT_MS = 2000;
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
@@ -137,6 +153,41 @@ export class ArrayResizeMap extends MapBase {
     this.valueLen = this.spec.valueSize;
     this.dir = new Int32Array(this.segments.get(SEG_DIR));
     this.retire = new RetireQueue(new Int32Array(this.segments.get(SEG_RETIRE)), 0, RETIRE_SLOTS, this.domain);
+    this.log = new RecoveryLog(this.header, this.segments, this.domain, this.spec.valueSize, (rec) => {
+      // The sub-array the record names, if it is still live: taking the entry's lock replays the record.
+      this.refresh();
+      const k = this.subIds.indexOf(rec.area);
+      if (k < 0 || rec.index < 0 || rec.index >= subEntries(this.spec, k)) return;
+      const base = rec.index * this.stride;
+      this.lockEntryWord(this.subWords[k]!, this.subBytes[k]!, base, rec.area, rec.index);
+      unlock(this.subWords[k]!, base + E_LOCK);
+    });
+  }
+
+  /** Redo records of value writes (see recovery/log.ts). */
+  private readonly log: RecoveryLog;
+
+  /**
+   * Takes the lock of entry `e` (word offset `base`) of the sub-array in
+   * segment `area`. One taken over from a dead owner is repaired first: the
+   * owner's value write is replayed, inside a write section, and the
+   * sequence is left even (a DEAD entry stays DEAD: nothing to repair).
+   */
+  private lockEntryWord(w: Int32Array, bytes: Uint8Array, base: number, area: number, e: number): void {
+    if (lock(w, base + E_LOCK, this.domain.ownerId(), this.domain, 'array_resize entry lock') !== RECOVERED) return;
+    const h = this.header.words;
+    Atomics.add(h, W_LOCKS_RECOVERED, 1);
+    let seq = w[base + E_SEQ]!;
+    if (seq === DEAD) {
+      Atomics.add(h, W_RECORDS_REPLAYED, this.log.replay(area, e, () => undefined));
+      return;
+    }
+    if ((seq & 1) === 0) {
+      seq = (seq + 1) & SEQ_MASK;
+      Atomics.store(w, base + E_SEQ, seq);
+    }
+    Atomics.add(h, W_RECORDS_REPLAYED, this.log.replay(area, e, (rec) => rec.replayInto(bytes, (base + E_VAL) * 4 + rec.offset)));
+    Atomics.store(w, base + E_SEQ, (seq + 1) & SEQ_MASK);
   }
 
   static bytesAtCreate(spec: NormalizedSpec): number {
@@ -277,7 +328,7 @@ export class ArrayResizeMap extends MapBase {
       copyBytes(b, vb, out, 0, this.valueLen);
       if (Atomics.load(w, base + E_SEQ) === s1) return 0;
     }
-    lock(w, base + E_LOCK, this.domain.ownerId(), this.domain, 'array_resize entry lock');
+    this.lockEntryWord(w, b, base, this.subIds[slot]!, i & this.mask);
     const dead = w[base + E_SEQ] === DEAD;
     if (!dead) copyBytes(b, vb, out, 0, this.valueLen);
     unlock(w, base + E_LOCK);
@@ -309,12 +360,17 @@ export class ArrayResizeMap extends MapBase {
 
   /** ARRAY's order of checks: flags, permission, index, NOEXIST. */
   private writeEntry(i: number, value: Uint8Array, flags: number): number {
+    // Sub-arrays appear after creation: answer threads waiting for one this thread holds.
+    this.answerSegmentWants();
     if (!updateFlagsValid(flags)) return -Errno.EINVAL;
     if (!this.userMayWrite()) return -Errno.EPERM;
-    const base = this.lockEntry(i, flags);
+    const rec = this.log.prepare(this.domain.ownerId());
+    const base = this.lockEntry(i, flags, rec, value);
     if (base < 0) return base;
     copyBytes(value, 0, this.subBytes[i >>> this.shift]!, (base + E_VAL) * 4, this.spec.valueSize);
+    rec.end();
     this.unlockEntry(base);
+    this.settle();
     return 0;
   }
 
@@ -322,21 +378,29 @@ export class ArrayResizeMap extends MapBase {
    * Takes entry i's lock and opens its seqlock write section: the entry's word
    * offset in `this.held` (>= 0), or -E2BIG when i is beyond the size (or its
    * sub-array is being dropped), -EEXIST for NOEXIST. No closure, no
-   * allocation: the update path is a program's hot path too.
+   * allocation: the update path is a program's hot path too. With `rec`, the
+   * write of `value` is recorded before the section opens (recovery/log.ts).
    */
-  private lockEntry(i: number, flags: number): number {
+  private lockEntry(i: number, flags: number, rec: LogRecord | null, value: Uint8Array | null): number {
     if (i >= this.spec.maxEntries) return -Errno.E2BIG;
     for (let attempt = 0; attempt < 2; attempt++) {
       if (i >= this.size) {
         this.refresh();
         if (i >= this.size) return -Errno.E2BIG;
       }
-      if ((flags & ~BPF_F_LOCK) === BPF_NOEXIST) return -Errno.EEXIST;
-      const w = this.subWords[i >>> this.shift]!;
+      if ((flags & ~BPF_F_LOCK) === BPF_NOEXIST) {
+        // Every entry below the size exists; this thread's cached size may be
+        // stale after a shrink elsewhere, so the size is read again first.
+        this.refresh();
+        return i >= this.size ? -Errno.E2BIG : -Errno.EEXIST;
+      }
+      const slot = i >>> this.shift;
+      const w = this.subWords[slot]!;
       const base = (i & this.mask) * this.stride;
-      lock(w, base + E_LOCK, this.domain.ownerId(), this.domain, 'array_resize entry lock');
+      this.lockEntryWord(w, this.subBytes[slot]!, base, this.subIds[slot]!, i & this.mask);
       const s = w[base + E_SEQ]!;
       if (s !== DEAD) {
+        if (rec !== null) rec.begin(this.subIds[slot]!, i & this.mask, -1, 0, value!, 0, this.spec.valueSize);
         // Stores, not adds: the sequence stays below 2^30 and never reaches DEAD.
         Atomics.store(w, base + E_SEQ, s + 1);
         this.held = w;
@@ -380,11 +444,13 @@ export class ArrayResizeMap extends MapBase {
     if (!Number.isInteger(byteOffset) || byteOffset < 0 || byteOffset % 4 !== 0 || byteOffset + 4 > this.spec.valueSize) return -Errno.EINVAL;
     if (!this.userMayWrite()) return -Errno.EPERM;
     this.scratch.set(key);
-    const base = this.lockEntry(this.scratch32[0]!, 0);
+    const base = this.lockEntry(this.scratch32[0]!, 0, null, null);
     if (base < 0) return base;
+    // One word: a plain store cannot be torn, so no redo record is needed.
     const at = base + E_VAL + (byteOffset >>> 2);
     this.held[at] = (this.held[at]! + delta) | 0;
     this.unlockEntry(base);
+    this.settle();
     return 0;
   }
 
@@ -392,6 +458,7 @@ export class ArrayResizeMap extends MapBase {
 
   /** Adds `count` sub-arrays: 0, -E2BIG past maxEntries, -ENOMEM past the memory budget. */
   override grow(count = 1): number {
+    this.answerSegmentWants();
     this.checkLive();
     requireInt('count', count, 1, MAX_SUB_ARRAYS);
     return this.underResizeLock(() => {
@@ -423,7 +490,7 @@ export class ArrayResizeMap extends MapBase {
 
   private underResizeLock(fn: () => number): number {
     const h = this.header.words;
-    lock(h, H_RESIZE_LOCK, this.domain.ownerId(), this.domain, 'array_resize resize lock');
+    if (lock(h, H_RESIZE_LOCK, this.domain.ownerId(), this.domain, 'array_resize resize lock') === RECOVERED) this.recoverResize();
     try {
       return fn();
     } finally {
@@ -472,7 +539,7 @@ export class ArrayResizeMap extends MapBase {
     for (let k = n - 1; k >= n - count; k--) {
       const id = Atomics.load(this.dir, k);
       const sab = this.segments.get(id);
-      this.killSubArray(new Int32Array(sab), subEntries(this.spec, k));
+      this.killSubArray(new Int32Array(sab), new Uint8Array(sab), id, subEntries(this.spec, k));
       gone.push({ id, bytes: sab.byteLength });
     }
     Atomics.add(h, M_VERSION, 1);
@@ -488,14 +555,65 @@ export class ArrayResizeMap extends MapBase {
   }
 
   /** Marks every entry of a dropped sub-array DEAD, each under its lock: from now on it is gone. */
-  private killSubArray(w: Int32Array, entries: number): void {
-    const owner = this.domain.ownerId();
+  private killSubArray(w: Int32Array, bytes: Uint8Array, area: number, entries: number): void {
     for (let e = 0; e < entries; e++) {
       const base = e * this.stride;
-      lock(w, base + E_LOCK, owner, this.domain, 'array_resize entry lock (shrink)');
+      this.lockEntryWord(w, bytes, base, area, e);
       Atomics.store(w, base + E_SEQ, DEAD);
       unlock(w, base + E_LOCK);
     }
+  }
+
+  /**
+   * Under the resize lock, taken over from a dead owner: the resize it was
+   * making is finished or undone. A grow writes the directory before NSUB, a
+   * shrink kills its sub-arrays' entries, then lowers NSUB before clearing
+   * the directory; so an odd VERSION with a directory entry past NSUB is a
+   * grow to finish (NSUB follows the directory) or, when that sub-array is
+   * dead, a shrink to finish (the directory follows NSUB). Entries a shrink
+   * marked DEAD in sub-arrays that stay live come back (a shrink only marks:
+   * their values are intact). The bytes are recounted from what the map holds.
+   */
+  private recoverResize(): void {
+    const h = this.header.words;
+    Atomics.add(h, W_LOCKS_RECOVERED, 1);
+    const v = Atomics.load(h, M_VERSION);
+    let nsub = Atomics.load(h, M_NSUB);
+    if ((v & 1) !== 0) {
+      const beyond = nsub < this.maxSubs ? Atomics.load(this.dir, nsub) : 0;
+      if (beyond !== 0) {
+        if (new Int32Array(this.segments.get(beyond))[E_SEQ] === DEAD) {
+          for (let k = nsub; k < this.maxSubs && Atomics.load(this.dir, k) !== 0; k++) Atomics.store(this.dir, k, 0);
+        } else {
+          while (nsub < this.maxSubs && Atomics.load(this.dir, nsub) !== 0) nsub++;
+          Atomics.store(h, M_NSUB, nsub);
+        }
+      }
+      Atomics.store(h, M_SIZE, Math.min(nsub * this.spec.arrayResize.subArraySize, this.spec.maxEntries));
+      Atomics.add(h, M_VERSION, 1);
+    }
+    let bytes = this.dir.byteLength + this.retire.words.byteLength + this.retire.pendingBytes();
+    for (let k = 0; k < nsub; k++) {
+      const w = new Int32Array(this.segments.get(Atomics.load(this.dir, k)));
+      bytes += w.byteLength;
+      for (let base = 0; base < w.length; base += this.stride) if (w[base + E_SEQ] === DEAD) Atomics.store(w, base + E_SEQ, 0);
+    }
+    this.header.addBytes(bytes - this.header.heldBytes());
+  }
+
+  /** After a death: every entry lock is taken once (under the resize lock), so that any a dead CPU held is taken over and repaired. */
+  protected override repairLocked(): number {
+    return this.underResizeLock(() => {
+      this.refresh();
+      for (let k = 0; k < this.subIds.length; k++) {
+        const w = this.subWords[k]!;
+        for (let e = 0; e < subEntries(this.spec, k); e++) {
+          this.lockEntryWord(w, this.subBytes[k]!, e * this.stride, this.subIds[k]!, e);
+          unlock(w, e * this.stride + E_LOCK);
+        }
+      }
+      return 0;
+    });
   }
 
   private reclaimDue(): number {

@@ -1,11 +1,12 @@
 import { currentCpu } from '../../context.js';
 import { BPF_F_LOCK, BPF_NOEXIST, Errno, updateFlagsValid } from '../../errno.js';
-import { lock, unlock } from '../../locks/bucket-lock.js';
+import { RECOVERED, lock, unlock } from '../../locks/bucket-lock.js';
+import { RecoveryLog, type LogRecord } from '../../recovery/log.js';
 import { SegmentStore, allocArea, newMapId } from '../../memory/segments.js';
 import { QuiescenceDomain } from '../../rcu/domain.js';
 import { isPercpuType, percpuValueStride, requireInt, type NormalizedSpec } from '../../spec/map-spec.js';
 import { MapBase, type MapParts } from '../base.js';
-import { MapHeader } from '../header.js';
+import { MapHeader, W_LOCKS_RECOVERED, W_RECORDS_REPLAYED } from '../header.js';
 import type { BatchOptions, BatchResult, MapHandle, MapStats } from '../map.js';
 import { copyBytes } from '../hash/table.js';
 
@@ -21,6 +22,9 @@ const SEG_SLOTS = 1;
  */
 const W_SEQ = 0;
 const W_LOCK = 1;
+/** Slot words, for the consistency checker. */
+export const ARRAY_SEQ = W_SEQ;
+export const ARRAY_LOCK = W_LOCK;
 const VAL_OFF = 2;
 const READ_RETRIES = 256;
 
@@ -42,6 +46,8 @@ export class ArrayMap extends MapBase {
   protected readonly cpuStride: number;
   private readonly scratch = new Uint8Array(4);
   private readonly scratch32 = new Uint32Array(this.scratch.buffer);
+  /** Redo records of value writes (see recovery/log.ts). */
+  private readonly log: RecoveryLog;
 
   constructor(parts: MapParts) {
     super(parts);
@@ -51,6 +57,37 @@ export class ArrayMap extends MapBase {
     const sab = this.segments.get(SEG_SLOTS);
     this.slots = new Int32Array(sab);
     this.bytesView = new Uint8Array(sab);
+    this.log = new RecoveryLog(this.header, this.segments, this.domain, this.userValueSize, (rec) => {
+      if (rec.index >= 0 && rec.index < this.spec.maxEntries) {
+        this.lockSlot(rec.index);
+        unlock(this.slots, rec.index * this.stride + W_LOCK);
+      }
+    });
+  }
+
+  /**
+   * Takes slot i's lock. One taken over from a dead owner is repaired first:
+   * the owner's value write is replayed from its redo record, inside a write
+   * section, and the sequence is left even.
+   */
+  private lockSlot(i: number): void {
+    const w = this.slots;
+    const base = i * this.stride;
+    if (lock(w, base + W_LOCK, this.domain.ownerId(), this.domain, 'array slot lock') !== RECOVERED) return;
+    if ((Atomics.load(w, base + W_SEQ) & 1) === 0) Atomics.add(w, base + W_SEQ, 1);
+    const replayed = this.log.replay(0, i, (rec) => rec.replayInto(this.bytesView, (base + VAL_OFF) * 4 + rec.offset));
+    Atomics.add(w, base + W_SEQ, 1);
+    Atomics.add(this.header.words, W_LOCKS_RECOVERED, 1);
+    Atomics.add(this.header.words, W_RECORDS_REPLAYED, replayed);
+  }
+
+  /** After a death: every slot lock is taken once, so that any a dead CPU held is taken over and repaired. */
+  protected override repairLocked(): number {
+    for (let i = 0; i < this.spec.maxEntries; i++) {
+      this.lockSlot(i);
+      unlock(this.slots, i * this.stride + W_LOCK);
+    }
+    return 0;
   }
 
   static bytesAtCreate(spec: NormalizedSpec): number {
@@ -117,7 +154,7 @@ export class ArrayMap extends MapBase {
       if (Atomics.load(w, base + W_SEQ) === s1) return;
     }
     // Writers keep rewriting this slot: read under its lock (bounded wait).
-    lock(w, base + W_LOCK, this.domain.ownerId(), this.domain, 'array slot lock');
+    this.lockSlot(i);
     copyBytes(this.bytesView, vb, out, 0, len);
     unlock(w, base + W_LOCK);
   }
@@ -147,11 +184,16 @@ export class ArrayMap extends MapBase {
   protected writeSlot(i: number, value: Uint8Array, from: number, len: number): void {
     const w = this.slots;
     const base = i * this.stride;
-    lock(w, base + W_LOCK, this.domain.ownerId(), this.domain, 'array slot lock');
+    const rec: LogRecord = this.log.prepare(this.domain.ownerId());
+    this.lockSlot(i);
+    // Recorded before the section opens (its Atomics.add publishes the record).
+    rec.begin(0, i, -1, from, value, 0, len);
     Atomics.add(w, base + W_SEQ, 1);
     copyBytes(value, 0, this.bytesView, (base + VAL_OFF) * 4 + from, len);
     Atomics.add(w, base + W_SEQ, 1);
+    rec.end();
     unlock(w, base + W_LOCK);
+    this.settle();
   }
 
   delete(key: Uint8Array): number {
@@ -181,11 +223,13 @@ export class ArrayMap extends MapBase {
     const w = this.slots;
     const base = i * this.stride;
     const at = base + VAL_OFF + ((this.windowFrom() + byteOffset) >>> 2);
-    lock(w, base + W_LOCK, this.domain.ownerId(), this.domain, 'array slot lock');
+    // One word: a plain store cannot be torn, so no redo record is needed.
+    this.lockSlot(i);
     Atomics.add(w, base + W_SEQ, 1);
     w[at] = (w[at]! + delta) | 0;
     Atomics.add(w, base + W_SEQ, 1);
     unlock(w, base + W_LOCK);
+    this.settle();
     return 0;
   }
 

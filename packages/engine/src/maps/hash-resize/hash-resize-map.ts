@@ -2,13 +2,15 @@ import { Worker } from 'node:worker_threads';
 import { BPF_EXIST, BPF_F_LOCK, BPF_NOEXIST, Errno, updateFlagsValid } from '../../errno.js';
 import { hashKeySigned, randomSeed } from '../../hash/hasher.js';
 import { xxh32U32Signed } from '../../hash/xxh32.js';
-import { lock, unlock } from '../../locks/bucket-lock.js';
+import { OWNER_MASK, RECOVERED, lock, unlock } from '../../locks/bucket-lock.js';
+import { markLinked, withAllBuckets } from '../../recovery/chains.js';
+import { RecoveryLog, type LogRecord } from '../../recovery/log.js';
 import { SegmentStore, newMapId } from '../../memory/segments.js';
 import type { QuiescenceDomain } from '../../rcu/domain.js';
 import { RetireQueue, retireQueueWords } from '../../rcu/retire.js';
 import { nextPowerOfTwo, requireInt, type NormalizedSpec } from '../../spec/map-spec.js';
 import { MapBase, type MapParts } from '../base.js';
-import { MapHeader } from '../header.js';
+import { MapHeader, W_LOCKS_RECOVERED } from '../header.js';
 import type { BatchOptions, BatchResult, MapHandle, MapStats } from '../map.js';
 import { ElementAllocator, ElementStore } from '../hash/allocator.js';
 import { walkBatch, type BucketWalk } from '../hash/batch.js';
@@ -16,8 +18,8 @@ import { elemLayout, type ElemLayout } from '../hash/layout.js';
 import { BUCKET_WORDS, ChainedTable, HEAD, IN_NEXT_TABLE, KeyScratch, MOVED, copyBytes } from '../hash/table.js';
 import { builtModuleUrl } from './built-module.js';
 import {
-  BEGIN, CUR, CURSOR, DIR, DONE, EBUSY_COUNT, ENTRIES, EPOCH, FIRST_TABLE_SEG, FUT, GROW, GROWS, ITER_RESTARTS, MIN_BUCKETS, NEXT_SEG,
-  OLD_NB, REQUEST, RETIRE_SLOTS, RETRY_COUNT, R_LOCK, SEG_CONTROL, SHRINK, SHRINKS, TIME_BYTE_OFFSET, T_ALLOC, T_BUCKETS, T_INFO,
+  BEGIN, CUR, CURSOR, DIR, DONE, DRIVER_OWNER, EBUSY_COUNT, ENTRIES, EPOCH, FIRST_TABLE_SEG, FUT, GROW, GROWS, ITER_RESTARTS, MIN_BUCKETS, NEXT_SEG,
+  OLD_NB, PENDING, REQUEST, RETIRE_SLOTS, RETRY_COUNT, R_LOCK, SEG_CONTROL, SHRINK, SHRINKS, TIME_BYTE_OFFSET, T_ALLOC, T_BUCKETS, T_CHUNKS, T_INFO, MAX_TABLE_CHUNKS, chunkSizeFor,
   WAKE, tableWords,
 } from './layout.js';
 
@@ -25,6 +27,9 @@ import {
 interface RTable {
   readonly id: number;
   readonly nb: number;
+  /** The table segment's words (allocator control, info, chunk ids, buckets). */
+  readonly words: Int32Array;
+  /** Bytes the table holds now: its segment and the element chunks allocated so far. */
   readonly bytes: number;
   readonly t: ChainedTable;
 }
@@ -40,6 +45,8 @@ const ADD = 2;
 const MAX_ROUNDS = 1_000_000;
 const RETRY_SLEEP_MS = 0.05;
 const RESIZER_STALE_NS = 1_000_000_000n;
+/** A resizer with nothing to do for this long ends (see idleExit). */
+const RESIZER_IDLE_EXIT_MS = 5000;
 /** How long a migrator waits for an element of the future table that an insert holds for a moment (see migrateBucket). */
 const MIGRATE_ALLOC_WAIT_MS = 2000;
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
@@ -81,12 +88,23 @@ const sleepCell = new Int32Array(new SharedArrayBuffer(4));
  * itself stalls, which is what this driver measures); 'help' the crossing
  * thread starts the resize and every update or delete that meets it migrates
  * a batch first.
+ *
+ * A CPU that dies (recovery/log.ts): a bucket lock taken over from a dead
+ * owner replays its value write; R_LOCK taken over finishes or rolls back a
+ * half-written table switch (recoverResizeLock); a migrator records its
+ * claimed batch, and one that finds nothing left to claim takes over a
+ * batch whose claimer died; the switch to the new table waits until every
+ * old bucket is MOVED (checked under R_LOCK), whoever migrated them; an
+ * inline driver that died is replaced by the next writer that meets its
+ * resize; the repair after a death rebuilds both tables' pools and ENTRIES.
  */
 export class HashResizeMap extends MapBase {
   protected readonly ks: KeyScratch;
   private readonly mks: KeyScratch;
   protected readonly seed: number;
   private readonly layout: ElemLayout;
+  /** One-word keys: lookups take ChainedTable.lookupCopyWord. */
+  private readonly wordKeys: boolean;
   private readonly words: Int32Array;
   private readonly time64: BigInt64Array;
   private readonly retire: RetireQueue;
@@ -108,12 +126,15 @@ export class HashResizeMap extends MapBase {
    * must not shrink the table under the walk's cursor (see virtualWalk).
    */
   private batchDeleting = false;
+  /** Redo records of value writes and migration claims (see recovery/log.ts). */
+  private readonly log: RecoveryLog;
 
   constructor(parts: MapParts) {
     super(parts);
     const spec = this.spec;
     this.seed = this.header.seed;
     this.layout = elemLayout(spec.keySize, spec.valueSize);
+    this.wordKeys = this.layout.keyWords === 1;
     this.ks = new KeyScratch(spec.keySize);
     this.mks = new KeyScratch(spec.keySize);
     this.words = this.header.words;
@@ -121,12 +142,12 @@ export class HashResizeMap extends MapBase {
     const control = new Int32Array(this.segments.get(SEG_CONTROL));
     this.retire = new RetireQueue(control, 0, RETIRE_SLOTS, this.domain);
     this.maxBuckets = maxBucketsOf(spec);
+    this.log = new RecoveryLog(this.header, this.segments, this.domain, spec.valueSize, (rec) => this.settleRecord(rec));
     this.refresh();
   }
 
   static bytesAtCreate(spec: NormalizedSpec): number {
-    const layout = elemLayout(spec.keySize, spec.valueSize);
-    return tableWords(spec.resize.initialBuckets, layout.stride) * 4 + retireQueueWords(RETIRE_SLOTS) * 4;
+    return tableWords(spec.resize.initialBuckets) * 4 + retireQueueWords(RETIRE_SLOTS) * 4;
   }
 
   static create(spec: NormalizedSpec, domain: QuiescenceDomain): HashResizeMap {
@@ -140,14 +161,18 @@ export class HashResizeMap extends MapBase {
     segments.publish(SEG_CONTROL, control);
     header.addBytes(control.byteLength);
     const layout = elemLayout(spec.keySize, spec.valueSize);
-    const sab = newTable(spec.resize.initialBuckets, layout);
+    const sab = newTable(spec.resize.initialBuckets);
     segments.publish(FIRST_TABLE_SEG, sab);
     header.addBytes(sab.byteLength);
     const w = header.words;
     w[CUR] = FIRST_TABLE_SEG;
     w[FUT] = 0;
     w[NEXT_SEG] = FIRST_TABLE_SEG + 1;
-    return new HashResizeMap({ id, spec, header, segments, domain });
+    const map = new HashResizeMap({ id, spec, header, segments, domain });
+    // rhashtable's worker exists from the table's creation: the first grow
+    // must not wait for a thread to start (~200 ms here) while inserts fail.
+    if (spec.resize.driver === 'deferred') map.ensureResizer();
+    return map;
   }
 
   static attach(_h: MapHandle, parts: MapParts): HashResizeMap {
@@ -170,6 +195,12 @@ export class HashResizeMap extends MapBase {
       curId = Atomics.load(w, CUR);
       futId = Atomics.load(w, FUT);
       if ((ep & 1) === 0 && Atomics.load(w, EPOCH) === ep) break;
+      // An odd EPOCH whose writer died stays odd until R_LOCK is taken over,
+      // which completes the switch (recoverResizeLock).
+      if ((spins & 1023) === 1023 && this.domain.isDeadOwner(Atomics.load(w, R_LOCK) & OWNER_MASK)) {
+        this.lockResize();
+        unlock(w, R_LOCK);
+      }
       if (spins > 1_000_000) throw new Error('rightsize: hash_resize table state kept changing (a resizer died mid-transition?)');
     }
     if (ep === this.epoch) return;
@@ -184,6 +215,11 @@ export class HashResizeMap extends MapBase {
         this.segments.drop(id);
       }
     }
+    // Tables this thread never viewed also sit in its segment store when
+    // their announcement arrived (in the event loop, or drained with another)
+    // and they were retired before this thread looked: ids only grow and FUT
+    // is always newer than CUR, so every table id below CUR is retired.
+    for (const [id] of this.segments.entries()) if (id >= FIRST_TABLE_SEG && id < curId) this.segments.drop(id);
     this.epoch = ep;
   }
 
@@ -194,16 +230,51 @@ export class HashResizeMap extends MapBase {
     const words = new Int32Array(sab);
     const nb = words[T_INFO]!;
     const cap = words[T_INFO + 1]!;
+    const chunkSize = words[T_INFO + 2]!;
     const layout = this.layout;
-    const elemWordOff = T_BUCKETS + nb * BUCKET_WORDS;
-    const store = new ElementStore(layout, nextPowerOfTwo(cap), {
-      chunk: (c) => (c === 0 ? { sab, byteOffset: elemWordOff * 4, elements: cap } : null),
-    }, cap);
+    const store = new ElementStore(
+      layout,
+      chunkSize,
+      {
+        chunk: (c, create) => {
+          if (c >= MAX_TABLE_CHUNKS || c * chunkSize >= cap) return null;
+          if (create) {
+            // Under the table's allocator lock (ElementAllocator.alloc): one
+            // creator per chunk. Published before its id is stored, so a
+            // thread that reads the id can fetch the buffer.
+            const csab = new SharedArrayBuffer(chunkSize * layout.stride * 4);
+            const cid = Atomics.add(this.words, NEXT_SEG, 1);
+            this.segments.publish(cid, csab);
+            Atomics.store(words, T_CHUNKS + c, cid);
+            Atomics.add(words, T_INFO + 3, csab.byteLength / 8);
+            this.header.addBytes(csab.byteLength);
+            return { sab: csab, byteOffset: 0, elements: chunkSize };
+          }
+          const cid = Atomics.load(words, T_CHUNKS + c);
+          return cid === 0 ? null : { sab: this.segments.get(cid), byteOffset: 0, elements: chunkSize };
+        },
+      },
+      cap,
+    );
     const alloc = new ElementAllocator(store, words, T_ALLOC, cap, cap, this.domain);
     const buckets = new Int32Array(sab, T_BUCKETS * 4, nb * BUCKET_WORDS);
-    const t: RTable = { id, nb, bytes: sab.byteLength, t: new ChainedTable(buckets, nb, store, alloc, this.domain) };
+    const t: RTable = {
+      id,
+      nb,
+      words,
+      get bytes(): number {
+        return Atomics.load(words, T_INFO + 3) * 8;
+      },
+      t: new ChainedTable(buckets, nb, store, alloc, this.domain),
+    };
+    t.t.setRecovery(this.log, id, this.header.words);
     this.tables.set(id, t);
     return t;
+  }
+
+  /** The table in segment `id` as this thread sees it (read-only use: the consistency checker). */
+  tableAt(id: number): { readonly nb: number; readonly bytes: number; readonly t: ChainedTable } {
+    return this.tableView(id);
   }
 
   // ---- keys ----
@@ -241,9 +312,12 @@ export class HashResizeMap extends MapBase {
       // A plain read is enough here: a stale epoch only means starting in a
       // table whose bucket turns out MOVED, which sends us on (with Atomics).
       if (this.words[EPOCH] !== this.epoch) this.refresh();
+      this.answerSegmentWants();
       let T = this.cur;
       for (let hop = 0; hop < 64; hop++) {
-        const r = T.t.lookupCopy(h, this.ks.words, out, 0, 0, this.spec.valueSize);
+        const r = this.wordKeys
+          ? T.t.lookupCopyWord(h, this.ks.words[0]!, out, 0, this.spec.valueSize)
+          : T.t.lookupCopy(h, this.ks.words, out, 0, 0, this.spec.valueSize);
         if (r !== IN_NEXT_TABLE) return r >= 0 ? 0 : -Errno.ENOENT;
         T = this.nextTable(T);
       }
@@ -314,12 +388,24 @@ export class HashResizeMap extends MapBase {
    * is in `this.ks`, its hash is `h`.
    */
   private writeOp(kind: number, h: number, value: Uint8Array | null, flags: number, out: Uint8Array | null, word: number, delta: number): number {
+    const repairs = this.repairsRun;
+    const res = this.writeOpOnce(kind, h, value, flags, out, word, delta);
+    // The repair that ran at the end of this operation (a CPU died) recounted
+    // ENTRIES and the pools: a dead CPU's leak must not make the map report full early.
+    if ((res === -Errno.E2BIG || res === -Errno.ENOMEM) && this.repairsRun !== repairs) return this.writeOpOnce(kind, h, value, flags, out, word, delta);
+    return res;
+  }
+
+  private writeOpOnce(kind: number, h: number, value: Uint8Array | null, flags: number, out: Uint8Array | null, word: number, delta: number): number {
     const r = this.spec.resize;
     const policy = this.batchDeleting ? 'help' : r.ebusyPolicy;
     const d = this.domain;
     d.readBegin();
+    // The redo record for an in-place value write, settled before any lock is taken.
+    const rec = kind === UPDATE ? this.log.prepare(d.ownerId()) : null;
     try {
       let tries = 0;
+      this.answerSegmentWants();
       for (let round = 0; round < MAX_ROUNDS; round++) {
         this.refresh();
         const cur = this.cur;
@@ -353,7 +439,7 @@ export class HashResizeMap extends MapBase {
             const mode = flags & ~BPF_F_LOCK;
             if (e >= 0) {
               if (mode === BPF_NOEXIST) return -Errno.EEXIST;
-              t.writeValue(b, e, 0, value!, 0, this.spec.valueSize);
+              t.writeValue(b, e, 0, value!, 0, this.spec.valueSize, rec);
               return 0;
             }
             if (mode === BPF_EXIST) return -Errno.ENOENT;
@@ -377,12 +463,20 @@ export class HashResizeMap extends MapBase {
         }
         if (res === RESTART) {
           // Let a resize that is starting publish its table, then look again.
-          if (Atomics.load(this.words, BEGIN) !== 0) Atomics.wait(sleepCell, 0, 0, RETRY_SLEEP_MS);
+          if (Atomics.load(this.words, BEGIN) !== 0) {
+            // A begin whose thread died leaves BEGIN set until R_LOCK is taken over.
+            if (this.domain.isDeadOwner(Atomics.load(this.words, R_LOCK) & OWNER_MASK)) {
+              this.lockResize();
+              unlock(this.words, R_LOCK);
+            } else Atomics.wait(sleepCell, 0, 0, RETRY_SLEEP_MS);
+          }
           continue;
         }
         if (res === TABLE_FULL) {
           // No element left in this table: the map must grow first.
           if (!r.autoResize && fut === null) return -Errno.E2BIG;
+          // The next table would pass spec.memoryBudget: no grow will make room.
+          if (fut === null && !this.canGrow()) return -Errno.ENOMEM;
           if (fut === null) this.requestResize(GROW);
           if (policy === 'help') {
             this.helpResize();
@@ -399,6 +493,7 @@ export class HashResizeMap extends MapBase {
       throw new Error(`rightsize: hash_resize operation did not settle in ${MAX_ROUNDS} rounds (bug)`);
     } finally {
       d.readEnd();
+      this.settle();
     }
   }
 
@@ -422,9 +517,12 @@ export class HashResizeMap extends MapBase {
    */
   private insertLocked(T: RTable, b: number, h: number, value: Uint8Array): number {
     const w = this.words;
-    if (Atomics.add(w, ENTRIES, 1) >= this.spec.maxEntries) {
-      Atomics.sub(w, ENTRIES, 1);
-      return -Errno.E2BIG;
+    // A compareExchange, not add-then-undo: ENTRIES never reads above
+    // maxEntries, not even for the instant of a refused insert (flood bound).
+    for (;;) {
+      const n = Atomics.load(w, ENTRIES);
+      if (n >= this.spec.maxEntries) return -Errno.E2BIG;
+      if (Atomics.compareExchange(w, ENTRIES, n, n + 1) === n) break;
     }
     const futId = Atomics.load(w, FUT);
     if (Atomics.load(w, BEGIN) !== 0 || (futId !== 0 && futId !== T.id)) {
@@ -437,8 +535,8 @@ export class HashResizeMap extends MapBase {
       Atomics.sub(w, ENTRIES, 1);
       return TABLE_FULL;
     }
-    // Old and new copies of migrated entries are both counted: conservative.
-    if (futId === T.id && T.t.alloc.entries() + this.cur.t.alloc.entries() > T.nb) {
+    // The new table keeps room for the old entries still to be copied (PENDING).
+    if (futId === T.id && T.t.alloc.entries() + Math.max(0, Atomics.load(w, PENDING)) > T.nb) {
       T.t.alloc.free(ne, owner);
       Atomics.sub(w, ENTRIES, 1);
       return TABLE_FULL;
@@ -448,8 +546,40 @@ export class HashResizeMap extends MapBase {
   }
 
   private ebusy(): number {
+    this.replaceDeadDriver();
     Atomics.add(this.words, EBUSY_COUNT, 1);
     return -Errno.EBUSY;
+  }
+
+  /**
+   * With the 'inline' driver only the thread that began a resize migrates
+   * it; if that thread died, the resize would never end (callers with the
+   * 'fail' policy only see -EBUSY). The first caller to meet it then takes
+   * over as the driver and migrates the rest (batches the dead driver had
+   * claimed included, see migrateBatch).
+   */
+  private replaceDeadDriver(): void {
+    if (this.spec.resize.driver !== 'inline') return;
+    const w = this.words;
+    const driver = Atomics.load(w, DRIVER_OWNER);
+    if (driver === 0 || !this.domain.isDeadOwner(driver)) return;
+    if (Atomics.compareExchange(w, DRIVER_OWNER, driver, this.domain.ownerId()) !== driver) return;
+    while (this.migrateBatch()) {
+      // the new driver migrates the whole table, as the dead one would have
+    }
+  }
+
+  /** Bytes a table of nb buckets will hold once today's entries are copied into it (whole chunks). */
+  private nextTableBytes(nb: number): number {
+    const chunk = chunkSizeFor(nb);
+    const chunks = Math.ceil(Atomics.load(this.words, ENTRIES) / chunk);
+    return tableWords(nb) * 4 + chunks * chunk * this.layout.stride * 4;
+  }
+
+  /** Whether the next grow fits: within the bucket bound and spec.memoryBudget. */
+  private canGrow(): boolean {
+    const nb = this.cur.nb * 2;
+    return nb <= this.maxBuckets && this.header.heldBytes() + this.nextTableBytes(nb) <= this.spec.memoryBudget;
   }
 
   /** 'retry': let the migration progress, then look again (bounded by spec.resize.retries). */
@@ -463,6 +593,10 @@ export class HashResizeMap extends MapBase {
   private helpResize(): void {
     this.refresh();
     if (this.fut === null) {
+      // The resize under way finished meanwhile. Begin the grow the full table
+      // calls for only when resizing is automatic: with autoResize off the map
+      // must not resize by itself, and the caller's next round reports -E2BIG.
+      if (!this.spec.resize.autoResize) return;
       if (this.beginResize(GROW) !== 0) {
         Atomics.wait(sleepCell, 0, 0, RETRY_SLEEP_MS);
         return;
@@ -487,6 +621,7 @@ export class HashResizeMap extends MapBase {
     }
     if (this.beginResize(dir) !== 0) return;
     if (driver === 'inline') {
+      Atomics.store(this.words, DRIVER_OWNER, this.domain.ownerId());
       while (this.migrateBatch()) {
         // the crossing thread migrates the whole table (one bucket lock at a time)
       }
@@ -519,7 +654,7 @@ export class HashResizeMap extends MapBase {
 
   // ---- resizing ----
 
-  /** bpf_grow(): 0, -EBUSY (a resize is under way or memory still in grace), -E2BIG past the bound. */
+  /** bpf_grow(): 0, -EBUSY (a resize is under way or memory still in grace), -E2BIG past the bound, -ENOMEM past spec.memoryBudget. */
   override grow(): number {
     return this.userResize(GROW);
   }
@@ -538,8 +673,10 @@ export class HashResizeMap extends MapBase {
       if (r !== 0) return r;
       const driver = this.spec.resize.driver;
       if (driver === 'deferred') this.wakeResizer();
-      else if (driver === 'inline') while (this.migrateBatch());
-      else this.migrateBatch();
+      else if (driver === 'inline') {
+        Atomics.store(this.words, DRIVER_OWNER, this.domain.ownerId());
+        while (this.migrateBatch());
+      } else this.migrateBatch();
       return 0;
     } finally {
       this.domain.readEnd();
@@ -549,7 +686,7 @@ export class HashResizeMap extends MapBase {
   /** Starts a resize: allocates the next table and publishes it as FUT. */
   private beginResize(dir: number): number {
     const w = this.words;
-    lock(w, R_LOCK, this.domain.ownerId(), this.domain, 'hash_resize resize lock');
+    this.lockResize();
     // Before ENTRIES is read below; cleared after FUT is published (see BEGIN).
     Atomics.store(w, BEGIN, 1);
     try {
@@ -563,6 +700,7 @@ export class HashResizeMap extends MapBase {
       if (dir === GROW) {
         newNb = nb * 2;
         if (newNb > this.maxBuckets) return -Errno.E2BIG;
+        if (this.header.heldBytes() + this.nextTableBytes(newNb) > this.spec.memoryBudget) return -Errno.ENOMEM;
       } else {
         newNb = nb >>> 1;
         if (newNb < MIN_BUCKETS) return -Errno.EINVAL;
@@ -571,9 +709,9 @@ export class HashResizeMap extends MapBase {
         if (entries > newNb * r.growAt) return -Errno.EINVAL;
       }
       if (this.retire.pending().length >= RETIRE_SLOTS) return -Errno.EBUSY;
-      const sab = newTable(newNb, this.layout);
-      const id = w[NEXT_SEG]!;
-      w[NEXT_SEG] = id + 1;
+      const sab = newTable(newNb);
+      // Chunks take ids from the same counter (under their tables' allocator locks).
+      const id = Atomics.add(w, NEXT_SEG, 1);
       this.segments.publish(id, sab);
       this.header.addBytes(sab.byteLength);
       Atomics.store(this.time64, 1, process.hrtime.bigint());
@@ -582,6 +720,8 @@ export class HashResizeMap extends MapBase {
       w[DIR] = dir;
       w[CURSOR] = 0;
       Atomics.store(w, DONE, 0);
+      // BEGIN holds new inserts off, so this count is every entry to migrate.
+      Atomics.store(w, PENDING, this.cur.t.alloc.entries());
       Atomics.store(w, FUT, id);
       Atomics.add(w, EPOCH, 1);
       return 0;
@@ -593,36 +733,63 @@ export class HashResizeMap extends MapBase {
 
   /**
    * Claims the next batch of old buckets and migrates them. Returns false when
-   * there is no resize or every old bucket is already claimed. The claim is
-   * made under R_LOCK, so it belongs to the resize under way, which cannot
-   * finish before this batch is counted in DONE.
+   * there is no resize or nothing is left to claim. The claim is made under
+   * R_LOCK, so it belongs to the resize under way, and recorded in this
+   * thread's record before the cursor moves past it: when every batch is
+   * claimed, a migrator takes over a batch whose claimer died (migrating a
+   * bucket again is a no-op). The migrator whose batch ends with every batch
+   * claimed tries to finish the resize, which happens once every old bucket
+   * is MOVED.
    */
   private migrateBatch(): boolean {
     const w = this.words;
     if (Atomics.load(w, FUT) === 0) return false;
+    const owner = this.domain.ownerId();
+    const rec = this.log.prepare(owner);
     let start: number;
     let end: number;
     let oldNb: number;
-    lock(w, R_LOCK, this.domain.ownerId(), this.domain, 'hash_resize resize lock');
+    let fresh: boolean;
+    let futId: number;
+    this.lockResize();
     try {
       oldNb = w[OLD_NB]!;
       start = w[CURSOR]!;
-      if (Atomics.load(w, FUT) === 0 || start >= oldNb) return false;
-      end = Math.min(start + this.spec.resize.migrateBatch, oldNb);
-      w[CURSOR] = end;
+      futId = Atomics.load(w, FUT);
+      if (futId === 0) return false;
+      fresh = start < oldNb;
+      if (fresh) {
+        end = Math.min(start + this.spec.resize.migrateBatch, oldNb);
+        rec.claim(owner, futId, start, end);
+        w[CURSOR] = end;
+      } else {
+        const dead = this.log.deadClaim(futId);
+        if (dead === null) return false;
+        start = dead.claimStart;
+        end = dead.claimEnd;
+        rec.claim(owner, futId, start, end);
+        dead.unclaim();
+      }
     } finally {
       unlock(w, R_LOCK);
     }
     this.domain.readBegin();
     try {
       this.refresh();
-      const cur = this.cur;
-      const fut = this.fut!;
-      for (let ob = start; ob < end; ob++) this.migrateBucket(cur, fut, ob);
+      // Helpers ('help' policy) migrate single buckets out of batch order; if
+      // they moved every bucket of this batch and the resize finished since
+      // the claim, there is nothing left to do here.
+      const fut = this.fut;
+      if (fut !== null && fut.id === futId) {
+        const cur = this.cur;
+        for (let ob = start; ob < end; ob++) this.migrateBucket(cur, fut, ob);
+      }
     } finally {
       this.domain.readEnd();
     }
-    if (Atomics.add(w, DONE, end - start) + (end - start) === oldNb) this.finishResize();
+    if (fresh) Atomics.add(w, DONE, end - start);
+    rec.unclaim();
+    if (Atomics.load(w, CURSOR) >= oldNb) this.finishResize();
     return true;
   }
 
@@ -635,14 +802,21 @@ export class HashResizeMap extends MapBase {
     const ot = cur.t;
     const ft = fut.t;
     const owner = this.domain.ownerId();
-    ot.lockBucket(ob, owner);
+    // Taken over from a migrator that died: some entries may be in FUT already.
+    const resumed = ot.lockBucket(ob, owner) === RECOVERED;
     try {
       if (ot.isMoved(ob)) return;
       const chain = ot.chainLocked(ob, this.chain);
       for (const e of chain) {
-        const nb = ot.hashOf(e) & ft.mask;
+        const h = ot.hashOf(e);
+        const nb = h & ft.mask;
         ft.lockBucket(nb, owner);
         try {
+          if (resumed) {
+            // The dead migrator's copy is current: the old bucket stayed locked since.
+            ot.copyKey(e, this.mks.bytes);
+            if (ft.findLocked(nb, h, this.mks.words) >= 0) continue;
+          }
           let ne = ft.alloc.alloc(owner);
           // An insert into the future table takes its element before checking
           // for room and gives it back when there is none (insertLocked): for
@@ -662,19 +836,31 @@ export class HashResizeMap extends MapBase {
         }
       }
       ot.markMoved(ob);
+      // Marked once (isMoved is checked under this lock): its entries no longer need reserved room.
+      Atomics.sub(this.words, PENDING, chain.length);
     } finally {
       ot.unlockBucket(ob);
     }
   }
 
-  /** Every old bucket is migrated: FUT becomes CUR, the old table waits for its grace period. */
+  /**
+   * When every old bucket is MOVED: FUT becomes CUR, the old table waits for
+   * its grace period. Checked under R_LOCK bucket by bucket, not counted: a
+   * batch still being migrated (its migrator comes back here) or abandoned by
+   * a dead migrator (the next migrator takes it over) keeps the resize open.
+   */
   private finishResize(): void {
     const w = this.words;
-    lock(w, R_LOCK, this.domain.ownerId(), this.domain, 'hash_resize resize lock');
+    let finished = false;
+    this.lockResize();
     try {
       this.refresh();
       const old = this.cur;
       const fut = Atomics.load(w, FUT);
+      if (fut === 0) return;
+      for (let ob = 0; ob < old.nb; ob++) if (!old.t.isMoved(ob)) return;
+      finished = true;
+      Atomics.store(w, DRIVER_OWNER, 0);
       Atomics.add(w, EPOCH, 1);
       Atomics.store(w, CUR, fut);
       Atomics.store(w, FUT, 0);
@@ -687,13 +873,100 @@ export class HashResizeMap extends MapBase {
     } finally {
       unlock(w, R_LOCK);
     }
+    if (!finished) return;
     this.reclaim();
+    // The finishing thread (often the resizer, which may sleep for long) lets
+    // go of the old table now rather than at the next resize.
+    this.refresh();
     // As rhashtable's worker does after each resize: the entries may already
     // call for the next one (a burst that outran the grow, a mass delete).
     if (this.spec.resize.autoResize) {
-      this.refresh();
       const dir = this.watermarkDirection(this.cur);
       if (dir !== 0) this.requestResize(dir);
+    }
+  }
+
+  // ---- recovery after CPU deaths (see recovery/log.ts) ----
+
+  /** Takes R_LOCK; one taken over from a dead owner is repaired first (recoverResizeLock). */
+  private lockResize(): void {
+    if (lock(this.words, R_LOCK, this.domain.ownerId(), this.domain, 'hash_resize resize lock') === RECOVERED) this.recoverResizeLock();
+  }
+
+  /**
+   * Under R_LOCK, taken over from a dead owner. Its sections write the table
+   * state as a seqlock (EPOCH odd while CUR/FUT change): an odd EPOCH is
+   * closed, after completing a finish that had made FUT the CUR (FUT cleared)
+   * or leaving a begin that had not published FUT unpublished. BEGIN is
+   * cleared. The bytes are recounted from what the map holds (the control
+   * segment, CUR, FUT, tables waiting for their grace period), which drops a
+   * table the dead owner allocated or switched away from without retiring.
+   */
+  private recoverResizeLock(): void {
+    const w = this.words;
+    Atomics.add(w, W_LOCKS_RECOVERED, 1);
+    Atomics.store(w, BEGIN, 0);
+    if ((Atomics.load(w, EPOCH) & 1) !== 0) {
+      const fut = Atomics.load(w, FUT);
+      if (fut !== 0 && fut === Atomics.load(w, CUR)) Atomics.store(w, FUT, 0);
+      Atomics.add(w, EPOCH, 1);
+    }
+    if (Atomics.load(w, FUT) === 0) Atomics.store(w, DRIVER_OWNER, 0);
+    this.refresh();
+    const held = this.retire.words.byteLength + this.cur.bytes + (this.fut?.bytes ?? 0) + this.retire.pendingBytes();
+    this.header.addBytes(held - this.header.heldBytes());
+  }
+
+  /** A redo record a dead predecessor of this thread's slot left ACTIVE: taking its bucket lock replays it. */
+  private settleRecord(rec: LogRecord): void {
+    this.refresh();
+    const T = rec.area === this.cur.id ? this.cur : rec.area === this.fut?.id ? this.fut : null;
+    if (T === null || rec.index < 0 || rec.index >= T.nb) return;
+    T.t.lockBucket(rec.index, this.domain.ownerId());
+    T.t.unlockBucket(rec.index);
+  }
+
+  /**
+   * After a death, under R_LOCK, every bucket lock of CUR then of FUT, then
+   * both allocators (the lock order): every pool is rebuilt from the chains
+   * (CUR's only when no resize is under way: a table being migrated keeps its
+   * moved elements allocated until it is retired, so only its count is
+   * redone) and ENTRIES becomes the entries linked in both tables.
+   */
+  protected override repairLocked(): number {
+    const w = this.words;
+    const owner = this.domain.ownerId();
+    this.lockResize();
+    try {
+      this.refresh();
+      const cur = this.cur;
+      const fut = this.fut;
+      return withAllBuckets(cur.t, owner, () => {
+        const underFut = (): number => {
+          cur.t.alloc.lockForRepair(owner);
+          fut?.t.alloc.lockForRepair(owner);
+          try {
+            const c = markLinked(cur.t, cur.nb);
+            let reclaimed = 0;
+            let linked = c.linked;
+            if (fut === null) reclaimed += cur.t.alloc.rebuildFreeList(c.reached, c.linked);
+            else {
+              cur.t.alloc.recountAllocated();
+              const f = markLinked(fut.t, fut.nb);
+              reclaimed += fut.t.alloc.rebuildFreeList(f.reached, f.linked);
+              linked += f.linked;
+            }
+            Atomics.store(w, ENTRIES, linked);
+            return reclaimed;
+          } finally {
+            fut?.t.alloc.unlockForRepair();
+            cur.t.alloc.unlockForRepair();
+          }
+        };
+        return fut === null ? underFut() : withAllBuckets(fut.t, owner, underFut);
+      });
+    } finally {
+      unlock(w, R_LOCK);
     }
   }
 
@@ -744,9 +1017,14 @@ export class HashResizeMap extends MapBase {
   runResizer(): void {
     const w = this.words;
     const r = this.spec.resize;
+    let lastWork = performance.now();
     for (;;) {
       if (this.header.destroyed) return;
-      Atomics.store(this.time64, 2, process.hrtime.bigint());
+      this.answerSegmentWants();
+      const now = process.hrtime.bigint();
+      Atomics.store(this.time64, 2, now);
+      if (Atomics.load(w, REQUEST) !== 0 || Atomics.load(w, FUT) !== 0 || this.retire.pending().length > 0) lastWork = performance.now();
+      else if (performance.now() - lastWork > RESIZER_IDLE_EXIT_MS && this.idleExit(now)) return;
       const wake = Atomics.load(w, WAKE);
       const req = Atomics.exchange(w, REQUEST, 0);
       if (req !== 0 && Atomics.load(w, FUT) === 0) {
@@ -762,6 +1040,20 @@ export class HashResizeMap extends MapBase {
       this.reclaim();
       if (Atomics.load(w, REQUEST) === 0 && Atomics.load(w, FUT) === 0) Atomics.wait(w, WAKE, wake, 50);
     }
+  }
+
+  /**
+   * An idle resizer ends, so that its thread (and the garbage it holds: it
+   * allocates too little to collect often) goes away; the next request starts
+   * another (ensureResizer sees no beat). Clearing the beat first and then
+   * looking for work once more closes the race with a requester that saw the
+   * old beat and so did not start one: it posted its request before we look.
+   */
+  private idleExit(beat: bigint): boolean {
+    if (Atomics.compareExchange(this.time64, 2, beat, 0n) !== beat) return false;
+    if (Atomics.load(this.words, REQUEST) === 0 && Atomics.load(this.words, FUT) === 0) return true;
+    Atomics.compareExchange(this.time64, 2, 0n, process.hrtime.bigint());
+    return false;
   }
 
   private isTableFull(): boolean {
@@ -1001,12 +1293,15 @@ export class HashResizeMap extends MapBase {
 }
 
 /** A fresh table segment of nb buckets (and nb element slots). */
-function newTable(nb: number, layout: ElemLayout): SharedArrayBuffer {
-  const sab = new SharedArrayBuffer(tableWords(nb, layout.stride) * 4);
+function newTable(nb: number): SharedArrayBuffer {
+  const sab = new SharedArrayBuffer(tableWords(nb) * 4);
   const w = new Int32Array(sab);
-  ElementAllocator.init(w, T_ALLOC, nb, 1);
+  // No element yet: chunks come as entries arrive (see MAX_TABLE_CHUNKS).
+  ElementAllocator.init(w, T_ALLOC, 0, 0);
   w[T_INFO] = nb;
   w[T_INFO + 1] = nb;
+  w[T_INFO + 2] = chunkSizeFor(nb);
+  w[T_INFO + 3] = sab.byteLength / 8;
   ChainedTable.initBuckets(new Int32Array(sab, T_BUCKETS * 4, nb * BUCKET_WORDS), nb);
   return sab;
 }

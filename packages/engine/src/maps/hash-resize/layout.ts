@@ -38,12 +38,24 @@ export const CURSOR = STATE + 8;
  * the insert or the insert sees BEGIN and starts over.
  */
 export const BEGIN = STATE + 9;
+/**
+ * Owner id of the thread driving the resize under way with the 'inline'
+ * driver (0 otherwise): when it died, the next writer that meets the resize
+ * takes over (see replaceDeadDriver).
+ */
+export const DRIVER_OWNER = STATE + 10;
 /** Pending request for the deferred resizer: 0, GROW or SHRINK. */
 export const REQUEST = TYPE_BASE + 2 * LINE_WORDS;
 /** Bumped (and notified) to wake the resizer thread. */
 export const WAKE = REQUEST + 1;
 /** Old buckets migrated so far in this resize (atomic adds by migrators). */
 export const DONE = TYPE_BASE + 3 * LINE_WORDS;
+/**
+ * Entries of the old table still waiting to be copied: set when a resize
+ * begins, lowered as each old bucket is marked MOVED. The new table keeps
+ * that much room for them; new inserts get the rest.
+ */
+export const PENDING = DONE + 1;
 /** Counters CPUs bump: EBUSY returned, retries spent, iteration restarts. */
 export const EBUSY_COUNT = TYPE_BASE + 4 * LINE_WORDS;
 export const RETRY_COUNT = EBUSY_COUNT + 1;
@@ -62,17 +74,33 @@ export const FIRST_TABLE_SEG = 2;
 export const RETIRE_SLOTS = 8;
 
 /**
- * A table segment: [allocator control][info line: nBuckets, capacity, bytes][buckets][elements].
+ * A table segment: [allocator control][info line][chunk ids][buckets]; its elements live in chunk segments.
  * A table holds at most as many elements as it has buckets (load 1.0); the
  * grow watermark (0.75 by default) leaves the slack that inserts need while a
  * grow is requested but not yet under way.
  */
 export const T_ALLOC = 0;
+/** [0] buckets, [1] element capacity (= buckets), [2] elements per chunk, [3] bytes held by the table / 8. */
 export const T_INFO = ALLOC_CTL_WORDS;
-export const T_BUCKETS = T_INFO + LINE_WORDS;
+/** Segment ids of the table's element chunks (0 = not allocated yet). */
+export const T_CHUNKS = T_INFO + LINE_WORDS;
+export const T_BUCKETS = T_CHUNKS + LINE_WORDS;
+/**
+ * Element chunks a table may have. Elements are allocated a chunk at a time
+ * as entries arrive (as the kernel's rhashtable allocates objects on
+ * demand), so a table holds its buckets plus memory for the entries it has,
+ * not one element per bucket.
+ */
+export const MAX_TABLE_CHUNKS = 16;
 
-export function tableWords(nBuckets: number, stride: number): number {
-  return T_BUCKETS + nBuckets * BUCKET_WORDS + nBuckets * stride;
+/** Elements per chunk for a table of nb buckets (nb is a power of two). */
+export function chunkSizeFor(nb: number): number {
+  return nb <= 64 ? nb : Math.max(64, nb / MAX_TABLE_CHUNKS);
+}
+
+/** Words of a table segment: its header and its buckets (elements live in chunk segments). */
+export function tableWords(nBuckets: number): number {
+  return T_BUCKETS + nBuckets * BUCKET_WORDS;
 }
 
 export const MIN_BUCKETS = 4;

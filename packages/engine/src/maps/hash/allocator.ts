@@ -175,4 +175,68 @@ export class ElementAllocator {
   bump(): number {
     return Atomics.load(this.ctl, this.at + L_BUMP);
   }
+
+  /** Elements in chunks so far (the pool an index must stay below). */
+  capacity(): number {
+    return Atomics.load(this.ctl, this.at + L_CAP);
+  }
+
+  /** The allocator's lock word (0 when free), for consistency checks. */
+  lockWord(): number {
+    return Atomics.load(this.ctl, this.at + L_LOCK);
+  }
+
+  /** The first element of the free list (-1: empty), for consistency checks. */
+  freeHead(): number {
+    return Atomics.load(this.ctl, this.at + L_FREE);
+  }
+
+  // ---- repair after a CPU death (recovery/log.ts) ----
+
+  /** Takes the allocator lock for a repair (a dead owner's lock is taken over: its changes are single stores). */
+  lockForRepair(owner: number): void {
+    lock(this.ctl, this.at + L_LOCK, owner, this.liveness, 'element allocator lock');
+  }
+
+  unlockForRepair(): void {
+    unlock(this.ctl, this.at + L_LOCK);
+  }
+
+  /**
+   * Under the allocator lock and every bucket lock of the table: rebuilds the
+   * free list from the chains (`reached[e]` is 1 for every linked element,
+   * `linked` of them): every element handed out and not linked goes back,
+   * which gives back what a dead CPU took and never linked, or unlinked and
+   * never freed; the live count becomes the linked count. Returns how many
+   * elements came back that the old free list did not hold.
+   */
+  rebuildFreeList(reached: Uint8Array, linked: number): number {
+    const bump = this.ctl[this.at + L_BUMP]!;
+    let wasFree = 0;
+    for (let e = this.ctl[this.at + L_FREE]!; e >= 0 && wasFree < bump; e = this.store.words(e)[this.store.base(e) + AUX]!) wasFree++;
+    let head = -1;
+    let free = 0;
+    // Pushed from the top so that pops hand elements out in index order.
+    for (let e = bump - 1; e >= 0; e--) {
+      if (reached[e] !== 0) continue;
+      this.store.words(e)[this.store.base(e) + AUX] = head;
+      head = e;
+      free++;
+    }
+    this.ctl[this.at + L_FREE] = head;
+    Atomics.store(this.ctl, this.at + L_COUNT, linked);
+    return Math.max(0, free - wasFree);
+  }
+
+  /**
+   * Under the allocator lock: the live count becomes what is handed out and
+   * not freed (a table being migrated away from, whose moved elements are in
+   * no chain but stay allocated until the table is retired).
+   */
+  recountAllocated(): void {
+    const bump = this.ctl[this.at + L_BUMP]!;
+    let free = 0;
+    for (let e = this.ctl[this.at + L_FREE]!; e >= 0 && free < bump; e = this.store.words(e)[this.store.base(e) + AUX]!) free++;
+    Atomics.store(this.ctl, this.at + L_COUNT, bump - free);
+  }
 }

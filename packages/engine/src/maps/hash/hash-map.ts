@@ -12,6 +12,8 @@ import { ElementAllocator, ElementStore, type ChunkSource } from './allocator.js
 import { elemLayout, type ElemLayout } from './layout.js';
 import { walkBatch, type BucketWalk } from './batch.js';
 import { BUCKET_WORDS, ChainedTable, HEAD, KeyScratch, copyBytes } from './table.js';
+import { RecoveryLog, type LogRecord } from '../../recovery/log.js';
+import { markLinked, withAllBuckets } from '../../recovery/chains.js';
 
 /** Segment ids of a fixed-bucket hash map: the bucket array, then element chunks. */
 const SEG_BUCKETS = 1;
@@ -44,6 +46,8 @@ export class HashMap extends MapBase {
   protected readonly percpu: boolean;
   protected readonly cpuStride: number;
   private readonly chain: number[] = [];
+  /** Redo records of in-place value writes (see recovery/log.ts). */
+  protected readonly log: RecoveryLog;
 
   constructor(parts: MapParts, layout: ElemLayout) {
     super(parts);
@@ -73,6 +77,8 @@ export class HashMap extends MapBase {
     const alloc = new ElementAllocator(store, header.words, ALLOC_AT, spec.maxEntries, capacity, this.domain);
     const buckets = new Int32Array(segments.get(SEG_BUCKETS));
     this.table = new ChainedTable(buckets, nBuckets, store, alloc, this.domain);
+    this.log = new RecoveryLog(header, segments, this.domain, this.userValueSize, (rec) => this.settleRecord(rec));
+    this.table.setRecovery(this.log, SEG_BUCKETS, header.words);
     this.u32Fast = spec.keySize === 4;
     this.wordPath = this.table.wordKeyFastPath;
   }
@@ -222,25 +228,42 @@ export class HashMap extends MapBase {
   }
 
   protected updateHashed(h: number, value: Uint8Array, flags: number): number {
+    // noPrealloc maps add element chunks as they fill: answer threads that wait for one.
+    if (this.spec.flags.noPrealloc) this.answerSegmentWants();
+    const repairs = this.repairsRun;
+    const r = this.updateInBucket(h, value, flags);
+    // The repair that ran at the end of this update (a CPU died) may have given
+    // back the element the map seemed to lack: a dead CPU's leak must not make
+    // the map report full early.
+    if (r === -Errno.E2BIG && this.repairsRun !== repairs) return this.updateInBucket(h, value, flags);
+    return r;
+  }
+
+  private updateInBucket(h: number, value: Uint8Array, flags: number): number {
     const t = this.table;
     const b = h & t.mask;
+    // Before anything changes: a program on a CPU past nCpus is a RangeError here.
+    const at = this.windowFrom();
+    const len = this.valueSizeHere();
     const owner = this.domain.ownerId();
+    const rec = this.log.prepare(owner);
     t.lockBucket(b, owner);
     try {
       const e = t.findLocked(b, h, this.ks.words);
       const mode = flags & ~BPF_F_LOCK;
       if (e >= 0) {
         if (mode === BPF_NOEXIST) return -Errno.EEXIST;
-        t.writeValue(b, e, this.windowFrom(), value, 0, this.valueSizeHere());
+        t.writeValue(b, e, at, value, 0, len, rec);
         return 0;
       }
       if (mode === BPF_EXIST) return -Errno.ENOENT;
       const ne = t.alloc.alloc(owner);
       if (ne < 0) return -Errno.E2BIG;
-      t.linkNew(b, ne, h, this.ks.words, value, this.windowFrom(), this.valueSizeHere());
+      t.linkNew(b, ne, h, this.ks.words, value, at, len);
       return 0;
     } finally {
       t.unlockBucket(b);
+      this.settle();
     }
   }
 
@@ -278,6 +301,7 @@ export class HashMap extends MapBase {
       return 0;
     } finally {
       t.unlockBucket(b);
+      this.settle();
     }
   }
 
@@ -294,15 +318,46 @@ export class HashMap extends MapBase {
     const h = this.hashBytes(key);
     const t = this.table;
     const b = h & t.mask;
+    const word = (this.windowFrom() + byteOffset) >>> 2;
     t.lockBucket(b, this.domain.ownerId());
     try {
       const e = t.findLocked(b, h, this.ks.words);
       if (e < 0) return -Errno.ENOENT;
-      t.addToValueWord(b, e, (this.windowFrom() + byteOffset) >>> 2, delta);
+      t.addToValueWord(b, e, word, delta);
       return 0;
     } finally {
       t.unlockBucket(b);
+      this.settle();
     }
+  }
+
+  // ---- recovery after CPU deaths (see recovery/log.ts) ----
+
+  /** A redo record a dead predecessor of this thread's slot left ACTIVE: taking its bucket lock replays it. */
+  private settleRecord(rec: LogRecord): void {
+    const t = this.table;
+    if (rec.area !== SEG_BUCKETS || rec.index < 0 || rec.index >= t.nBuckets) return;
+    t.lockBucket(rec.index, this.domain.ownerId());
+    t.unlockBucket(rec.index);
+  }
+
+  /**
+   * Under every bucket lock and the allocator lock: the free list and the
+   * live count are rebuilt from the chains (every element handed out and not
+   * linked goes back).
+   */
+  protected override repairLocked(): number {
+    const t = this.table;
+    const owner = this.domain.ownerId();
+    return withAllBuckets(t, owner, () => {
+      t.alloc.lockForRepair(owner);
+      try {
+        const { reached, linked } = markLinked(t, t.alloc.capacity());
+        return t.alloc.rebuildFreeList(reached, linked);
+      } finally {
+        t.alloc.unlockForRepair();
+      }
+    });
   }
 
   // ---- iteration: userspace, bucket by bucket under the bucket locks ----

@@ -1,4 +1,6 @@
-import { lock, unlock, type LockOwners } from '../../locks/bucket-lock.js';
+import { RECOVERED, lock, unlock, type LockOwners } from '../../locks/bucket-lock.js';
+import { W_LOCKS_RECOVERED, W_RECORDS_REPLAYED } from '../header.js';
+import type { LogRecord, RecoveryLog } from '../../recovery/log.js';
 import { HASH, NEXT, nullsOf } from './layout.js';
 import type { ElementAllocator, ElementStore } from './allocator.js';
 
@@ -25,6 +27,10 @@ import type { ElementAllocator, ElementStore } from './allocator.js';
  *   WALK_CHECK steps, so such a walk ends in a retry rather than a loop.
  * - After READ_RETRIES retries (a bucket rewritten faster than it can be
  *   read) a reader takes the bucket lock: bounded, never starving.
+ * - A bucket lock taken over from a dead owner (lock() returns RECOVERED)
+ *   is repaired before anything else reads the bucket under it: the dead
+ *   owner's value write is replayed from its redo record and SEQ is made
+ *   even again (recoverBucket; see recovery/log.ts).
  */
 export const BUCKET_WORDS = 4;
 export const HEAD = 0;
@@ -64,6 +70,12 @@ export class ChainedTable {
   private readonly keyOff: number;
   private readonly keyWords: number;
   readonly valOff: number;
+  /** The map's redo records (null: a view that only reads, e.g. the checker's). */
+  private log: RecoveryLog | null = null;
+  /** The id of this table in redo records (hash_resize: its segment id). */
+  private area = 0;
+  /** The map header's words, where recoveries are counted. */
+  private counters: Int32Array | null = null;
 
   constructor(
     readonly buckets: Int32Array,
@@ -85,8 +97,37 @@ export class ChainedTable {
     for (let b = 0; b < nBuckets; b++) buckets[b * BUCKET_WORDS + HEAD] = nullsOf(b);
   }
 
+  /** Makes writes through this table recoverable: value writes are recorded in `log` under `area`. */
+  setRecovery(log: RecoveryLog, area: number, counters: Int32Array): void {
+    this.log = log;
+    this.area = area;
+    this.counters = counters;
+  }
+
   lockBucket(b: number, owner: number): number {
-    return lock(this.buckets, b * BUCKET_WORDS + LOCK, owner, this.owners, 'bucket lock');
+    const r = lock(this.buckets, b * BUCKET_WORDS + LOCK, owner, this.owners, 'bucket lock');
+    if (r === RECOVERED) this.recoverBucket(b);
+    return r;
+  }
+
+  /**
+   * Bucket b's lock was just taken over from a dead owner. Its chain is
+   * whole (links change by single stores), but a value write may have been
+   * cut short: replay the dead owner's redo record, inside a write section,
+   * and leave SEQ even (closing the dead owner's section if it was open).
+   */
+  private recoverBucket(b: number): void {
+    const seq = b * BUCKET_WORDS + SEQ;
+    if ((Atomics.load(this.buckets, seq) & 1) === 0) Atomics.add(this.buckets, seq, 1);
+    let replayed = 0;
+    if (this.log !== null) {
+      replayed = this.log.replay(this.area, b, (rec) => rec.replayInto(this.store.bytes(rec.elem), this.valueByteOffset(rec.elem) + rec.offset));
+    }
+    Atomics.add(this.buckets, seq, 1);
+    if (this.counters !== null) {
+      Atomics.add(this.counters, W_LOCKS_RECOVERED, 1);
+      Atomics.add(this.counters, W_RECORDS_REPLAYED, replayed);
+    }
   }
 
   unlockBucket(b: number): void {
@@ -148,16 +189,16 @@ export class ChainedTable {
   }
 
   /**
-   * lookupCopy for the common case: a one-word key (keySize <= 4) in a store
-   * with a single chunk (preallocated HASH, every hash_resize table). Same
-   * protocol, with the key compare and the chunk lookup hoisted: about 1.5x
-   * faster here. `out` receives `len` bytes from `from` at offset 0.
+   * lookupCopy for the common case, a one-word key (keySize <= 4): the same
+   * protocol with the key compare hoisted out of the loop (about 1.5x faster
+   * here). `out` receives `len` bytes from `from` at offset 0.
    */
   lookupCopyWord(hash: number, k0: number, out: Uint8Array, from: number, len: number): number {
     const bi = (hash & this.mask) * BUCKET_WORDS;
     const bk = this.buckets;
-    const w = this.store.i32[0]!;
-    const u8 = this.store.u8[0]!;
+    const store = this.store;
+    const shift = store.shift;
+    const smask = store.mask;
     const stride = this.stride;
     const ko = this.keyOff;
     const vo = this.valOff;
@@ -168,8 +209,11 @@ export class ChainedTable {
       let found = e === MOVED ? IN_NEXT_TABLE : -1;
       let steps = 0;
       while (e >= 0) {
-        const base = e * stride;
+        const c = e >>> shift;
+        const w = store.i32[c] ?? store.load(c);
+        const base = (e & smask) * stride;
         if (w[base + HASH] === hash && w[base + ko] === k0) {
+          const u8 = store.u8[c]!;
           const vb = (base + vo) * 4 + from;
           if (len <= 64) for (let i = 0; i < len; i++) out[i] = u8[vb + i]!;
           else out.set(u8.subarray(vb, vb + len));
@@ -188,7 +232,7 @@ export class ChainedTable {
 
   /** Whether lookupCopyWord applies to this table. */
   get wordKeyFastPath(): boolean {
-    return this.keyWords === 1 && this.store.chunkSize >= this.store.maxElements;
+    return this.keyWords === 1;
   }
 
   private lookupLocked(hash: number, k: Int32Array, out: Uint8Array, outOff: number, from: number, len: number): number {
@@ -264,11 +308,18 @@ export class ChainedTable {
     return -1;
   }
 
-  /** Under the lock of e's bucket b: rewrites `len` bytes of e's value at `at` from `src[srcOff..]`. */
-  writeValue(b: number, e: number, at: number, src: Uint8Array, srcOff: number, len: number): void {
+  /**
+   * Under the lock of e's bucket b: rewrites `len` bytes of e's value at `at`
+   * from `src[srcOff..]`. With `rec` (the caller's redo record, from
+   * RecoveryLog.prepare), the write survives the caller's death: it is
+   * recorded before the section opens and replayed by whoever takes the lock over.
+   */
+  writeValue(b: number, e: number, at: number, src: Uint8Array, srcOff: number, len: number, rec: LogRecord | null = null): void {
+    if (rec !== null) rec.begin(this.area, b, e, at, src, srcOff, len);
     this.seqBegin(b);
     copyBytes(src, srcOff, this.store.bytes(e), this.valueByteOffset(e) + at, len);
     this.seqEnd(b);
+    if (rec !== null) rec.end();
   }
 
   /** Under the lock of e's bucket b: adds delta to the value word `word` (0-based) of e. */

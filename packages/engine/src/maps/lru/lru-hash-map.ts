@@ -6,6 +6,8 @@ import type { MapParts } from '../base.js';
 import type { MapHandle, MapStats } from '../map.js';
 import { HashMap } from '../hash/hash-map.js';
 import type { ElemLayout } from '../hash/layout.js';
+import type { LogRecord } from '../../recovery/log.js';
+import { withAllBuckets } from '../../recovery/chains.js';
 import { LRU_EXTRA_WORDS, LruLists, lruControlBytes, lruListCount, type LruCensus } from './lru-lists.js';
 
 /** The LRU control segment's id (clear of HashMap's bucket and chunk ids). */
@@ -51,7 +53,7 @@ export class LruHashMap extends HashMap {
   constructor(parts: MapParts, layout: ElemLayout) {
     super(parts, layout);
     const ctl = new Int32Array(this.segments.get(SEG_LRU));
-    this.lru = new LruLists(ctl, this.table.store.words(0), layout.stride, this.table, this.domain, lruListCount(this.spec));
+    this.lru = new LruLists(ctl, this.table.store.words(0), layout.stride, this.table, this.domain, lruListCount(this.spec), this.header.words);
   }
 
   static override bytesAtCreate(spec: NormalizedSpec): number {
@@ -82,10 +84,20 @@ export class LruHashMap extends HashMap {
   }
 
   protected override updateHashed(h: number, value: Uint8Array, flags: number): number {
+    const repairs = this.repairsRun;
+    const r = this.updateLru(h, value, flags);
+    // No element to pop while a dead CPU's pop was still held: the repair that
+    // ran at the end of this update gave it back.
+    if (r === -Errno.ENOMEM && this.repairsRun !== repairs) return this.updateLru(h, value, flags);
+    return r;
+  }
+
+  private updateLru(h: number, value: Uint8Array, flags: number): number {
     if (flags > BPF_EXIST) return -Errno.EINVAL;
     const t = this.table;
     const b = h & t.mask;
     const owner = this.domain.ownerId();
+    const rec = this.log.prepare(owner);
     const at = this.windowFrom();
     const len = this.valueSizeHere();
     // An existing key is rewritten in place: no element, no eviction. The
@@ -95,9 +107,10 @@ export class LruHashMap extends HashMap {
       t.lockBucket(b, owner);
       try {
         const e = t.findLocked(b, h, this.ks.words);
-        if (e >= 0) return this.replaceLocked(b, e, value, flags, at, len);
+        if (e >= 0) return this.replaceLocked(b, e, value, flags, at, len, rec);
       } finally {
         t.unlockBucket(b);
+        this.settle();
       }
     }
     if (flags === BPF_EXIST) return -Errno.ENOENT;
@@ -105,27 +118,31 @@ export class LruHashMap extends HashMap {
     // A new key: take an element first, with no bucket lock held (eviction
     // takes the victim's bucket lock, which may be this very bucket).
     const ne = this.popElement(owner);
-    if (ne < 0) return -Errno.ENOMEM;
+    if (ne < 0) {
+      this.settle();
+      return -Errno.ENOMEM;
+    }
     t.lockBucket(b, owner);
     let linked = false;
     try {
       const e = t.findLocked(b, h, this.ks.words);
       // Another CPU inserted the key meanwhile: the element goes back.
-      if (e >= 0) return this.replaceLocked(b, e, value, flags, at, len);
+      if (e >= 0) return this.replaceLocked(b, e, value, flags, at, len, rec);
       t.linkNew(b, ne, h, this.ks.words, value, at, len);
       linked = true;
       this.lru.linked(ne);
       return 0;
     } finally {
       t.unlockBucket(b);
-      if (!linked) this.lru.unpop(ne);
+      if (!linked) this.lru.unpop(ne, owner);
+      this.settle();
     }
   }
 
   /** Under the bucket lock: the key exists in element e. */
-  private replaceLocked(b: number, e: number, value: Uint8Array, flags: number, at: number, len: number): number {
+  private replaceLocked(b: number, e: number, value: Uint8Array, flags: number, at: number, len: number, rec: LogRecord): number {
     if (flags === BPF_NOEXIST) return -Errno.EEXIST;
-    this.table.writeValue(b, e, at, value, 0, len);
+    this.table.writeValue(b, e, at, value, 0, len, rec);
     this.lru.reference(e);
     return 0;
   }
@@ -172,6 +189,23 @@ export class LruHashMap extends HashMap {
       if (e >= 0) this.lru.reference(e);
     }
     return r;
+  }
+
+  /**
+   * After a death: every list lock, then every bucket lock (the lock order),
+   * and every list is rebuilt from the chains (lru-lists.ts): elements dead
+   * CPUs popped and never linked, or unlinked and never released, come back.
+   */
+  protected override repairLocked(): number {
+    const owner = this.domain.ownerId();
+    const lists = Array.from({ length: this.lru.nLists }, (_, l) => l);
+    let held = 0;
+    try {
+      for (; held < lists.length; held++) this.lru.lockList(held, owner);
+      return withAllBuckets(this.table, owner, () => this.lru.rebuildLocked(lists));
+    } finally {
+      for (let l = 0; l < held; l++) this.lru.unlockList(l);
+    }
   }
 
   /** Walks every list under its lock: where each element of its pool is (consistency checks). */

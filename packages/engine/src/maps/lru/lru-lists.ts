@@ -76,9 +76,22 @@
  * segment (lock, list ends, counters), so CPUs working on different lists
  * never share a line. Element words (in the element's EXTRA area):
  * OLDER/NEWER (in-use list links; OLDER is the free-list link while free),
- * REF (the reference bit), LIST (owning list), STACK (release-stack link).
+ * REF (the reference bit), LIST (owning list), STACK (release-stack link;
+ * while an element is popped for an insert and not yet linked, its popper's
+ * owner id, tagged below -1 so it is never mistaken for a link).
+ *
+ * ## A CPU that dies (see recovery/log.ts)
+ *
+ * A list lock taken over from a dead owner may guard a list the owner was
+ * relinking: the new holder rebuilds the list at once (under every bucket
+ * lock, which the lock order allows), before using it. An element a dead
+ * CPU popped and never linked, or unlinked and never released, is given back
+ * by the map's repair after the death: it rebuilds every list from the
+ * chains, keeping only elements that are linked or popped by a live CPU.
  */
-import { lock, unlock, type LockOwners } from '../../locks/bucket-lock.js';
+import { RECOVERED, lock, unlock, type LockOwners } from '../../locks/bucket-lock.js';
+import { markLinked, withAllBuckets } from '../../recovery/chains.js';
+import { W_LOCKS_RECOVERED } from '../header.js';
 import { LINE_WORDS } from '../../memory/segments.js';
 import type { NormalizedSpec } from '../../spec/map-spec.js';
 import { FIXED_WORDS, HASH } from '../hash/layout.js';
@@ -86,27 +99,35 @@ import type { ChainedTable } from '../hash/table.js';
 
 /** Words LRU maps add to every element (see HashMap.layoutFor). */
 export const LRU_EXTRA_WORDS = 5;
-const OLDER = FIXED_WORDS;
-const NEWER = FIXED_WORDS + 1;
-const REF = FIXED_WORDS + 2;
-const LIST = FIXED_WORDS + 3;
-const STACK = FIXED_WORDS + 4;
+export const OLDER = FIXED_WORDS;
+export const NEWER = FIXED_WORDS + 1;
+export const REF = FIXED_WORDS + 2;
+export const LIST = FIXED_WORDS + 3;
+export const STACK = FIXED_WORDS + 4;
 
 // A list's control line. Words written under the list lock are plain; the
 // ones read or written without it (release stack, entries) use Atomics.
-const L_LOCK = 0;
-const L_YOUNG = 1;
-const L_OLD = 2;
-const L_INUSE = 3;
-const L_FREE = 4;
-const L_NFREE = 5;
-const L_STACK = 6;
-const L_ENTRIES = 7;
+export const L_LOCK = 0;
+export const L_YOUNG = 1;
+export const L_OLD = 2;
+export const L_INUSE = 3;
+export const L_FREE = 4;
+export const L_NFREE = 5;
+export const L_STACK = 6;
+export const L_ENTRIES = 7;
 const L_EVICT_LO = 8;
 const L_EVICT_HI = 9;
 const L_CHANCE_LO = 10;
 const L_CHANCE_HI = 11;
-const L_POOL = 12;
+export const L_POOL = 12;
+
+/** STACK of an element not popped (or linked since): not a popper's tag. */
+const UNTAGGED = -1;
+
+/** STACK of an element popped by `owner` for an insert not yet linked (always <= -3). */
+function popTag(owner: number): number {
+  return -3 - owner;
+}
 
 /** Lists of a spec: one common list, or one per CPU with noCommonLru. */
 export function lruListCount(spec: NormalizedSpec): number {
@@ -145,6 +166,8 @@ export class LruLists {
     readonly table: ChainedTable,
     readonly owners: LockOwners,
     readonly nLists: number,
+    /** The map header's words, where lock takeovers are counted (null: not counted). */
+    private readonly recoveryCounters: Int32Array | null = null,
   ) {}
 
   /** Splits a fresh pool of `maxEntries` elements across the lists, every element free. */
@@ -186,7 +209,7 @@ export class LruLists {
   pop(l: number, owner: number, mayEvict: boolean): number {
     const { ctl, ew, stride } = this;
     const at = l * LINE_WORDS;
-    lock(ctl, at + L_LOCK, owner, this.owners, 'LRU list lock');
+    this.lockList(l, owner);
     try {
       this.drainLocked(at);
       let e = ctl[at + L_FREE]!;
@@ -199,6 +222,7 @@ export class LruLists {
         if (e < 0) return -1;
       }
       ew[e * stride + REF] = 0;
+      ew[e * stride + STACK] = popTag(owner);
       this.addYoungLocked(at, e);
       ctl[at + L_INUSE] = ctl[at + L_INUSE]! + 1;
       return e;
@@ -210,6 +234,7 @@ export class LruLists {
   /** An element taken by pop is now linked in its bucket: it is a live entry. */
   linked(e: number): void {
     Atomics.add(this.ctl, this.ew[e * this.stride + LIST]! * LINE_WORDS + L_ENTRIES, 1);
+    this.ew[e * this.stride + STACK] = UNTAGGED;
   }
 
   /** A live entry was unlinked from its bucket by a delete (the caller may hold the bucket lock). */
@@ -218,9 +243,25 @@ export class LruLists {
     this.pushStack(e);
   }
 
-  /** An element taken by pop was never linked (the insert failed): back to its list. */
-  unpop(e: number): void {
-    this.pushStack(e);
+  /**
+   * An element taken by pop was never linked (the insert failed): back to its
+   * list's free list, under the list lock (the caller holds no bucket lock).
+   */
+  unpop(e: number, owner: number): void {
+    const { ctl, ew, stride } = this;
+    const l = ew[e * stride + LIST]!;
+    const at = l * LINE_WORDS;
+    this.lockList(l, owner);
+    try {
+      this.removeLocked(at, e);
+      ctl[at + L_INUSE] = ctl[at + L_INUSE]! - 1;
+      ew[e * stride + STACK] = UNTAGGED;
+      ew[e * stride + OLDER] = ctl[at + L_FREE]!;
+      ctl[at + L_FREE] = e;
+      Atomics.store(ctl, at + L_NFREE, ctl[at + L_NFREE]! + 1);
+    } finally {
+      unlock(ctl, at + L_LOCK);
+    }
   }
 
   /**
@@ -324,6 +365,107 @@ export class LruLists {
     return -1;
   }
 
+  // ---- recovery after CPU deaths ----
+
+  /**
+   * Takes list l's lock. One taken over from a dead owner may guard a list
+   * the owner was relinking: it is rebuilt before anything reads it.
+   */
+  lockList(l: number, owner: number): void {
+    if (lock(this.ctl, l * LINE_WORDS + L_LOCK, owner, this.owners, 'LRU list lock') !== RECOVERED) return;
+    if (this.recoveryCounters !== null) Atomics.add(this.recoveryCounters, W_LOCKS_RECOVERED, 1);
+    // Lock order: list lock (held) -> bucket locks.
+    withAllBuckets(this.table, owner, () => this.rebuildLocked([l]));
+  }
+
+  unlockList(l: number): void {
+    unlock(this.ctl, l * LINE_WORDS + L_LOCK);
+  }
+
+  /**
+   * Under the locks of `lists` and every bucket lock: rebuilds those lists
+   * from the chains. An element stays in use when it is linked, or popped by
+   * a live CPU (its insert is in flight); every other element of the list is
+   * free (the release stack is emptied: its elements are unlinked, so free).
+   * The old in-use order is kept as far as the old list is intact; in-use
+   * elements it no longer reaches join at the young end. Counters are
+   * recomputed. Returns how many elements came back that were neither free
+   * nor released (what dead CPUs had taken).
+   */
+  rebuildLocked(lists: number[]): number {
+    const { ctl, ew, stride, table } = this;
+    const cap = this.poolSize();
+    const { reached } = markLinked(table, cap);
+    const keep = (e: number): boolean => {
+      if (reached[e] !== 0) return true;
+      const tag = ew[e * stride + STACK]!;
+      // Popped for an insert in flight: keep it unless the popper died.
+      return tag <= -3 && !this.owners.isDeadOwner(-3 - tag);
+    };
+    let reclaimed = 0;
+    const visited = new Uint8Array(cap);
+    const inUse = new Uint8Array(cap);
+    for (const l of lists) {
+      const at = l * LINE_WORDS;
+      const before = ctl[at + L_NFREE]! + this.stackLength(at, cap);
+      Atomics.store(ctl, at + L_STACK, -1);
+      const order: number[] = [];
+      for (let e = ctl[at + L_OLD]!; e >= 0 && e < cap && visited[e] === 0 && ew[e * stride + LIST] === l; e = ew[e * stride + NEWER]!) {
+        visited[e] = 1;
+        if (keep(e)) {
+          inUse[e] = 1;
+          order.push(e);
+        }
+      }
+      let free = -1;
+      let nFree = 0;
+      let entries = 0;
+      for (let e = cap - 1; e >= 0; e--) {
+        if (ew[e * stride + LIST] !== l) continue;
+        if (reached[e] !== 0) entries++;
+        if (keep(e)) {
+          if (inUse[e] === 0) {
+            inUse[e] = 1;
+            order.push(e);
+          }
+          continue;
+        }
+        ew[e * stride + STACK] = UNTAGGED;
+        ew[e * stride + OLDER] = free;
+        free = e;
+        nFree++;
+      }
+      let older = -1;
+      for (const e of order) {
+        ew[e * stride + OLDER] = older;
+        ew[e * stride + NEWER] = -1;
+        if (older >= 0) ew[older * stride + NEWER] = e;
+        older = e;
+      }
+      ctl[at + L_OLD] = order.length > 0 ? order[0]! : -1;
+      ctl[at + L_YOUNG] = older;
+      ctl[at + L_INUSE] = order.length;
+      ctl[at + L_FREE] = free;
+      Atomics.store(ctl, at + L_NFREE, nFree);
+      Atomics.store(ctl, at + L_ENTRIES, entries);
+      reclaimed += Math.max(0, nFree - before);
+    }
+    return reclaimed;
+  }
+
+  /** Elements of every list's pool together. */
+  private poolSize(): number {
+    let n = 0;
+    for (let l = 0; l < this.nLists; l++) n += this.ctl[l * LINE_WORDS + L_POOL]!;
+    return n;
+  }
+
+  private stackLength(at: number, cap: number): number {
+    let n = 0;
+    for (let e = Atomics.load(this.ctl, at + L_STACK); e >= 0 && e < cap && n <= cap; e = this.ew[e * this.stride + STACK]!) n++;
+    return n;
+  }
+
   private addYoungLocked(at: number, e: number): void {
     const { ctl, ew, stride } = this;
     const young = ctl[at + L_YOUNG]!;
@@ -359,7 +501,7 @@ export class LruLists {
       for (let e = first; e >= 0 && n <= pool; e = ew[e * stride + link]!) n++;
       return n;
     };
-    lock(ctl, at + L_LOCK, owner, this.owners, 'LRU list lock');
+    this.lockList(l, owner);
     try {
       return {
         pool,

@@ -1,0 +1,175 @@
+import { existsSync } from 'node:fs';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Errno } from '../../src/errno.js';
+import { hashKey } from '../../src/hash/hasher.js';
+import type { HashResizeMap } from '../../src/maps/hash-resize/hash-resize-map.js';
+import { createMap } from '../../src/maps/registry.js';
+import { keyOf } from '../support/bytes.js';
+import { BUILT_ENGINE, FixtureWorker, until } from '../support/threads.js';
+
+// A shrink sizes its future table for the entries counted when it begins: to
+// 4 buckets (4 elements) with 3 entries (the 0.75 watermark), which leaves
+// room for exactly one more. Inserts that race the shrink must not take the
+// room an entry still to be migrated needs, or the migration finds no
+// element ("accounting bug"), the resize can never finish, and every later
+// insert spins. Two interleavings did exactly that; each is reproduced here
+// deterministically with a worker paused at the point that matters. The right
+// outcome: one of the two inserts gets -E2BIG (the table is full and
+// automatic resizing is off) and the resize completes. A last test runs the
+// same tight shrink thousands of times against two free-running inserters.
+
+const BUCKETS = 8;
+const bucketOf = (k: number) => hashKey(keyOf(k), 0) & (BUCKETS - 1);
+const firstKey = (from: number, ok: (b: number) => boolean) => {
+  let k = from;
+  while (!ok(bucketOf(k))) k++;
+  return k;
+};
+// Buckets 0, 1 and 2 are migrated first (one per step): the three permanent
+// keys live in old buckets 4..6, the worker's key Y in old bucket 3, the main
+// thread's key X in old bucket 0. In the 4-bucket table they land in buckets
+// 0..2, 3 and 0: the worker's bucket is nobody else's, so whoever waits at a
+// pause never waits for the worker's bucket lock.
+const PERMANENT = [firstKey(1, (b) => b >= 4 && b <= 6)];
+while (PERMANENT.length < 3) PERMANENT.push(firstKey(PERMANENT[PERMANENT.length - 1]! + 1, (b) => b >= 4 && b <= 6));
+const Y = firstKey(2000, (b) => b === 3);
+const X = firstKey(3000, (b) => b === 0);
+
+describe('shrinking to a full table while inserts race it', () => {
+  let workers: FixtureWorker[] = [];
+  let map: HashResizeMap | null = null;
+
+  beforeAll(() => {
+    if (!existsSync(BUILT_ENGINE)) throw new Error('build the engine first: npx tsc -b packages/engine');
+  });
+
+  afterEach(async () => {
+    await Promise.all(workers.map((w) => w.stop()));
+    workers = [];
+    map?.destroy();
+    map = null;
+  });
+
+  const tightMap = () => {
+    const m = createMap({
+      type: 'hash_resize',
+      keySize: 4,
+      valueSize: 8,
+      maxEntries: 64,
+      flags: { zeroSeed: true },
+      resize: { driver: 'help', ebusyPolicy: 'help', autoResize: false, initialBuckets: BUCKETS, migrateBatch: 1 },
+    }) as HashResizeMap;
+    map = m;
+    for (const k of PERMANENT) expect(m.updateU32(k, new Uint8Array(8))).toBe(0);
+    return m;
+  };
+
+  interface Interleaving {
+    pauseAt: 'refresh' | 'alloc' | 'after-alloc';
+    /** Before the worker's insert starts. */
+    before?: (m: HashResizeMap) => void;
+    /** While the worker is paused. */
+    meanwhile?: (m: HashResizeMap) => void;
+    /** Right after letting the worker go on (it holds its element holdMs longer with 'after-alloc'). */
+    afterGo?: (m: HashResizeMap) => void;
+    holdMs?: number;
+  }
+
+  /** The worker inserts Y, paused once; the resize completes; one insert got -E2BIG and nothing was lost. */
+  async function pausedInsert(il: Interleaving) {
+    const m = tightMap();
+    const ctl = new Int32Array(new SharedArrayBuffer(8));
+    const w = new FixtureWorker(new URL('./fixtures/paused-insert-worker.mjs', import.meta.url), { handle: m.handle, ctlSab: ctl.buffer });
+    workers = [w];
+    await w.request({ op: 'ready' }, 30_000);
+    il.before?.(m);
+    const reply = w.request({ op: 'insert', key: Y, pauseAt: il.pauseAt, allocLimit: 4, holdMs: il.holdMs ?? 0 }, 30_000);
+    await until(() => Atomics.load(ctl, 0) === 1, 20_000, 'the worker at its pause');
+    try {
+      il.meanwhile?.(m);
+    } finally {
+      Atomics.store(ctl, 1, 1);
+      Atomics.notify(ctl, 1);
+    }
+    il.afterGo?.(m);
+    const r = await reply;
+    expect(r.paused).toBe(true);
+    // Whatever is left of the resize: every remaining entry must find room.
+    while (m.resizeStep(1) > 0);
+    expect(r.rc).toBe(-Errno.E2BIG);
+    expect(m.stats()).toMatchObject({ state: 'idle', buckets: 4, entries: 4 });
+    for (const k of [...PERMANENT, X]) expect(m.lookupU32Into(k, new Uint8Array(8)), `key ${k}`).toBe(0);
+    expect(m.lookupU32Into(Y, new Uint8Array(8))).toBe(-Errno.ENOENT);
+  }
+
+  it('an insert that read the idle state just before the shrink began does not insert into the table being emptied', async () => {
+    await pausedInsert({
+      pauseAt: 'refresh',
+      meanwhile: (m) => {
+        expect(m.shrink()).toBe(0);
+        expect(m.updateU32(X, new Uint8Array(8))).toBe(0);
+      },
+    });
+  });
+
+  it('two inserts into the future table at once cannot both take its last free element', async () => {
+    await pausedInsert({
+      pauseAt: 'alloc',
+      before: (m) => expect(m.shrink()).toBe(0),
+      meanwhile: (m) => expect(m.updateU32(X, new Uint8Array(8))).toBe(0),
+    });
+  });
+
+  it('a migration that finds the last element held for a moment by an insert (about to give it back) waits for it', async () => {
+    // The future table is exactly full (X + the 3 entries still to migrate) when the
+    // worker takes an element; this thread migrates while the worker holds it 50 ms.
+    await pausedInsert({
+      pauseAt: 'after-alloc',
+      holdMs: 50,
+      before: (m) => {
+        expect(m.shrink()).toBe(0);
+        expect(m.updateU32(X, new Uint8Array(8))).toBe(0);
+      },
+      afterGo: (m) => {
+        while (m.resizeStep(1) > 0);
+      },
+    });
+  });
+
+  it('thousands of tight shrinks against two free-running inserters: every resize completes, the entries stay exact', async () => {
+    const RUN_MS = 4000;
+    const m = tightMap();
+    const ctl = new Int32Array(new SharedArrayBuffer(4));
+    const fixture = new URL('./fixtures/churn-worker.mjs', import.meta.url);
+    workers = [1000, 1001].map((key) => new FixtureWorker(fixture, { handle: m.handle, ctlSab: ctl.buffer, key }));
+    await Promise.all(workers.map((w) => w.request({ op: 'ready' }, 30_000)));
+    const runs = workers.map((w) => w.request({ op: 'run', maxMs: RUN_MS + 5000 }, RUN_MS + 30_000));
+    let shrinksTo4 = 0;
+    const deadline = performance.now() + RUN_MS;
+    try {
+      while (performance.now() < deadline && Atomics.load(ctl, 0) === 0) {
+        if (m.grow() === 0) while (m.resizeStep(1) > 0);
+        // Down to 4 buckets; refused (-EINVAL) while a churned key makes 4 entries.
+        for (let i = 0; i < 2; i++) {
+          const rc = m.shrink();
+          if (rc === 0) {
+            while (m.resizeStep(1) > 0);
+            if (m.stats().buckets === 4) shrinksTo4++;
+          } else if (rc !== -Errno.EINVAL && rc !== -Errno.EBUSY) throw new Error(`shrink() gave ${rc}`);
+        }
+      }
+    } finally {
+      Atomics.store(ctl, 0, 1);
+    }
+    const results = await Promise.all(runs);
+    for (const r of results) {
+      expect(r.wrong).toEqual([]);
+      expect(r.inserted as number).toBeGreaterThan(0);
+    }
+    expect(shrinksTo4).toBeGreaterThan(100);
+    // Both churned keys are deleted at the end: the 3 permanent entries remain, no resize is stuck.
+    while (m.resizeStep(64) > 0);
+    expect(m.stats()).toMatchObject({ state: 'idle', entries: 3 });
+    for (const k of PERMANENT) expect(m.lookupU32Into(k, new Uint8Array(8))).toBe(0);
+  });
+});
