@@ -21,7 +21,7 @@ export { QuiescenceDomain, getDefaultDomain, setDefaultDomain } from './rcu/doma
 export { LockTimeoutError, setLockTimeout } from './locks/bucket-lock.js';
 export { hashKey, hashKeyJs, hashKeyWasm, randomSeed } from './hash/hasher.js';
 export { xxh32Bytes, xxh32U32 } from './hash/xxh32.js';
-export type { BpfMap, MapHandle, MapStats, BatchResult, BatchWriteResult, BatchOptions } from './maps/map.js';
+export type { BpfMap, MapHandle, MapStats, BatchResult, BatchWriteResult, BatchOptions, RepairResult, RecoveryCounts } from './maps/map.js';
 export { createMap, attachMap, registerMapType, type CreateOptions, type MapTypeImpl } from './maps/registry.js';
 export { HashMap } from './maps/hash/hash-map.js';
 export { ArrayMap } from './maps/array/array-map.js';

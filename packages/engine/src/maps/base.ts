@@ -5,7 +5,7 @@ import { DOMAIN_SLOTS, QuiescenceDomain } from '../rcu/domain.js';
 import { describe, percpuValueStride, isPercpuType, type NormalizedSpec } from '../spec/map-spec.js';
 import { lock, unlock } from '../locks/bucket-lock.js';
 import { LOG_DIR_AT, MapHeader, W_DEATHS_SEEN, W_ELEMENTS_RECLAIMED, W_LOCKS_RECOVERED, W_RECORDS_REPLAYED, W_REPAIRS, W_REPAIR_LOCK, W_SEGMENT_WANTS } from './header.js';
-import type { BatchOptions, BatchResult, BatchWriteResult, BpfMap, MapHandle, MapStats } from './map.js';
+import type { BatchOptions, BatchResult, BatchWriteResult, BpfMap, MapHandle, MapStats, RecoveryCounts, RepairResult } from './map.js';
 
 /** The pieces every map is made of, in the thread that holds this object. */
 export interface MapParts {
@@ -206,7 +206,7 @@ export abstract class MapBase implements BpfMap {
    * death runs it; call it to repair at once (before `verify`, say). Returns
    * whether it ran and how many elements it gave back.
    */
-  repair(): { ran: boolean; reclaimed: number } {
+  repair(): RepairResult {
     this.checkLive();
     const w = this.header.words;
     const target = this.domain.deaths();
@@ -232,7 +232,7 @@ export abstract class MapBase implements BpfMap {
    * redo record segments (one per thread slot that wrote the map, left out
    * of stats().bytes: per-writer overhead, not entry memory).
    */
-  recoveryCounts(): { locksRecovered: number; recordsReplayed: number; elementsReclaimed: number; repairs: number; logBytes: number } {
+  recoveryCounts(): RecoveryCounts {
     const w = this.header.words;
     let logBytes = 0;
     for (let s = 0; s < DOMAIN_SLOTS; s++) logBytes += Atomics.load(w, LOG_DIR_AT + s);

@@ -43,6 +43,24 @@ export interface BatchWriteResult {
   count: number;
 }
 
+/** What one `repair()` did. */
+export interface RepairResult {
+  /** False when no CPU died since the last repair (nothing to do). */
+  ran: boolean;
+  /** Elements given back to the pool (taken by dead CPUs and never linked or freed). */
+  reclaimed: number;
+}
+
+/** Recovery so far: locks taken over from dead owners, redo records replayed, elements given back, repairs run, bytes of the redo records. */
+export interface RecoveryCounts {
+  locksRecovered: number;
+  recordsReplayed: number;
+  elementsReclaimed: number;
+  repairs: number;
+  /** Bytes of the per-writer redo records (left out of stats().bytes). */
+  logBytes: number;
+}
+
 export interface BatchOptions {
   /** `elem_flags`: for lookups only BPF_F_LOCK is accepted; for updates the update flags. */
   elemFlags?: number;
@@ -97,6 +115,15 @@ export interface BpfMap {
   stats(): MapStats;
   /** Every key (userspace convenience built on getNextKey). */
   keys(): IterableIterator<Uint8Array>;
+  /**
+   * Repairs the map after CPU deaths (see recovery/log.ts): takes over the
+   * locks dead CPUs held, replays the writes they had in flight, gives back
+   * the elements they took. The first write after a death runs it; call it
+   * to repair at once (before `verify`, say).
+   */
+  repair(): RepairResult;
+  /** What recovery did to this map so far (counts kept in the map's shared header). */
+  recoveryCounts(): RecoveryCounts;
   /** Detaches this thread from the map (the map lives on in other threads). */
   close(): void;
   /** Marks the map destroyed: every thread's next operation throws. */

@@ -42,7 +42,8 @@ const W_THREAD = 2;
 const W_GEN = 3;
 /** Bits of an owner id that hold slot + 1 (DOMAIN_SLOTS <= 2047); the generation sits above them. */
 const OWNER_SLOT_BITS = 11;
-const OWNER_SLOT_MASK = (1 << OWNER_SLOT_BITS) - 1;
+/** The slot + 1 part of an owner id. */
+export const OWNER_SLOT_MASK = (1 << OWNER_SLOT_BITS) - 1;
 /** Generations wrap within what keeps an owner id below the lock word's WAITERS bit (2^30). */
 const GEN_MASK = (1 << (30 - OWNER_SLOT_BITS)) - 1;
 /** Word of the first line counting markDead calls. */

@@ -77,7 +77,8 @@
 import { copyBytes } from '../maps/hash/table.js';
 import { LOG_DIR_AT, type MapHeader } from '../maps/header.js';
 import { LINE_WORDS, type SegmentStore } from '../memory/segments.js';
-import { DOMAIN_SLOTS, type QuiescenceDomain } from '../rcu/domain.js';
+import { WordCopier } from '../memory/word-copy.js';
+import { DOMAIN_SLOTS, OWNER_SLOT_MASK, type QuiescenceDomain } from '../rcu/domain.js';
 
 /** Record words (Int32). */
 const R_STATE = 0;
@@ -108,6 +109,7 @@ export class LogRecord {
   readonly bytes: Uint8Array;
   /** Owner id of the write being prepared (this thread's, set by RecoveryLog.prepare). */
   writer = 0;
+  private readonly copier = new WordCopier();
   constructor(
     readonly slot: number,
     sab: SharedArrayBuffer,
@@ -152,7 +154,7 @@ export class LogRecord {
     w[R_ELEM] = elem;
     w[R_OFF] = off;
     w[R_LEN] = len;
-    copyBytes(src, srcOff, this.bytes, DATA_BYTE_OFF, len);
+    this.copier.copy(src, srcOff, w, this.bytes, DATA_BYTE_OFF, len);
     w[R_STATE] = ACTIVE;
   }
 
@@ -206,7 +208,8 @@ export function logRecordBytes(valueBytes: number): number {
  * record names, which replays it.
  */
 export class RecoveryLog {
-  private readonly views: (LogRecord | undefined)[] = [];
+  /** Records by slot (dense: a null per slot not opened yet in this thread). */
+  private readonly views: (LogRecord | null)[] = new Array<LogRecord | null>(DOMAIN_SLOTS).fill(null);
   private readonly dir: Int32Array;
 
   constructor(
@@ -226,7 +229,7 @@ export class RecoveryLog {
    * predecessor left ACTIVE is settled first.
    */
   prepare(owner: number): LogRecord {
-    const slot = this.domain.ownerSlot(owner);
+    const slot = (owner & OWNER_SLOT_MASK) - 1;
     const rec = this.views[slot] ?? this.open(slot, true)!;
     if (rec.words[R_STATE] !== IDLE && rec.words[R_OWNER] !== owner) this.settleForeign(rec);
     rec.writer = owner;
@@ -281,8 +284,8 @@ export class RecoveryLog {
    * alive), so no other slot's segment is ever fetched from another thread.
    */
   private existing(slot: number): LogRecord | null {
-    const known = this.views[slot];
-    if (known !== undefined) return known;
+    const known = this.views[slot]!;
+    if (known !== null) return known;
     if (Atomics.load(this.dir, LOG_DIR_AT + slot) === 0 || !this.domain.slotSawDeath(slot)) return null;
     return this.open(slot, false);
   }

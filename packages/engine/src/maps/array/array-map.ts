@@ -2,13 +2,14 @@ import { currentCpu } from '../../context.js';
 import { BPF_F_LOCK, BPF_NOEXIST, Errno, updateFlagsValid } from '../../errno.js';
 import { RECOVERED, lock, unlock } from '../../locks/bucket-lock.js';
 import { RecoveryLog, type LogRecord } from '../../recovery/log.js';
+import { WordCopier } from '../../memory/word-copy.js';
 import { SegmentStore, allocArea, newMapId } from '../../memory/segments.js';
 import { QuiescenceDomain } from '../../rcu/domain.js';
 import { isPercpuType, percpuValueStride, requireInt, type NormalizedSpec } from '../../spec/map-spec.js';
 import { MapBase, type MapParts } from '../base.js';
 import { MapHeader, W_LOCKS_RECOVERED, W_RECORDS_REPLAYED } from '../header.js';
 import type { BatchOptions, BatchResult, MapHandle, MapStats } from '../map.js';
-import { copyBytes } from '../hash/table.js';
+import { LITTLE_ENDIAN, copyBytes } from '../hash/table.js';
 
 const SEG_SLOTS = 1;
 
@@ -48,6 +49,7 @@ export class ArrayMap extends MapBase {
   private readonly scratch32 = new Uint32Array(this.scratch.buffer);
   /** Redo records of value writes (see recovery/log.ts). */
   private readonly log: RecoveryLog;
+  private readonly copier = new WordCopier();
 
   constructor(parts: MapParts) {
     super(parts);
@@ -184,12 +186,22 @@ export class ArrayMap extends MapBase {
   protected writeSlot(i: number, value: Uint8Array, from: number, len: number): void {
     const w = this.slots;
     const base = i * this.stride;
+    if (len === 4 && LITTLE_ENDIAN) {
+      // One Int32 store (values start 8-byte aligned): no death can tear it, no redo record.
+      this.lockSlot(i);
+      Atomics.add(w, base + W_SEQ, 1);
+      w[base + VAL_OFF + (from >>> 2)] = value[0]! | (value[1]! << 8) | (value[2]! << 16) | (value[3]! << 24);
+      Atomics.add(w, base + W_SEQ, 1);
+      unlock(w, base + W_LOCK);
+      this.settle();
+      return;
+    }
     const rec: LogRecord = this.log.prepare(this.domain.ownerId());
     this.lockSlot(i);
     // Recorded before the section opens (its Atomics.add publishes the record).
     rec.begin(0, i, -1, from, value, 0, len);
     Atomics.add(w, base + W_SEQ, 1);
-    copyBytes(value, 0, this.bytesView, (base + VAL_OFF) * 4 + from, len);
+    this.copier.copy(value, 0, w, this.bytesView, (base + VAL_OFF) * 4 + from, len);
     Atomics.add(w, base + W_SEQ, 1);
     rec.end();
     unlock(w, base + W_LOCK);

@@ -802,8 +802,7 @@ export class HashResizeMap extends MapBase {
     const ot = cur.t;
     const ft = fut.t;
     const owner = this.domain.ownerId();
-    // Taken over from a migrator that died: some entries may be in FUT already.
-    const resumed = ot.lockBucket(ob, owner) === RECOVERED;
+    ot.lockBucket(ob, owner);
     try {
       if (ot.isMoved(ob)) return;
       const chain = ot.chainLocked(ob, this.chain);
@@ -812,11 +811,14 @@ export class HashResizeMap extends MapBase {
         const nb = h & ft.mask;
         ft.lockBucket(nb, owner);
         try {
-          if (resumed) {
-            // The dead migrator's copy is current: the old bucket stayed locked since.
-            ot.copyKey(e, this.mks.bytes);
-            if (ft.findLocked(nb, h, this.mks.words) >= 0) continue;
-          }
+          // A migrator that died may have copied part of this bucket already,
+          // and the thread that took its lock over may not be a migrator (a
+          // writer, the repair after a death): whoever comes next must not
+          // copy an entry twice. A key of an unmigrated old bucket is in the
+          // new table only if such a copy exists (inserts and deletes of it
+          // wait for the migration), and nothing wrote the old copy since.
+          ot.copyKey(e, this.mks.bytes);
+          if (ft.findLocked(nb, h, this.mks.words) >= 0) continue;
           let ne = ft.alloc.alloc(owner);
           // An insert into the future table takes its element before checking
           // for room and gives it back when there is none (insertLocked): for

@@ -1,6 +1,7 @@
 import { RECOVERED, lock, unlock, type LockOwners } from '../../locks/bucket-lock.js';
 import { W_LOCKS_RECOVERED, W_RECORDS_REPLAYED } from '../header.js';
 import type { LogRecord, RecoveryLog } from '../../recovery/log.js';
+import { WordCopier } from '../../memory/word-copy.js';
 import { HASH, NEXT, nullsOf } from './layout.js';
 import type { ElementAllocator, ElementStore } from './allocator.js';
 
@@ -76,6 +77,7 @@ export class ChainedTable {
   private area = 0;
   /** The map header's words, where recoveries are counted. */
   private counters: Int32Array | null = null;
+  private readonly copier = new WordCopier();
 
   constructor(
     readonly buckets: Int32Array,
@@ -315,9 +317,17 @@ export class ChainedTable {
    * recorded before the section opens and replayed by whoever takes the lock over.
    */
   writeValue(b: number, e: number, at: number, src: Uint8Array, srcOff: number, len: number, rec: LogRecord | null = null): void {
+    if (len === 4 && (at & 3) === 0 && LITTLE_ENDIAN) {
+      // One Int32 store: no death can tear it, so no redo record is needed.
+      const w = this.store.words(e);
+      this.seqBegin(b);
+      w[this.store.base(e) + this.valOff + (at >>> 2)] = src[srcOff]! | (src[srcOff + 1]! << 8) | (src[srcOff + 2]! << 16) | (src[srcOff + 3]! << 24);
+      this.seqEnd(b);
+      return;
+    }
     if (rec !== null) rec.begin(this.area, b, e, at, src, srcOff, len);
     this.seqBegin(b);
-    copyBytes(src, srcOff, this.store.bytes(e), this.valueByteOffset(e) + at, len);
+    this.copier.copy(src, srcOff, this.store.words(e), this.store.bytes(e), this.valueByteOffset(e) + at, len);
     this.seqEnd(b);
     if (rec !== null) rec.end();
   }
@@ -433,6 +443,9 @@ export class ChainedTable {
     copyBytes(this.store.bytes(e), (base + this.keyOff) * 4, out, outOff, this.store.layout.keySize);
   }
 }
+
+/** Typed arrays use the platform's byte order: a 4-byte value is one Int32 store only where that order is little-endian. */
+export const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /**
  * Byte copy without allocation for small lengths (a subarray would allocate
