@@ -10,7 +10,7 @@ export function soakMarkdown(r: SoakReport): string {
     ['EBUSY', String(r.ebusy)],
     ['kills survived', String(r.kills)],
     ['recovery', `${r.recovery.locksRecovered} locks taken over from dead CPUs, ${r.recovery.recordsReplayed} writes replayed, ${r.recovery.elementsReclaimed} elements given back, ${r.recovery.repairs} repairs`],
-    ['inputs tried', `${r.inputsTried} hostile inputs, ${r.inputsRefused} refused clearly`],
+    ['inputs tried', `${r.inputsTried} hostile inputs, ${r.inputsRefused} refused clearly (the others cut short by a kill)`],
     ['values checked', `${r.valuesChecked} lookups checked whole, ${r.tornReads} torn`],
     ['verifies', `${r.verifies} pauses, every map verified; ${r.ledgerChecks} ledger entries checked; ${r.innerMapSwaps} inner maps swapped`],
     ['violations', String(r.violations.length)],

@@ -190,9 +190,16 @@ export async function runSoak(opts: SoakOptions, log: (line: string) => void = (
     }
   };
 
-  /** hash_resize with the deferred driver resizes on its own thread: verified at a moment with no resize under way. */
+  /**
+   * hash_resize with the deferred driver resizes on its own thread, which the
+   * pause does not stop: the map is verified at a moment with no resize under
+   * way, and a problem counts only if it is still there on later attempts
+   * (the resizer may hold R_LOCK for an instant while it looks at the
+   * watermarks); a dead owner's lock would stay.
+   */
   const verifyQuiet = async (name: string, m: BpfMap) => {
-    for (let attempt = 0; attempt < 10; attempt++) {
+    let problems: string[] = [];
+    for (let attempt = 0; attempt < 20; attempt++) {
       const deadline = Date.now() + QUIET_WAIT_MS;
       while (m.stats().state === 'resizing') {
         if (Date.now() > deadline) {
@@ -202,13 +209,13 @@ export async function runSoak(opts: SoakOptions, log: (line: string) => void = (
         await new Promise((r) => setTimeout(r, 2));
       }
       const before = m.stats();
-      const r = verify(m);
+      problems = verify(m).problems;
       const after = m.stats();
-      if (after.state === 'idle' && after.grows === before.grows && after.shrinks === before.shrinks) {
-        for (const p of r.problems) violate(`${name}: ${p}`);
-        return;
-      }
+      const quiet = after.state === 'idle' && after.grows === before.grows && after.shrinks === before.shrinks;
+      if (quiet && problems.length === 0) return;
+      await new Promise((r) => setTimeout(r, 10));
     }
+    for (const p of problems) violate(`${name}: ${p}`);
   };
 
   const pauseAndVerify = async () => {

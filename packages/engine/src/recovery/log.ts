@@ -67,12 +67,16 @@
  *    batch whose claimer died (migrating a bucket twice is a no-op: MOVED is
  *    checked under its lock). The switch to the new table happens only when
  *    every old bucket is MOVED (checked under R_LOCK), never on a count, so
- *    no death can make it finish early.
+ *    no death can make it finish early. The deferred resizer thread dies
+ *    with the thread that started it (nested workers end with their parent)
+ *    without anyone marking its slot dead: the map records both and marks
+ *    the resizer dead once its starter is (HashResizeMap.reapResizer).
  *
- * Hot path cost: an update that rewrites an existing value also copies the
- * value into the record and writes six words; an update's end reads two
- * words (the domain's death count, the map's) to know whether a repair is
- * due. Measured figures are in docs/reliability.md.
+ * Hot path cost: an update that rewrites an existing value of more than 4
+ * bytes also copies it into the record (word by word) and writes seven
+ * words (a 4-byte value is one Int32 store, which nothing can tear: no
+ * record); an update's end reads two words (the domain's death count, the
+ * map's) to know whether a repair is due. Figures: docs/reliability.md.
  */
 import { copyBytes } from '../maps/hash/table.js';
 import { LOG_DIR_AT, type MapHeader } from '../maps/header.js';
@@ -99,7 +103,7 @@ const IDLE = 0;
 const ACTIVE = 1;
 
 /** Segment id of slot `slot`'s log: negative, clear of every map type's own ids. */
-export function logSegmentId(slot: number): number {
+function logSegmentId(slot: number): number {
   return -1 - slot;
 }
 
@@ -118,9 +122,6 @@ export class LogRecord {
     this.bytes = new Uint8Array(sab);
   }
 
-  get active(): boolean {
-    return this.words[R_STATE] === ACTIVE;
-  }
   get owner(): number {
     return this.words[R_OWNER]!;
   }
@@ -269,13 +270,6 @@ export class RecoveryLog {
       if (rec !== null && rec.claimArea === area && this.domain.isDeadOwner(rec.claimOwner)) return rec;
     }
     return null;
-  }
-
-  /** Bytes of every record segment of the map. */
-  totalBytes(): number {
-    let n = 0;
-    for (let slot = 0; slot < DOMAIN_SLOTS; slot++) n += Atomics.load(this.dir, LOG_DIR_AT + slot);
-    return n;
   }
 
   /**

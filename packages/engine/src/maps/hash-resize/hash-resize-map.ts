@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { BPF_EXIST, BPF_F_LOCK, BPF_NOEXIST, Errno, updateFlagsValid } from '../../errno.js';
 import { hashKeySigned, randomSeed } from '../../hash/hasher.js';
 import { xxh32U32Signed } from '../../hash/xxh32.js';
-import { OWNER_MASK, RECOVERED, lock, unlock } from '../../locks/bucket-lock.js';
+import { OWNER_MASK, RECOVERED, lock, unlock, type LockOwners } from '../../locks/bucket-lock.js';
 import { markLinked, withAllBuckets } from '../../recovery/chains.js';
 import { RecoveryLog, type LogRecord } from '../../recovery/log.js';
 import { SegmentStore, newMapId } from '../../memory/segments.js';
@@ -18,7 +18,7 @@ import { elemLayout, type ElemLayout } from '../hash/layout.js';
 import { BUCKET_WORDS, ChainedTable, HEAD, IN_NEXT_TABLE, KeyScratch, MOVED, copyBytes } from '../hash/table.js';
 import { builtModuleUrl } from './built-module.js';
 import {
-  BEGIN, CUR, CURSOR, DIR, DONE, DRIVER_OWNER, EBUSY_COUNT, ENTRIES, EPOCH, FIRST_TABLE_SEG, FUT, GROW, GROWS, ITER_RESTARTS, MIN_BUCKETS, NEXT_SEG,
+  BEGIN, CUR, CURSOR, DIR, DONE, DRIVER_OWNER, RESIZER_OWNER, RESIZER_PARENT, EBUSY_COUNT, ENTRIES, EPOCH, FIRST_TABLE_SEG, FUT, GROW, GROWS, ITER_RESTARTS, MIN_BUCKETS, NEXT_SEG,
   OLD_NB, PENDING, REQUEST, RETIRE_SLOTS, RETRY_COUNT, R_LOCK, SEG_CONTROL, SHRINK, SHRINKS, TIME_BYTE_OFFSET, T_ALLOC, T_BUCKETS, T_CHUNKS, T_INFO, MAX_TABLE_CHUNKS, chunkSizeFor,
   WAKE, tableWords,
 } from './layout.js';
@@ -128,6 +128,14 @@ export class HashResizeMap extends MapBase {
   private batchDeleting = false;
   /** Redo records of value writes and migration claims (see recovery/log.ts). */
   private readonly log: RecoveryLog;
+  /**
+   * Lock owners as this map's locks judge them: the domain's view, and a
+   * deferred resizer whose starter died is dead too (reapResizer marks it so).
+   */
+  private readonly owners: LockOwners = {
+    ownerId: () => this.domain.ownerId(),
+    isDeadOwner: (o) => this.domain.isDeadOwner(o) || (o === Atomics.load(this.words, RESIZER_OWNER) && this.reapResizer()),
+  };
 
   constructor(parts: MapParts) {
     super(parts);
@@ -197,7 +205,7 @@ export class HashResizeMap extends MapBase {
       if ((ep & 1) === 0 && Atomics.load(w, EPOCH) === ep) break;
       // An odd EPOCH whose writer died stays odd until R_LOCK is taken over,
       // which completes the switch (recoverResizeLock).
-      if ((spins & 1023) === 1023 && this.domain.isDeadOwner(Atomics.load(w, R_LOCK) & OWNER_MASK)) {
+      if ((spins & 1023) === 1023 && this.owners.isDeadOwner(Atomics.load(w, R_LOCK) & OWNER_MASK)) {
         this.lockResize();
         unlock(w, R_LOCK);
       }
@@ -256,7 +264,7 @@ export class HashResizeMap extends MapBase {
       },
       cap,
     );
-    const alloc = new ElementAllocator(store, words, T_ALLOC, cap, cap, this.domain);
+    const alloc = new ElementAllocator(store, words, T_ALLOC, cap, cap, this.owners);
     const buckets = new Int32Array(sab, T_BUCKETS * 4, nb * BUCKET_WORDS);
     const t: RTable = {
       id,
@@ -265,7 +273,7 @@ export class HashResizeMap extends MapBase {
       get bytes(): number {
         return Atomics.load(words, T_INFO + 3) * 8;
       },
-      t: new ChainedTable(buckets, nb, store, alloc, this.domain),
+      t: new ChainedTable(buckets, nb, store, alloc, this.owners),
     };
     t.t.setRecovery(this.log, id, this.header.words);
     this.tables.set(id, t);
@@ -465,7 +473,7 @@ export class HashResizeMap extends MapBase {
           // Let a resize that is starting publish its table, then look again.
           if (Atomics.load(this.words, BEGIN) !== 0) {
             // A begin whose thread died leaves BEGIN set until R_LOCK is taken over.
-            if (this.domain.isDeadOwner(Atomics.load(this.words, R_LOCK) & OWNER_MASK)) {
+            if (this.owners.isDeadOwner(Atomics.load(this.words, R_LOCK) & OWNER_MASK)) {
               this.lockResize();
               unlock(this.words, R_LOCK);
             } else Atomics.wait(sleepCell, 0, 0, RETRY_SLEEP_MS);
@@ -648,6 +656,8 @@ export class HashResizeMap extends MapBase {
     const now = process.hrtime.bigint();
     const beat = Atomics.load(this.time64, 2);
     if (beat !== 0n && now - beat < RESIZER_STALE_NS) return;
+    // A resizer gone with its starter is marked dead before the next one takes its place.
+    this.reapResizer();
     if (Atomics.compareExchange(this.time64, 2, beat, now) !== beat) return;
     this.startResizer();
   }
@@ -890,9 +900,26 @@ export class HashResizeMap extends MapBase {
 
   // ---- recovery after CPU deaths (see recovery/log.ts) ----
 
+  /**
+   * The deferred resizer thread ends with the thread that started it (a
+   * worker's nested workers end with it), but nobody marks its own userspace
+   * slot dead. Once its starter is dead, it is marked dead here: its locks,
+   * records and claims are then taken over like any dead CPU's, and grace
+   * periods stop waiting for it. Returns whether it was found dead.
+   */
+  private reapResizer(): boolean {
+    const w = this.words;
+    const r = Atomics.load(w, RESIZER_OWNER);
+    if (r === 0) return false;
+    const parent = Atomics.load(w, RESIZER_PARENT);
+    if (parent === 0 || !this.domain.isDeadOwner(parent)) return false;
+    if (Atomics.compareExchange(w, RESIZER_OWNER, r, 0) === r) this.domain.markDead(this.domain.ownerSlot(r));
+    return true;
+  }
+
   /** Takes R_LOCK; one taken over from a dead owner is repaired first (recoverResizeLock). */
   private lockResize(): void {
-    if (lock(this.words, R_LOCK, this.domain.ownerId(), this.domain, 'hash_resize resize lock') === RECOVERED) this.recoverResizeLock();
+    if (lock(this.words, R_LOCK, this.domain.ownerId(), this.owners, 'hash_resize resize lock') === RECOVERED) this.recoverResizeLock();
   }
 
   /**
@@ -938,6 +965,7 @@ export class HashResizeMap extends MapBase {
   protected override repairLocked(): number {
     const w = this.words;
     const owner = this.domain.ownerId();
+    this.reapResizer();
     this.lockResize();
     try {
       this.refresh();
@@ -1003,7 +1031,7 @@ export class HashResizeMap extends MapBase {
 
   private startResizer(): void {
     const url = builtModuleUrl('./resizer-thread.js', import.meta.url);
-    const worker = new Worker(url, { workerData: { handle: this.handle } });
+    const worker = new Worker(url, { workerData: { handle: this.handle, parent: this.domain.ownerId() } });
     worker.unref();
     worker.on('error', (err) => {
       process.emitWarning(`rightsize: hash_resize resizer thread of map ${this.id} failed: ${String(err)}`);
@@ -1016,9 +1044,12 @@ export class HashResizeMap extends MapBase {
    * requested if the watermark still calls for it, migrate, reclaim. Ends when
    * the map is destroyed.
    */
-  runResizer(): void {
+  runResizer(parent = 0): void {
     const w = this.words;
     const r = this.spec.resize;
+    // Who this resizer is and which thread it lives and dies with (reapResizer).
+    Atomics.store(w, RESIZER_PARENT, parent);
+    Atomics.store(w, RESIZER_OWNER, this.domain.ownerId());
     let lastWork = performance.now();
     for (;;) {
       if (this.header.destroyed) return;
@@ -1053,7 +1084,10 @@ export class HashResizeMap extends MapBase {
    */
   private idleExit(beat: bigint): boolean {
     if (Atomics.compareExchange(this.time64, 2, beat, 0n) !== beat) return false;
-    if (Atomics.load(this.words, REQUEST) === 0 && Atomics.load(this.words, FUT) === 0) return true;
+    if (Atomics.load(this.words, REQUEST) === 0 && Atomics.load(this.words, FUT) === 0) {
+      Atomics.compareExchange(this.words, RESIZER_OWNER, this.domain.ownerId(), 0);
+      return true;
+    }
     Atomics.compareExchange(this.time64, 2, 0n, process.hrtime.bigint());
     return false;
   }

@@ -44,6 +44,14 @@ export const BEGIN = STATE + 9;
  * takes over (see replaceDeadDriver).
  */
 export const DRIVER_OWNER = STATE + 10;
+/**
+ * Owner id of the deferred resizer thread (0 when none runs) and of the
+ * thread that started it. A worker's nested workers end with it, so when
+ * the starter dies the resizer is dead too, though nobody marks its own
+ * userspace slot dead (see HashResizeMap.reapResizer).
+ */
+export const RESIZER_OWNER = STATE + 11;
+export const RESIZER_PARENT = STATE + 12;
 /** Pending request for the deferred resizer: 0, GROW or SHRINK. */
 export const REQUEST = TYPE_BASE + 2 * LINE_WORDS;
 /** Bumped (and notified) to wake the resizer thread. */

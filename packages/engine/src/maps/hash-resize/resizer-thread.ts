@@ -8,12 +8,12 @@ import { HashResizeMap } from './hash-resize-map.js';
  * a thread that sleeps until a watermark is crossed, then migrates the table
  * batch by batch while the CPUs go on. It ends when the map is destroyed.
  */
-const handle = (workerData as { handle: MapHandle }).handle;
+const { handle, parent } = workerData as { handle: MapHandle; parent: number };
 const map = attachMap(handle);
 // workerData lives as long as this thread: its list of the segments known at
 // start (the first table, usually) would keep them from ever being freed.
 // The map's segment store has its own copy and drops them once retired.
 handle.segments.length = 0;
 if (!(map instanceof HashResizeMap)) throw new TypeError('resizer thread started for a map that is not hash_resize');
-map.runResizer();
+map.runResizer(parent);
 map.close();
