@@ -421,6 +421,11 @@ export class HashResizeMap extends MapBase {
         let T = cur;
         if (fut !== null) {
           if (r.driver === 'help') this.migrateBatch();
+          // An inline resize whose driver died moves no further by itself.
+          // Writers that land in MOVED buckets never meet -EBUSY, so the check
+          // cannot wait for ebusy(): a workload whose keys all sit in moved
+          // buckets would otherwise keep the resize (and its memory) open forever.
+          else if (r.driver === 'inline') this.replaceDeadDriver();
           const ob = h & cur.t.mask;
           if (cur.t.isMoved(ob)) T = fut;
           else if (policy === 'help') {
@@ -810,48 +815,80 @@ export class HashResizeMap extends MapBase {
    */
   private migrateBucket(cur: RTable, fut: RTable, ob: number): void {
     const ot = cur.t;
-    const ft = fut.t;
-    const owner = this.domain.ownerId();
-    ot.lockBucket(ob, owner);
+    ot.lockBucket(ob, this.domain.ownerId());
     try {
-      if (ot.isMoved(ob)) return;
-      const chain = ot.chainLocked(ob, this.chain);
-      for (const e of chain) {
-        const h = ot.hashOf(e);
-        const nb = h & ft.mask;
-        ft.lockBucket(nb, owner);
-        try {
-          // A migrator that died may have copied part of this bucket already,
-          // and the thread that took its lock over may not be a migrator (a
-          // writer, the repair after a death): whoever comes next must not
-          // copy an entry twice. A key of an unmigrated old bucket is in the
-          // new table only if such a copy exists (inserts and deletes of it
-          // wait for the migration), and nothing wrote the old copy since.
-          ot.copyKey(e, this.mks.bytes);
-          if (ft.findLocked(nb, h, this.mks.words) >= 0) continue;
-          let ne = ft.alloc.alloc(owner);
-          // An insert into the future table takes its element before checking
-          // for room and gives it back when there is none (insertLocked): for
-          // that moment a table that is exactly full looks over-full. Room for
-          // every entry still to migrate is guaranteed, so wait for it (bounded).
-          let since = 0;
-          while (ne < 0) {
-            if (since === 0) since = performance.now();
-            else if (performance.now() - since > MIGRATE_ALLOC_WAIT_MS) break;
-            Atomics.wait(sleepCell, 0, 0, 0.01);
-            ne = ft.alloc.alloc(owner);
-          }
-          if (ne < 0) throw new Error(`rightsize: hash_resize future table (${fut.nb} buckets) has no room for a migrated entry (accounting bug)`);
-          ft.linkCopy(nb, ne, ot, e);
-        } finally {
-          ft.unlockBucket(nb);
-        }
-      }
-      ot.markMoved(ob);
-      // Marked once (isMoved is checked under this lock): its entries no longer need reserved room.
-      Atomics.sub(this.words, PENDING, chain.length);
+      if (!ot.isMoved(ob)) this.moveChainLocked(cur, fut, ob, true);
     } finally {
       ot.unlockBucket(ob);
+    }
+  }
+
+  /**
+   * Under old bucket ob's lock (not MOVED): copies its entries into the
+   * future table and marks it MOVED. `lockNew` is false only for the repair,
+   * which already holds every bucket lock of the future table.
+   */
+  private moveChainLocked(cur: RTable, fut: RTable, ob: number, lockNew: boolean): void {
+    const ot = cur.t;
+    const ft = fut.t;
+    const owner = this.domain.ownerId();
+    const chain = ot.chainLocked(ob, this.chain);
+    for (const e of chain) {
+      const h = ot.hashOf(e);
+      const nb = h & ft.mask;
+      if (lockNew) ft.lockBucket(nb, owner);
+      try {
+        // A migrator that died may have copied part of this bucket already,
+        // and the thread that took its lock over may not be a migrator (a
+        // writer, the repair after a death): whoever comes next must not
+        // copy an entry twice. A key of an unmigrated old bucket is in the
+        // new table only if such a copy exists (inserts and deletes of it
+        // wait for the migration), and nothing wrote the old copy since.
+        ot.copyKey(e, this.mks.bytes);
+        if (ft.findLocked(nb, h, this.mks.words) >= 0) continue;
+        let ne = ft.alloc.alloc(owner);
+        // An insert into the future table takes its element before checking
+        // for room and gives it back when there is none (insertLocked): for
+        // that moment a table that is exactly full looks over-full. Room for
+        // every entry still to migrate is guaranteed, so wait for it (bounded).
+        let since = 0;
+        while (ne < 0) {
+          if (since === 0) since = performance.now();
+          else if (performance.now() - since > MIGRATE_ALLOC_WAIT_MS) break;
+          Atomics.wait(sleepCell, 0, 0, 0.01);
+          ne = ft.alloc.alloc(owner);
+        }
+        if (ne < 0) throw new Error(`rightsize: hash_resize future table (${fut.nb} buckets) has no room for a migrated entry (accounting bug)`);
+        ft.linkCopy(nb, ne, ot, e);
+      } finally {
+        if (lockNew) ft.unlockBucket(nb);
+      }
+    }
+    ot.markMoved(ob);
+    // Marked once (isMoved is checked under this lock): its entries no longer need reserved room.
+    Atomics.sub(this.words, PENDING, chain.length);
+  }
+
+  /**
+   * Repair, under every bucket lock of both tables: an old bucket whose
+   * migrator died part-way has some entries copied into the future table and
+   * is not MOVED, so those keys are linked in both tables (counted twice, and
+   * a reader of the old bucket would not see a later write to the new copy).
+   * Finishing its move restores "a key is live in exactly one table".
+   */
+  private finishHalfMovedLocked(cur: RTable, fut: RTable): void {
+    const ot = cur.t;
+    const ft = fut.t;
+    for (let ob = 0; ob < cur.nb; ob++) {
+      if (ot.isMoved(ob)) continue;
+      for (const e of ot.chainLocked(ob, this.chain)) {
+        const h = ot.hashOf(e);
+        ot.copyKey(e, this.mks.bytes);
+        if (ft.findLocked(h & ft.mask, h, this.mks.words) >= 0) {
+          this.moveChainLocked(cur, fut, ob, false);
+          break;
+        }
+      }
     }
   }
 
@@ -993,7 +1030,11 @@ export class HashResizeMap extends MapBase {
             cur.t.alloc.unlockForRepair();
           }
         };
-        return fut === null ? underFut() : withAllBuckets(fut.t, owner, underFut);
+        if (fut === null) return underFut();
+        return withAllBuckets(fut.t, owner, () => {
+          this.finishHalfMovedLocked(cur, fut);
+          return underFut();
+        });
       });
     } finally {
       unlock(w, R_LOCK);
