@@ -51,6 +51,20 @@ describe('hash_resize: a CPU killed while it drives a resize', () => {
     expect(verify(m).problems).toEqual([]);
   });
 
+  it('inline driver killed right after it began a resize (nothing migrated): the first writer takes over and finishes it', async () => {
+    const m = map({ type: 'hash_resize', keySize: 4, valueSize: 8, maxEntries: 1024, resize: { driver: 'inline', autoResize: false, initialBuckets: 16 } }) as HashResizeMap;
+    for (let k = 0; k < 12; k++) expect(m.updateU32(k, valueOf(k, 8))).toBe(0);
+    const doomed = cpu(m);
+    await run(doomed, { op: 'begin-resize' });
+    await kill(doomed, m);
+    expect(m.stats().state).toBe('resizing');
+    // Every bucket is unmoved: the write meets the resize and, its driver dead, drives it.
+    expect(untilNotBusy(() => m.updateU32(3, valueOf(30, 8)))).toBe(0);
+    expect(m.stats()).toMatchObject({ state: 'idle', buckets: 32, entries: 12, grows: 1 });
+    expect(m.lookup(key(3))).toEqual(valueOf(30, 8));
+    expect(verify(m).problems).toEqual([]);
+  });
+
   it('killed halfway through a claimed migration batch: the next migrator takes the batch over and the resize completes', async () => {
     const m = map({ type: 'hash_resize', keySize: 4, valueSize: 8, maxEntries: 1024, resize: { driver: 'help', autoResize: false, migrateBatch: 4, initialBuckets: 16 } }) as HashResizeMap;
     for (let k = 0; k < 12; k++) expect(m.updateU32(k, valueOf(k, 8))).toBe(0);

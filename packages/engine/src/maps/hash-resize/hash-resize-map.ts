@@ -246,20 +246,19 @@ export class HashResizeMap extends MapBase {
       {
         chunk: (c, create) => {
           if (c >= MAX_TABLE_CHUNKS || c * chunkSize >= cap) return null;
-          if (create) {
-            // Under the table's allocator lock (ElementAllocator.alloc): one
-            // creator per chunk. Published before its id is stored, so a
-            // thread that reads the id can fetch the buffer.
-            const csab = new SharedArrayBuffer(chunkSize * layout.stride * 4);
-            const cid = Atomics.add(this.words, NEXT_SEG, 1);
-            this.segments.publish(cid, csab);
-            Atomics.store(words, T_CHUNKS + c, cid);
-            Atomics.add(words, T_INFO + 3, csab.byteLength / 8);
-            this.header.addBytes(csab.byteLength);
-            return { sab: csab, byteOffset: 0, elements: chunkSize };
-          }
-          const cid = Atomics.load(words, T_CHUNKS + c);
-          return cid === 0 ? null : { sab: this.segments.get(cid), byteOffset: 0, elements: chunkSize };
+          const committed = Atomics.load(words, T_CHUNKS + c);
+          if (committed !== 0) return { sab: this.segments.get(committed), byteOffset: 0, elements: chunkSize };
+          if (!create) return null;
+          // Under the table's allocator lock (ElementAllocator.alloc): one
+          // creator per chunk. Published under a fresh id before the id is
+          // stored, so a thread that reads the id can fetch the buffer; the
+          // store commits it (see ChunkSource for a creator's death).
+          const csab = new SharedArrayBuffer(chunkSize * layout.stride * 4);
+          const cid = Atomics.add(this.words, NEXT_SEG, 1);
+          this.segments.publish(cid, csab);
+          Atomics.store(words, T_CHUNKS + c, cid);
+          this.header.addBytes(csab.byteLength);
+          return { sab: csab, byteOffset: 0, elements: chunkSize };
         },
       },
       cap,
@@ -270,8 +269,12 @@ export class HashResizeMap extends MapBase {
       id,
       nb,
       words,
+      // The bucket array and control words, plus every committed chunk:
+      // derived, not counted, so a chunk creator's death cannot skew it.
       get bytes(): number {
-        return Atomics.load(words, T_INFO + 3) * 8;
+        let chunks = 0;
+        while (chunks < MAX_TABLE_CHUNKS && Atomics.load(words, T_CHUNKS + chunks) !== 0) chunks++;
+        return Atomics.load(words, T_INFO + 3) * 8 + chunks * chunkSize * layout.stride * 4;
       },
       t: new ChainedTable(buckets, nb, store, alloc, this.owners),
     };
@@ -575,7 +578,10 @@ export class HashResizeMap extends MapBase {
     if (this.spec.resize.driver !== 'inline') return;
     const w = this.words;
     const driver = Atomics.load(w, DRIVER_OWNER);
-    if (driver === 0 || !this.domain.isDeadOwner(driver)) return;
+    // 0 with FUT published: a finish is clearing it (migrateBatch then finds
+    // nothing), or a map recovered from an older state; either way nobody drives.
+    if (driver !== 0 && !this.domain.isDeadOwner(driver)) return;
+    if (Atomics.load(w, FUT) === 0) return;
     if (Atomics.compareExchange(w, DRIVER_OWNER, driver, this.domain.ownerId()) !== driver) return;
     while (this.migrateBatch()) {
       // the new driver migrates the whole table, as the dead one would have
@@ -634,7 +640,6 @@ export class HashResizeMap extends MapBase {
     }
     if (this.beginResize(dir) !== 0) return;
     if (driver === 'inline') {
-      Atomics.store(this.words, DRIVER_OWNER, this.domain.ownerId());
       while (this.migrateBatch()) {
         // the crossing thread migrates the whole table (one bucket lock at a time)
       }
@@ -689,7 +694,6 @@ export class HashResizeMap extends MapBase {
       const driver = this.spec.resize.driver;
       if (driver === 'deferred') this.wakeResizer();
       else if (driver === 'inline') {
-        Atomics.store(this.words, DRIVER_OWNER, this.domain.ownerId());
         while (this.migrateBatch());
       } else this.migrateBatch();
       return 0;
@@ -737,6 +741,10 @@ export class HashResizeMap extends MapBase {
       Atomics.store(w, DONE, 0);
       // BEGIN holds new inserts off, so this count is every entry to migrate.
       Atomics.store(w, PENDING, this.cur.t.alloc.entries());
+      // The inline driver is named before FUT is published: a beginner killed
+      // right after this section must leave a resize whose driver reads dead
+      // (replaceDeadDriver), not one with no driver at all.
+      if (this.spec.resize.driver === 'inline') Atomics.store(w, DRIVER_OWNER, this.domain.ownerId());
       Atomics.store(w, FUT, id);
       Atomics.add(w, EPOCH, 1);
       return 0;
@@ -964,9 +972,8 @@ export class HashResizeMap extends MapBase {
    * state as a seqlock (EPOCH odd while CUR/FUT change): an odd EPOCH is
    * closed, after completing a finish that had made FUT the CUR (FUT cleared)
    * or leaving a begin that had not published FUT unpublished. BEGIN is
-   * cleared. The bytes are recounted from what the map holds (the control
-   * segment, CUR, FUT, tables waiting for their grace period), which drops a
-   * table the dead owner allocated or switched away from without retiring.
+   * cleared. The bytes are recounted (recountBytes), which drops a table the
+   * dead owner allocated or switched away from without retiring.
    */
   private recoverResizeLock(): void {
     const w = this.words;
@@ -979,6 +986,17 @@ export class HashResizeMap extends MapBase {
     }
     if (Atomics.load(w, FUT) === 0) Atomics.store(w, DRIVER_OWNER, 0);
     this.refresh();
+    this.recountBytes();
+  }
+
+  /**
+   * Under R_LOCK: the bytes held become what the map holds (the control
+   * segment, CUR and FUT with their committed chunks, tables waiting for their
+   * grace period). Taking R_LOCK over runs it at once; the repair runs it again
+   * holding the allocator locks too, so a chunk being made at that moment
+   * (committed, not yet counted by its live creator) cannot be counted twice.
+   */
+  private recountBytes(): void {
     const held = this.retire.words.byteLength + this.cur.bytes + (this.fut?.bytes ?? 0) + this.retire.pendingBytes();
     this.header.addBytes(held - this.header.heldBytes());
   }
@@ -1024,6 +1042,7 @@ export class HashResizeMap extends MapBase {
               linked += f.linked;
             }
             Atomics.store(w, ENTRIES, linked);
+            this.recountBytes();
             return reclaimed;
           } finally {
             fut?.t.alloc.unlockForRepair();

@@ -88,7 +88,7 @@ export const RETIRE_SLOTS = 8;
  * grow is requested but not yet under way.
  */
 export const T_ALLOC = 0;
-/** [0] buckets, [1] element capacity (= buckets), [2] elements per chunk, [3] bytes held by the table / 8. */
+/** [0] buckets, [1] element capacity (= buckets), [2] elements per chunk, [3] bytes of the table segment itself / 8 (chunks are counted from T_CHUNKS). */
 export const T_INFO = ALLOC_CTL_WORDS;
 /** Segment ids of the table's element chunks (0 = not allocated yet). */
 export const T_CHUNKS = T_INFO + LINE_WORDS;

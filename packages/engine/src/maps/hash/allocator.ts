@@ -29,7 +29,19 @@ const L_CAP = LINE_WORDS + 2;
 const L_CHUNKS = LINE_WORDS + 3;
 const L_COUNT = 2 * LINE_WORDS;
 
-/** Makes the memory of chunk `c` (allocating it when `create`), returns its buffer and offset. */
+/**
+ * Makes the memory of chunk `c` (allocating it when `create`), returns its
+ * buffer and offset.
+ *
+ * Creation must survive its creator's death at any step (the allocator lock
+ * is then taken over and the next allocation creates chunk `c` again): a
+ * source publishes a new buffer under a segment id never used before, then
+ * commits it with one store of that id into a shared per-chunk word, then
+ * counts its bytes. Asked to create a chunk that is already committed, it
+ * returns that one (a dead creator got that far). A buffer published and
+ * never committed is an orphan nobody addresses; bytes a dead creator did
+ * not count are recounted by the map's repair.
+ */
 export interface ChunkSource {
   chunk(c: number, create: boolean): { sab: SharedArrayBuffer; byteOffset: number; elements: number } | null;
 }
@@ -127,16 +139,7 @@ export class ElementAllocator {
         return head;
       }
       const bump = this.ctl[this.at + L_BUMP]!;
-      if (bump >= this.ctl[this.at + L_CAP]!) {
-        const c = this.ctl[this.at + L_CHUNKS]!;
-        if (this.ctl[this.at + L_CAP]! >= this.maxCapacity) {
-          // Cannot happen while count <= limit <= maxCapacity; kept as a loud check.
-          throw new Error('rightsize: element pool exhausted below its bound (accounting bug)');
-        }
-        this.store.load(c, true);
-        this.ctl[this.at + L_CAP] = this.ctl[this.at + L_CAP]! + this.store.chunkSize;
-        Atomics.store(this.ctl, this.at + L_CHUNKS, c + 1);
-      }
+      if (bump >= this.ctl[this.at + L_CAP]!) this.addChunk(bump);
       this.ctl[this.at + L_BUMP] = bump + 1;
       return bump;
     } catch (e) {
@@ -145,6 +148,28 @@ export class ElementAllocator {
     } finally {
       unlock(this.ctl, this.at + L_LOCK);
     }
+  }
+
+  /**
+   * Under the allocator lock, when the bump pointer reached CAP: makes the
+   * chunk that holds element `bump` (or adopts it, see ChunkSource). CHUNKS is
+   * stored before CAP and CAP is derived from it, so a creator killed between
+   * any two steps leaves state the next caller completes: a committed chunk
+   * is adopted, a CAP behind CHUNKS is recomputed, and no element index past
+   * the committed chunks is ever handed out.
+   */
+  private addChunk(bump: number): void {
+    const size = this.store.chunkSize;
+    const chunks = this.ctl[this.at + L_CHUNKS]!;
+    if (bump >= Math.min(chunks * size, this.maxCapacity)) {
+      if (chunks * size >= this.maxCapacity) {
+        // Cannot happen while count <= limit <= maxCapacity; kept as a loud check.
+        throw new Error('rightsize: element pool exhausted below its bound (accounting bug)');
+      }
+      this.store.load(chunks, true);
+      Atomics.store(this.ctl, this.at + L_CHUNKS, chunks + 1);
+    }
+    this.ctl[this.at + L_CAP] = Math.min(this.ctl[this.at + L_CHUNKS]! * size, this.maxCapacity);
   }
 
   /**

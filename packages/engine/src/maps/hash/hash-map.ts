@@ -15,7 +15,11 @@ import { BUCKET_WORDS, ChainedTable, HEAD, KeyScratch, copyBytes } from './table
 import { RecoveryLog, type LogRecord } from '../../recovery/log.js';
 import { markLinked, withAllBuckets } from '../../recovery/chains.js';
 
-/** Segment ids of a fixed-bucket hash map: the bucket array, then element chunks. */
+/**
+ * Segment ids of a fixed-bucket hash map: the bucket array, then the
+ * preallocated pool. noPrealloc chunks take fresh ids from the chunk
+ * directory's counter (see ChunkSource: an id is never published twice).
+ */
 const SEG_BUCKETS = 1;
 const SEG_CHUNK0 = 2;
 
@@ -46,6 +50,8 @@ export class HashMap extends MapBase {
   protected readonly percpu: boolean;
   protected readonly cpuStride: number;
   private readonly chain: number[] = [];
+  /** The chunk directory (see chunkDirectory): which chunks exist, for the byte recount of a repair. */
+  private readonly chunkDir: Int32Array;
   /** Redo records of in-place value writes (see recovery/log.ts). */
   protected readonly log: RecoveryLog;
 
@@ -60,22 +66,29 @@ export class HashMap extends MapBase {
     const { chunkSize, capacity } = chunking(spec, layout.stride * 4);
     const segments = this.segments;
     const header = this.header;
+    const bucketSab = segments.get(SEG_BUCKETS);
+    const dir = chunkDirectory(bucketSab, nBuckets, spec, layout);
+    this.chunkDir = dir;
     const source: ChunkSource = {
       chunk: (c, create) => {
         if (c * chunkSize >= capacity) return null;
         const elements = Math.min(chunkSize, capacity - c * chunkSize);
-        if (create) {
-          const sab = new SharedArrayBuffer(elements * layout.stride * 4);
-          segments.publish(SEG_CHUNK0 + c, sab);
-          header.addBytes(sab.byteLength);
-          return { sab, byteOffset: 0, elements };
-        }
-        return { sab: segments.get(SEG_CHUNK0 + c), byteOffset: 0, elements };
+        const committed = Atomics.load(dir, DIR_CHUNKS + c);
+        if (committed !== 0) return { sab: segments.get(committed), byteOffset: 0, elements };
+        if (!create) return null;
+        // Under the allocator lock: one creator at a time. A fresh id, the
+        // buffer published under it, then the commit (see ChunkSource).
+        const sab = new SharedArrayBuffer(elements * layout.stride * 4);
+        const id = Atomics.add(dir, DIR_NEXT_ID, 1);
+        segments.publish(id, sab);
+        Atomics.store(dir, DIR_CHUNKS + c, id);
+        header.addBytes(sab.byteLength);
+        return { sab, byteOffset: 0, elements };
       },
     };
     const store = new ElementStore(layout, chunkSize, source, capacity);
     const alloc = new ElementAllocator(store, header.words, ALLOC_AT, spec.maxEntries, capacity, this.domain);
-    const buckets = new Int32Array(segments.get(SEG_BUCKETS));
+    const buckets = new Int32Array(bucketSab, 0, nBuckets * BUCKET_WORDS);
     this.table = new ChainedTable(buckets, nBuckets, store, alloc, this.domain);
     this.log = new RecoveryLog(header, segments, this.domain, this.userValueSize, (rec) => this.settleRecord(rec));
     this.table.setRecovery(this.log, SEG_BUCKETS, header.words);
@@ -97,8 +110,7 @@ export class HashMap extends MapBase {
   /** Bytes a map of this spec takes at creation (the budget check). */
   static bytesAtCreate(spec: NormalizedSpec, extraWords = 0): number {
     const layout = HashMap.layoutFor(spec, extraWords);
-    const buckets = hashBuckets(spec) * BUCKET_WORDS * 4;
-    return buckets + (spec.flags.noPrealloc ? 0 : spec.maxEntries * layout.stride * 4);
+    return bucketSegmentBytes(spec, layout) + (spec.flags.noPrealloc ? 0 : spec.maxEntries * layout.stride * 4);
   }
 
   /** Allocates a new map's memory and returns its parts (shared with the LRU types). */
@@ -106,15 +118,18 @@ export class HashMap extends MapBase {
     const nBuckets = hashBuckets(spec);
     // Both areas first: a map too big to allocate throws (naming spec.maxEntries)
     // before its header, channel or any bucket exists.
-    const bsab = allocArea(nBuckets * BUCKET_WORDS * 4, 'spec.maxEntries', `bucket array (${nBuckets} buckets)`);
     const layout = HashMap.layoutFor(spec, extraWords);
+    const bsab = allocArea(bucketSegmentBytes(spec, layout), 'spec.maxEntries', `bucket array (${nBuckets} buckets)`);
     const pool = spec.flags.noPrealloc
       ? null
       : allocArea(spec.maxEntries * layout.stride * 4, 'spec.maxEntries', `preallocated element pool (${spec.maxEntries} elements of ${layout.stride * 4} bytes)`);
     const header = MapHeader.create(spec.flags.zeroSeed ? 0 : randomSeed());
     const id = newMapId();
     const segments = SegmentStore.open(id, []);
-    ChainedTable.initBuckets(new Int32Array(bsab), nBuckets);
+    ChainedTable.initBuckets(new Int32Array(bsab, 0, nBuckets * BUCKET_WORDS), nBuckets);
+    const dir = chunkDirectory(bsab, nBuckets, spec, layout);
+    dir[DIR_NEXT_ID] = SEG_CHUNK0 + 1;
+    if (pool) dir[DIR_CHUNKS] = SEG_CHUNK0;
     segments.publish(SEG_BUCKETS, bsab);
     header.addBytes(bsab.byteLength);
     if (pool) {
@@ -353,11 +368,27 @@ export class HashMap extends MapBase {
       t.alloc.lockForRepair(owner);
       try {
         const { reached, linked } = markLinked(t, t.alloc.capacity());
+        if (this.spec.flags.noPrealloc) this.recountBytes();
         return t.alloc.rebuildFreeList(reached, linked);
       } finally {
         t.alloc.unlockForRepair();
       }
     });
+  }
+
+  /**
+   * Under the allocator lock (no chunk is being made): the bytes held become
+   * the bucket segment plus every committed chunk, which counts a chunk whose
+   * creator died between its commit and its count.
+   */
+  private recountBytes(): void {
+    let held = this.segments.get(SEG_BUCKETS).byteLength;
+    const dir = this.chunkDir;
+    for (let c = 0; DIR_CHUNKS + c < dir.length; c++) {
+      const id = Atomics.load(dir, DIR_CHUNKS + c);
+      if (id !== 0) held += this.segments.get(id).byteLength;
+    }
+    this.header.addBytes(held - this.header.heldBytes());
   }
 
   // ---- iteration: userspace, bucket by bucket under the bucket locks ----
@@ -466,6 +497,27 @@ export class HashMap extends MapBase {
 /** The kernel's bucket count: roundup_pow_of_two(max_entries). */
 export function hashBuckets(spec: NormalizedSpec): number {
   return nextPowerOfTwo(spec.maxEntries);
+}
+
+/**
+ * The chunk directory, after the buckets in the bucket segment: [0] the next
+ * segment id a chunk takes, [1 + c] chunk c's segment id (0 until committed).
+ * Shared, so every thread finds a chunk by the id its creator committed.
+ */
+const DIR_NEXT_ID = 0;
+const DIR_CHUNKS = 1;
+
+function chunkCount(spec: NormalizedSpec, layout: ElemLayout): number {
+  const { chunkSize, capacity } = chunking(spec, layout.stride * 4);
+  return Math.ceil(capacity / chunkSize);
+}
+
+function bucketSegmentBytes(spec: NormalizedSpec, layout: ElemLayout): number {
+  return (hashBuckets(spec) * BUCKET_WORDS + DIR_CHUNKS + chunkCount(spec, layout)) * 4;
+}
+
+function chunkDirectory(bsab: SharedArrayBuffer, nBuckets: number, spec: NormalizedSpec, layout: ElemLayout): Int32Array {
+  return new Int32Array(bsab, nBuckets * BUCKET_WORDS * 4, DIR_CHUNKS + chunkCount(spec, layout));
 }
 
 /** Elements per chunk and the most the chunks may hold (`elemBytes`: bytes of one element). */
