@@ -14,12 +14,16 @@ import { DOMAIN_SLOTS, type QuiescenceDomain } from './domain.js';
  * period is what makes the accounting, and the reuse of ids, honest).
  *
  * A slot's state goes FREE -> FILLING -> PENDING -> FREEING -> FREE, each step
- * a compareExchange, so two reclaimers never free the same slot twice.
+ * a compareExchange, so two reclaimers never free the same slot twice. The two
+ * passing states carry the owner id of the thread in them (owner ids stay
+ * below 2^30, so bit 30 or 31 tags them): a thread killed inside one leaves a
+ * slot that `recoverDead` gives back, instead of a slot lost for good.
  */
 const FREE = 0;
-const FILLING = 1;
 const PENDING = 2;
-const FREEING = 3;
+const FILLING_TAG = 1 << 30;
+const FREEING_TAG = 1 << 31;
+const OWNER_BITS = FILLING_TAG - 1;
 const W_STATE = 0;
 const W_SEG = 1;
 const W_BYTES_LO = 2;
@@ -50,7 +54,7 @@ export class RetireQueue {
   retire(seg: number, bytes: number): boolean {
     for (let i = 0; i < this.slots; i++) {
       const b = this.base(i);
-      if (Atomics.compareExchange(this.words, b + W_STATE, FREE, FILLING) !== FREE) continue;
+      if (Atomics.compareExchange(this.words, b + W_STATE, FREE, FILLING_TAG | this.domain.ownerId()) !== FREE) continue;
       this.words[b + W_SEG] = seg;
       this.words[b + W_BYTES_LO] = bytes % 2 ** 31;
       this.words[b + W_BYTES_HI] = Math.floor(bytes / 2 ** 31);
@@ -69,11 +73,36 @@ export class RetireQueue {
       const b = this.base(i);
       if (Atomics.load(this.words, b + W_STATE) !== PENDING) continue;
       if (!this.domain.graceOver(this.words.subarray(b + 4, b + 4 + DOMAIN_SLOTS))) continue;
-      if (Atomics.compareExchange(this.words, b + W_STATE, PENDING, FREEING) !== PENDING) continue;
+      if (Atomics.compareExchange(this.words, b + W_STATE, PENDING, FREEING_TAG | this.domain.ownerId()) !== PENDING) continue;
       const seg = this.words[b + W_SEG]!;
       const bytes = this.words[b + W_BYTES_LO]! + this.words[b + W_BYTES_HI]! * 2 ** 31;
       free(seg, bytes);
       Atomics.store(this.words, b + W_STATE, FREE);
+      n++;
+    }
+    return n;
+  }
+
+  /**
+   * After CPU deaths (the map's repair): gives back every slot a dead thread
+   * was filling or freeing. A retire cut short is lost (what it retired was
+   * unpublished and is no longer counted as waiting: the map's repair
+   * recounts its bytes); a free cut short is done again by `redoFree` (the
+   * map's free callback may thus run twice for one segment, and must allow
+   * it). Returns the slots given back.
+   */
+  recoverDead(redoFree: (seg: number, bytes: number) => void): number {
+    let n = 0;
+    for (let i = 0; i < this.slots; i++) {
+      const b = this.base(i);
+      const st = Atomics.load(this.words, b + W_STATE);
+      if (st === FREE || st === PENDING) continue;
+      if (!this.domain.isDeadOwner(st & OWNER_BITS)) continue;
+      if ((st & FREEING_TAG) !== 0) {
+        if (Atomics.compareExchange(this.words, b + W_STATE, st, FREEING_TAG | this.domain.ownerId()) !== st) continue;
+        redoFree(this.words[b + W_SEG]!, this.words[b + W_BYTES_LO]! + this.words[b + W_BYTES_HI]! * 2 ** 31);
+        Atomics.store(this.words, b + W_STATE, FREE);
+      } else if (Atomics.compareExchange(this.words, b + W_STATE, st, FREE) !== st) continue;
       n++;
     }
     return n;
@@ -96,7 +125,7 @@ export class RetireQueue {
     for (let i = 0; i < this.slots; i++) {
       const b = this.base(i);
       const st = Atomics.load(this.words, b + W_STATE);
-      if (st === PENDING || st === FREEING) out.push(this.words[b + W_SEG]!);
+      if (st === PENDING || (st & FREEING_TAG) !== 0) out.push(this.words[b + W_SEG]!);
     }
     return out;
   }

@@ -278,7 +278,16 @@ export class ArrayOfMapsMap extends MapBase {
 
   // ---- under the control lock ----
 
+  /** A userspace write: under the control lock, then the repair a death since the last one calls for. */
   private underCtlLock(fn: () => number): number {
+    try {
+      return this.ctlLocked(fn);
+    } finally {
+      this.settle();
+    }
+  }
+
+  private ctlLocked(fn: () => number): number {
     const h = this.header.words;
     lock(h, H_CTL_LOCK, this.domain.ownerId(), this.domain, 'array_of_maps control lock');
     try {
@@ -347,16 +356,30 @@ export class ArrayOfMapsMap extends MapBase {
   }
 
   private reclaimLocked(): number {
-    return this.retire.reclaim((slotId) => {
-      const d = this.descriptor(slotId);
-      // Installed again meanwhile (under another slot id): it lives on.
-      if (!this.innerHeld(d.handle.id)) {
-        this.innerFor(slotId).destroy();
-        forgetAttachment(d.handle.id);
-      }
-      dropDescriptor(this.segments, d);
-      this.descs.delete(slotId);
-      Atomics.add(this.header.words, M_RELEASED, 1);
+    return this.retire.reclaim((slotId) => this.release(slotId));
+  }
+
+  /**
+   * Releases the inner map behind retired slot id `slotId`. Safe to run twice
+   * (a free redone after its thread died, see RetireQueue.recoverDead).
+   */
+  private release(slotId: number): void {
+    const d = this.descriptor(slotId);
+    // Installed again meanwhile (under another slot id): it lives on.
+    if (!this.innerHeld(d.handle.id)) {
+      if (!d.header.destroyed) this.innerFor(slotId).destroy();
+      forgetAttachment(d.handle.id);
+    }
+    dropDescriptor(this.segments, d);
+    this.descs.delete(slotId);
+    Atomics.add(this.header.words, M_RELEASED, 1);
+  }
+
+  /** After a death: retire-queue slots a dead thread was filling or freeing come back (a free cut short is finished). */
+  protected override repairLocked(): number {
+    return this.ctlLocked(() => {
+      this.retire.recoverDead((slotId) => this.release(slotId));
+      return 0;
     });
   }
 
@@ -470,7 +493,7 @@ export class ArrayOfMapsMap extends MapBase {
   override destroy(): void {
     if (!this.header.destroyed) {
       this.checkLive();
-      this.underCtlLock(() => {
+      this.ctlLocked(() => {
         const ids = new Set<number>();
         for (let i = 0; i < this.spec.maxEntries; i++) {
           const s = Atomics.load(this.slots, i);

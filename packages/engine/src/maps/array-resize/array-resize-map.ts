@@ -601,18 +601,27 @@ export class ArrayResizeMap extends MapBase {
       Atomics.store(h, M_SIZE, Math.min(nsub * this.spec.arrayResize.subArraySize, this.spec.maxEntries));
       Atomics.add(h, M_VERSION, 1);
     }
-    let bytes = this.dir.byteLength + this.retire.words.byteLength + this.retire.pendingBytes();
     for (let k = 0; k < nsub; k++) {
       const w = new Int32Array(this.segments.get(Atomics.load(this.dir, k)));
-      bytes += w.byteLength;
       for (let base = 0; base < w.length; base += this.stride) if (w[base + E_SEQ] === DEAD) Atomics.store(w, base + E_SEQ, 0);
     }
+    this.recountBytes();
+  }
+
+  /** Under the resize lock: the bytes held become the directory, the retire queue, the live sub-arrays and those waiting for their grace period. */
+  private recountBytes(): void {
+    const nsub = Atomics.load(this.header.words, M_NSUB);
+    let bytes = this.dir.byteLength + this.retire.words.byteLength + this.retire.pendingBytes();
+    for (let k = 0; k < nsub; k++) bytes += this.segments.get(Atomics.load(this.dir, k)).byteLength;
     this.header.addBytes(bytes - this.header.heldBytes());
   }
 
   /** After a death: every entry lock is taken once (under the resize lock), so that any a dead CPU held is taken over and repaired. */
   protected override repairLocked(): number {
     return this.underResizeLock(() => {
+      // A retire or a free a dead thread left half done gives its slot back;
+      // the free is redone as far as this thread's cache goes, the bytes recounted.
+      if (this.retire.recoverDead((seg) => this.segments.drop(seg)) > 0) this.recountBytes();
       this.refresh();
       for (let k = 0; k < this.subIds.length; k++) {
         const w = this.subWords[k]!;

@@ -1023,6 +1023,10 @@ export class HashResizeMap extends MapBase {
     this.reapResizer();
     this.lockResize();
     try {
+      // Retire-queue slots a dead thread was filling or freeing come back (a
+      // retire cut short is lost: its table is below CUR and dropped as such;
+      // the bytes are recounted below either way).
+      this.retire.recoverDead(() => {});
       this.refresh();
       const cur = this.cur;
       const fut = this.fut;
