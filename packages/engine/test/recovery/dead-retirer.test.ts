@@ -81,4 +81,28 @@ describe('a thread killed inside a retire-queue step', () => {
     expect((second as MapBase).header.destroyed).toBe(false);
     expect(verify(outer).problems).toEqual([]);
   });
+
+  for (const at of ['before-retire', 'inside-retire'] as const) {
+    it(`array_of_maps: a swap cut ${at.replace('-', ' ')} is redone whole by the next writer, and the old inner map is released`, async () => {
+      const outer = map({ type: 'array_of_maps', keySize: 4, valueSize: 4, maxEntries: 4, inner: { type: 'array', keySize: 4, valueSize: 4, maxEntries: 8 } }) as ArrayOfMapsMap;
+      const first = map({ type: 'array', keySize: 4, valueSize: 4, maxEntries: 8 });
+      const second = map({ type: 'array', keySize: 4, valueSize: 4, maxEntries: 8 });
+      expect(outer.setInner(0, first)).toBe(0);
+      const doomed = cpu(outer);
+      const cut = await run(doomed, { op: 'swap-hang', index: 0, inner: second.handle, at });
+      expect(cut).toMatchObject({ cut: at });
+      await kill(doomed, outer);
+      // A userspace thread's slot: marked dead by whoever saw it go (docs/reliability.md).
+      outer.domain.markDead(outer.domain.ownerSlot(cut.owner as number));
+      // The next write takes the control lock over and redoes the swap.
+      expect(outer.deleteU32(3)).toBe(-2);
+      expect((outer.getInner(0) as MapBase).handle.id).toBe(second.handle.id);
+      expect(outer.recoveryCounts().locksRecovered).toBe(1);
+      // The old inner map waits for its grace period (the dead CPU does not hold it up), then goes.
+      outer.reclaim();
+      expect((first as MapBase).header.destroyed).toBe(true);
+      expect(outer.stats()).toMatchObject({ innerMaps: 1, pendingRelease: 0, released: 1, swaps: 2 });
+      expect(verify(outer).problems).toEqual([]);
+    });
+  }
 });

@@ -1,12 +1,12 @@
 import { currentCpu } from '../../context.js';
 import { BPF_ANY, Errno } from '../../errno.js';
-import { lock, unlock } from '../../locks/bucket-lock.js';
+import { RECOVERED, lock, unlock } from '../../locks/bucket-lock.js';
 import { LINE_WORDS, SegmentStore, allocArea, newMapId } from '../../memory/segments.js';
 import type { QuiescenceDomain } from '../../rcu/domain.js';
 import { RetireQueue, retireQueueWords } from '../../rcu/retire.js';
 import { describe, normalizeSpec, requireInt, type NormalizedSpec } from '../../spec/map-spec.js';
 import { MapBase, checkHandle, type MapParts } from '../base.js';
-import { MapHeader, TYPE_BASE } from '../header.js';
+import { MapHeader, TYPE_BASE, W_LOCKS_RECOVERED } from '../header.js';
 import type { BatchOptions, BatchResult, BpfMap, MapHandle, MapStats } from '../map.js';
 import type { MapTypeImpl } from '../registry.js';
 import { dropDescriptor, publishDescriptor, readDescriptor, type InnerDescriptor } from './inner-descriptor.js';
@@ -22,6 +22,17 @@ const H_META = TYPE_BASE + LINE_WORDS;
 const M_NEXT_ID = H_META;
 const M_RELEASED = H_META + 1;
 const M_SWAPS = H_META + 2;
+/**
+ * The swap in flight (written under the control lock): index + 1 (0 = none),
+ * the slot id going in, the one going out, and 1 when the one going out must
+ * be retired. Whoever takes the control lock over from a dead holder redoes
+ * the swap from these (recoverCtl): it is then applied whole, the old inner
+ * map retired, never left unreleased.
+ */
+const M_INTENT_INDEX = H_META + 3;
+const M_INTENT_NEW = H_META + 4;
+const M_INTENT_OLD = H_META + 5;
+const M_INTENT_RETIRE = H_META + 6;
 /** Shared words, for the consistency checker. */
 export const AOM_SEG_SLOTS = SEG_SLOTS;
 export const AOM_CTL_LOCK = H_CTL_LOCK;
@@ -289,8 +300,9 @@ export class ArrayOfMapsMap extends MapBase {
 
   private ctlLocked(fn: () => number): number {
     const h = this.header.words;
-    lock(h, H_CTL_LOCK, this.domain.ownerId(), this.domain, 'array_of_maps control lock');
+    const got = lock(h, H_CTL_LOCK, this.domain.ownerId(), this.domain, 'array_of_maps control lock');
     try {
+      if (got === RECOVERED) this.recoverCtl();
       return fn();
     } finally {
       unlock(h, H_CTL_LOCK);
@@ -304,13 +316,42 @@ export class ArrayOfMapsMap extends MapBase {
     const retireOld = this.mustRetire(index);
     // Only this lock's holder retires, so free room now is free room below.
     if (retireOld && this.retireFull()) return -Errno.EBUSY;
-    // The swap: one store. Lookups see the old inner map or the new one.
-    Atomics.store(this.slots, index, slotId);
-    Atomics.add(this.header.words, M_SWAPS, 1);
-    if (retireOld && !this.retire.retire(old, this.descriptor(old).header.heldBytes())) {
+    const h = this.header.words;
+    h[M_INTENT_NEW] = slotId;
+    h[M_INTENT_OLD] = old;
+    h[M_INTENT_RETIRE] = retireOld ? 1 : 0;
+    Atomics.store(h, M_INTENT_INDEX, index + 1);
+    this.applySwapLocked(index, slotId, old, retireOld);
+    Atomics.store(h, M_INTENT_INDEX, 0);
+    return 0;
+  }
+
+  /** The swap itself, also redone by recoverCtl: every step is skipped when already done. */
+  private applySwapLocked(index: number, slotId: number, old: number, retireOld: boolean): void {
+    // One store: lookups see the old inner map or the new one.
+    if (Atomics.load(this.slots, index) !== slotId) {
+      Atomics.store(this.slots, index, slotId);
+      Atomics.add(this.header.words, M_SWAPS, 1);
+    }
+    if (!retireOld || this.retire.pending().includes(old)) return;
+    if (!this.retire.retire(old, this.descriptor(old).header.heldBytes())) {
       throw new Error('rightsize: array_of_maps retire queue full after checking for room (accounting bug)');
     }
-    return 0;
+  }
+
+  /**
+   * Under the control lock, taken over from a dead holder: retire-queue slots
+   * it was filling or freeing come back (a free cut short is finished), then
+   * the swap it had in flight, if any, is redone whole.
+   */
+  private recoverCtl(): void {
+    const h = this.header.words;
+    Atomics.add(h, W_LOCKS_RECOVERED, 1);
+    this.retire.recoverDead((slotId) => this.release(slotId));
+    const at = Atomics.load(h, M_INTENT_INDEX);
+    if (at === 0) return;
+    this.applySwapLocked(at - 1, h[M_INTENT_NEW]!, h[M_INTENT_OLD]!, h[M_INTENT_RETIRE] === 1);
+    Atomics.store(h, M_INTENT_INDEX, 0);
   }
 
   /** Whether replacing what `index` holds leaves that inner map at no index (so it must be retired). */

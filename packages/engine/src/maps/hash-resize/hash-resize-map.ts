@@ -577,12 +577,19 @@ export class HashResizeMap extends MapBase {
   private replaceDeadDriver(): void {
     if (this.spec.resize.driver !== 'inline') return;
     const w = this.words;
+    const futId = Atomics.load(w, FUT);
+    if (futId === 0) return;
     const driver = Atomics.load(w, DRIVER_OWNER);
     // 0 with FUT published: a finish is clearing it (migrateBatch then finds
     // nothing), or a map recovered from an older state; either way nobody drives.
-    if (driver !== 0 && !this.domain.isDeadOwner(driver)) return;
-    if (Atomics.load(w, FUT) === 0) return;
-    if (Atomics.compareExchange(w, DRIVER_OWNER, driver, this.domain.ownerId()) !== driver) return;
+    if (driver !== 0 && !this.domain.isDeadOwner(driver)) {
+      // A live driver that claimed the last batch and left does not come back
+      // for a batch whose claimer (a helper, a writer) died after its last
+      // look: with every batch claimed, whoever meets such a claim takes it
+      // over (and finishes the resize). The cursor check keeps the log scan
+      // to the tail of a resize.
+      if (Atomics.load(w, CURSOR) < Atomics.load(w, OLD_NB) || this.log.deadClaim(futId) === null) return;
+    } else if (Atomics.compareExchange(w, DRIVER_OWNER, driver, this.domain.ownerId()) !== driver) return;
     while (this.migrateBatch()) {
       // the new driver migrates the whole table, as the dead one would have
     }
@@ -772,29 +779,39 @@ export class HashResizeMap extends MapBase {
     let start: number;
     let end: number;
     let oldNb: number;
-    let fresh: boolean;
     let futId: number;
+    let orphanedFinish = false;
     this.lockResize();
     try {
       oldNb = w[OLD_NB]!;
       start = w[CURSOR]!;
+      end = start;
       futId = Atomics.load(w, FUT);
       if (futId === 0) return false;
-      fresh = start < oldNb;
-      if (fresh) {
+      if (start < oldNb) {
         end = Math.min(start + this.spec.resize.migrateBatch, oldNb);
         rec.claim(owner, futId, start, end);
         w[CURSOR] = end;
       } else {
         const dead = this.log.deadClaim(futId);
-        if (dead === null) return false;
-        start = dead.claimStart;
-        end = dead.claimEnd;
-        rec.claim(owner, futId, start, end);
-        dead.unclaim();
+        if (dead === null) {
+          // Nothing to claim. With every batch done, the migrator of the last
+          // one may have died between its DONE and its finishResize: nobody
+          // else would finish the resize, so this thread tries (below).
+          orphanedFinish = Atomics.load(w, DONE) >= oldNb;
+        } else {
+          start = dead.claimStart;
+          end = dead.claimEnd;
+          rec.claim(owner, futId, start, end);
+          dead.unclaim();
+        }
       }
     } finally {
       unlock(w, R_LOCK);
+    }
+    if (start === end) {
+      if (orphanedFinish) this.finishResize();
+      return false;
     }
     this.domain.readBegin();
     try {
@@ -810,7 +827,9 @@ export class HashResizeMap extends MapBase {
     } finally {
       this.domain.readEnd();
     }
-    if (fresh) Atomics.add(w, DONE, end - start);
+    // A taken-over batch counts too (its dead claimer may have counted it
+    // already, then died before unclaiming: DONE may pass OLD_NB, hence >=).
+    Atomics.add(w, DONE, end - start);
     rec.unclaim();
     if (Atomics.load(w, CURSOR) >= oldNb) this.finishResize();
     return true;
@@ -1383,7 +1402,7 @@ export class HashResizeMap extends MapBase {
       retries: Atomics.load(w, RETRY_COUNT),
       resizeNs: Number(Atomics.load(this.time64, 0)),
       state: fut ? 'resizing' : 'idle',
-      resizing: fut ? { direction: w[DIR] === GROW ? 'grow' : 'shrink', toBuckets: fut.nb, migrated: Atomics.load(w, DONE), of: w[OLD_NB] } : null,
+      resizing: fut ? { direction: w[DIR] === GROW ? 'grow' : 'shrink', toBuckets: fut.nb, migrated: Math.min(Atomics.load(w, DONE), w[OLD_NB]!), of: w[OLD_NB] } : null,
       pendingReclaim: this.retire.pending().length,
       iterRestarts: Atomics.load(w, ITER_RESTARTS),
       policy: this.spec.resize.ebusyPolicy,
