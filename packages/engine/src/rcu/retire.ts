@@ -46,6 +46,11 @@ export class RetireQueue {
     return this.at + i * SLOT_WORDS;
   }
 
+  /** The bytes recorded in the slot at word `b` (two words: a table can pass 2 GiB). */
+  private bytesAt(b: number): number {
+    return this.words[b + W_BYTES_LO]! + this.words[b + W_BYTES_HI]! * 2 ** 31;
+  }
+
   /**
    * Queues segment `seg` (`bytes` long), unpublished just now. Returns false
    * when every slot is busy (the caller reports -EBUSY: earlier memory is
@@ -75,8 +80,7 @@ export class RetireQueue {
       if (!this.domain.graceOver(this.words.subarray(b + 4, b + 4 + DOMAIN_SLOTS))) continue;
       if (Atomics.compareExchange(this.words, b + W_STATE, PENDING, FREEING_TAG | this.domain.ownerId()) !== PENDING) continue;
       const seg = this.words[b + W_SEG]!;
-      const bytes = this.words[b + W_BYTES_LO]! + this.words[b + W_BYTES_HI]! * 2 ** 31;
-      free(seg, bytes);
+      free(seg, this.bytesAt(b));
       Atomics.store(this.words, b + W_STATE, FREE);
       n++;
     }
@@ -100,7 +104,7 @@ export class RetireQueue {
       if (!this.domain.isDeadOwner(st & OWNER_BITS)) continue;
       if ((st & FREEING_TAG) !== 0) {
         if (Atomics.compareExchange(this.words, b + W_STATE, st, FREEING_TAG | this.domain.ownerId()) !== st) continue;
-        redoFree(this.words[b + W_SEG]!, this.words[b + W_BYTES_LO]! + this.words[b + W_BYTES_HI]! * 2 ** 31);
+        redoFree(this.words[b + W_SEG]!, this.bytesAt(b));
         Atomics.store(this.words, b + W_STATE, FREE);
       } else if (Atomics.compareExchange(this.words, b + W_STATE, st, FREE) !== st) continue;
       n++;
@@ -114,7 +118,7 @@ export class RetireQueue {
     for (let i = 0; i < this.slots; i++) {
       const b = this.base(i);
       if (Atomics.load(this.words, b + W_STATE) !== PENDING) continue;
-      n += this.words[b + W_BYTES_LO]! + this.words[b + W_BYTES_HI]! * 2 ** 31;
+      n += this.bytesAt(b);
     }
     return n;
   }
