@@ -48,6 +48,9 @@ export class LockTimeoutError extends Error {
   }
 }
 
+/** The dead owner the last RECOVERED lock of this thread was taken from (a module variable is per thread). */
+let stolenFrom = 0;
+
 /** `lock` took the lock normally. */
 export const LOCKED = 0;
 /** `lock` took the lock from a dead owner: what it protects may be half-written. */
@@ -83,7 +86,10 @@ function lockSlow(words: Int32Array, i: number, owner: number, liveness: OwnerLi
     if (liveness.isDeadOwner(holder)) {
       // Steal the lock from the dead owner. Only one waiter wins the exchange;
       // the others see a new (live) owner and keep waiting.
-      if (Atomics.compareExchange(words, i, cur, owner | (cur & WAITERS)) === cur) return RECOVERED;
+      if (Atomics.compareExchange(words, i, cur, owner | (cur & WAITERS)) === cur) {
+        stolenFrom = holder;
+        return RECOVERED;
+      }
       continue;
     }
     if ((cur & WAITERS) === 0) {
@@ -95,6 +101,35 @@ function lockSlow(words: Int32Array, i: number, owner: number, liveness: OwnerLi
     const waited = performance.now() - start;
     if (waited > lockTimeoutMs) throw new LockTimeoutError(`${what} (word ${i})`, holder, waited);
   }
+}
+
+/**
+ * Takes the lock like `lock`, and when it was taken over from a dead owner
+ * runs `recover` (the repair of what the lock protects) before returning.
+ *
+ * A failure inside `recover` must not leave the lock held by a live owner
+ * that will never release it: the caller's try/finally starts only after
+ * this returns. So if `recover` throws, the lock goes back to the dead owner
+ * it was taken from (the WAITERS bit kept), and the error propagates. The
+ * next taker then finds a dead owner again and runs its own recovery from
+ * the start: every recovery is written to be redone (a seqlock left odd is
+ * closed, a replayed record is replayed again, whole).
+ */
+export function lockRecover(words: Int32Array, i: number, owner: number, liveness: OwnerLiveness, what: string, recover: () => void): number {
+  const r = lock(words, i, owner, liveness, what);
+  if (r !== RECOVERED) return r;
+  const dead = stolenFrom;
+  try {
+    recover();
+  } catch (err) {
+    for (;;) {
+      const cur = Atomics.load(words, i);
+      if ((cur & OWNER_MASK) !== owner) break;
+      if (Atomics.compareExchange(words, i, cur, dead | (cur & WAITERS)) === cur) break;
+    }
+    throw err;
+  }
+  return r;
 }
 
 /**

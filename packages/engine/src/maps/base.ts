@@ -4,7 +4,7 @@ import { SegmentStore } from '../memory/segments.js';
 import { DOMAIN_SLOTS, QuiescenceDomain } from '../rcu/domain.js';
 import { describe, percpuValueStride, isPercpuType, type NormalizedSpec } from '../spec/map-spec.js';
 import { lock, unlock } from '../locks/bucket-lock.js';
-import { LOG_DIR_AT, MapHeader, W_DEATHS_SEEN, W_ELEMENTS_RECLAIMED, W_LOCKS_RECOVERED, W_RECORDS_REPLAYED, W_REPAIRS, W_REPAIR_LOCK, W_SEGMENT_WANTS } from './header.js';
+import { LOG_DIR_AT, MapHeader, W_DEATHS_SEEN, W_ELEMENTS_RECLAIMED, W_LOCKS_RECOVERED, W_RECORDS_REPLAYED, W_REPAIRS, W_REPAIR_LOCK } from './header.js';
 import type { BatchOptions, BatchResult, BatchWriteResult, BpfMap, MapHandle, MapStats, RecoveryCounts, RepairResult } from './map.js';
 
 /** The pieces every map is made of, in the thread that holds this object. */
@@ -42,30 +42,33 @@ export abstract class MapBase implements BpfMap {
     this.segments = parts.segments;
     this.domain = parts.domain;
     this.userValueSize = isPercpuType(this.spec.type) ? this.spec.nCpus * percpuValueStride(this.spec.valueSize) : this.spec.valueSize;
-    this.segments.setWantSignal(this.header.words, W_SEGMENT_WANTS);
   }
 
   private wantsSeen = 0;
 
   /**
-   * Answers other threads waiting for a segment this thread holds: one plain
-   * read when nobody waits. Called in the operations of the map types whose
-   * memory grows after creation (new tables, chunks, sub-arrays).
+   * Answers threads attaching over a gap (memory/segments.ts, rule 4): one
+   * plain read when nobody asks. Called in the operations of the map types
+   * whose memory grows after creation (new tables, chunks, sub-arrays).
    */
   protected answerSegmentWants(): void {
-    const w = this.header.words[W_SEGMENT_WANTS]!;
-    if (w === this.wantsSeen) return;
-    this.wantsSeen = w;
-    this.segments.drain();
+    this.wantsSeen = this.segments.answerWants(this.wantsSeen);
   }
 
+  /**
+   * A handle for another thread: every live segment, and the publication
+   * count it is complete up to (memory/segments.ts, rule 3). Take it just
+   * before handing it over: an attach finds what was published since.
+   */
   get handle(): MapHandle {
+    const { segments, publishedUpTo } = this.segments.snapshot();
     return {
       kind: 'rightsize-map',
       id: this.id,
       spec: this.spec,
       header: this.header.sab,
-      segments: this.segments.entries(),
+      segments,
+      publishedUpTo,
       domain: this.domain.sab,
     };
   }
@@ -284,5 +287,8 @@ export function checkHandle(h: unknown): asserts h is MapHandle {
   if (!(o.header instanceof SharedArrayBuffer)) throw new TypeError('map handle has no header buffer');
   if (!(o.domain instanceof SharedArrayBuffer)) throw new TypeError('map handle has no domain buffer');
   if (!Array.isArray(o.segments)) throw new TypeError('map handle has no segment list');
+  if (typeof o.publishedUpTo !== 'number' || !Number.isInteger(o.publishedUpTo) || o.publishedUpTo < 0) {
+    throw new TypeError(`map handle has no publication count (publishedUpTo: ${describe(o.publishedUpTo)})`);
+  }
   if (typeof o.spec !== 'object' || o.spec === null) throw new TypeError('map handle has no spec');
 }

@@ -1,4 +1,5 @@
-import { LINE_WORDS } from '../memory/segments.js';
+import { LINE_WORDS, type SegmentControl } from '../memory/segments.js';
+import type { LockOwners } from '../locks/bucket-lock.js';
 import { DOMAIN_SLOTS } from '../rcu/domain.js';
 
 /**
@@ -9,7 +10,8 @@ import { DOMAIN_SLOTS } from '../rcu/domain.js';
  *           was last repaired for, [4] the repair lock, [5] locks taken over
  *           from dead owners, [6] redo records replayed, [7] elements given
  *           back by repairs, [8] repairs run (see recovery/log.ts; written
- *           only after a death)
+ *           only after a death), [10..12] segment publication lock,
+ *           publication counter and want signal (memory/segments.ts)
  *   lines 1..3: element allocator control (hash types)
  *   line 4: bytes held (BigInt64: tables can pass 2 GiB)
  *   lines 5..39: the map type's own words (TYPE_BASE)
@@ -27,13 +29,13 @@ export const W_RECORDS_REPLAYED = 6;
 export const W_ELEMENTS_RECLAIMED = 7;
 export const W_REPAIRS = 8;
 /**
- * Bumped by a thread that waits for a segment it has not seen (see
- * SegmentStore.fetch). Threads compare it with a plain read in their map
- * operations and drain their channel (answering) when it moved: a thread in
- * a synchronous loop never runs its onmessage handler, and would otherwise
- * never answer.
+ * The map's SegmentControl: [10] publication lock, [11] publication counter,
+ * [12] want signal, bumped by a thread attaching over a gap (see
+ * SegmentStore.askForGap). Threads compare the signal with a plain read in
+ * their map operations and drain their channel (answering) when it moved: a
+ * thread in a synchronous loop never runs its onmessage handler.
  */
-export const W_SEGMENT_WANTS = 9;
+const W_SEGMENTS = 10;
 export const ALLOC_AT = LINE_WORDS;
 const BYTES_LINE = 4;
 export const TYPE_BASE = 5 * LINE_WORDS;
@@ -60,6 +62,11 @@ export class MapHeader {
     w[W_MAGIC] = MAGIC;
     w[W_SEED] = seed | 0;
     return new MapHeader(sab);
+  }
+
+  /** The words through which the map's segments are published (see memory/segments.ts). */
+  segmentControl(owners: LockOwners): SegmentControl {
+    return { words: this.words, at: W_SEGMENTS, owners };
   }
 
   get seed(): number {

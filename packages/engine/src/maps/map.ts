@@ -10,8 +10,10 @@ export interface MapHandle {
   readonly spec: NormalizedSpec;
   /** The map's header: counters, state, the allocator, the seed. */
   readonly header: SharedArrayBuffer;
-  /** Memory segments known when the handle was taken (tables, chunks, sub-arrays). */
+  /** Every live memory segment when the handle was taken (tables, chunks, sub-arrays, redo records, inner maps). */
   readonly segments: [number, SharedArrayBuffer][];
+  /** The map's publication count the segment list is complete up to: attach finds what was published since. */
+  readonly publishedUpTo: number;
   /** The quiescence domain (grace periods, lock owner liveness). */
   readonly domain: SharedArrayBuffer;
 }

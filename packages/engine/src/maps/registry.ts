@@ -71,7 +71,7 @@ export function attachMap(handle: unknown): BpfMap {
   const header = new MapHeader(handle.header);
   if (header.destroyed) throw new Error(`rightsize: map ${handle.id} (${spec.type}) was destroyed; its handle can no longer be attached`);
   const domain = QuiescenceDomain.attach(handle.domain);
-  const segments = SegmentStore.open(handle.id, handle.segments);
+  const segments = SegmentStore.attach(handle.id, handle.segments, handle.publishedUpTo, header.segmentControl(domain));
   const parts: MapParts = { id: handle.id, spec, header, segments, domain };
   return implOf(spec.type).attach({ ...handle, spec }, parts);
 }

@@ -1,28 +1,74 @@
 import { BroadcastChannel, receiveMessageOnPort } from 'node:worker_threads';
+import { lock, unlock, type LockOwners } from '../locks/bucket-lock.js';
 
 /**
  * Shared memory that appears after a map was created (a resized table, a new
- * element chunk, a sub-array) must reach every thread that uses the map,
- * without a round trip through the main thread: a CPU meeting a table id it has
- * never seen has to read that table now, inside a lookup.
+ * element chunk, a sub-array, a redo record, an inner map) must reach every
+ * thread that uses the map, without a round trip through the main thread and
+ * without waiting for any other thread: a CPU meeting a segment id it has
+ * never seen has to read that segment now, inside a lookup, maybe holding a
+ * bucket lock, while every other thread is busy.
  *
- * Each map has a BroadcastChannel named after it. The thread that allocates a
- * segment posts it there; every other thread that attached the map receives it
- * synchronously with `receiveMessageOnPort` when it meets an unknown segment id.
- * A thread that attached after the post never got it, so it asks ('want') and
- * every thread holding the segment answers: idle threads from their unref'd
- * onmessage handler, busy ones the next time they drain. The wait for an answer
- * is bounded and ends in a clear error, never a hang.
+ * A SharedArrayBuffer reaches another thread only inside a message (or a
+ * handle, which is a message too). So each map has a BroadcastChannel named
+ * after it, and four rules make every segment reachable synchronously:
+ *
+ * 1. Publish before linking. The thread that makes a segment posts it on
+ *    the channel (publish) before it stores the segment's id anywhere in
+ *    shared memory. Posting puts the message in every subscribed thread's
+ *    queue at once, so a subscribed thread that meets the id can always
+ *    take it with `receiveMessageOnPort` (drain), never waiting.
+ * 2. Publications are numbered, under a lock. publish() takes the map's
+ *    publication lock, bumps the publication counter and posts under it.
+ *    A lock holder that dies is taken over like any lock; nothing else is
+ *    taken while holding it (a leaf of every lock order).
+ * 3. A handle carries every live segment (redo records too) and the
+ *    publication count it is complete up to: taken under the same lock, after
+ *    a drain, so no publication is in flight.
+ * 4. Attach subscribes first, then closes the gap. Under the lock it reads
+ *    the counter and drains: every publication numbered above the handle's
+ *    count was posted either after the subscription (it is in the queue) or
+ *    before it (missed). Missed ones are the only segments a thread can
+ *    lack, and they can only be asked for: the attaching thread, before it
+ *    uses the map and holding no lock, asks every thread holding the map to
+ *    post what it holds (idle threads answer from their event loop, busy ones
+ *    at their next map operation: W_SEGMENT_WANTS), with a bounded wait and a
+ *    clear error. A handle taken just before the attach (the usual case, and
+ *    what the worker runtime does) has no gap.
+ *
+ * So once attached, a thread never waits for another to reach a segment:
+ * `get` of an id it does not hold after a drain is a broken rule 1 (a bug),
+ * and throws at once.
  *
  * One store per map per thread (the channel and the cache are shared by every
  * attachment of the same map in a thread). Dropping a segment from every
  * thread's cache is what lets V8 free it: the map's header says which segments
  * are retired and threads drop them when they notice.
  */
-type SegMessage = { t: 'seg'; id: number; sab: SharedArrayBuffer } | { t: 'want'; id: number };
+type SegMessage =
+  | { t: 'seg'; id: number; sab: SharedArrayBuffer; n: number }
+  | { t: 'want'; n: number }
+  | { t: 'sent'; to: number; upTo: number };
 
-const FETCH_TIMEOUT_MS = 2000;
+/** Where a map keeps its publication lock, counter and want signal (three words of its header). */
+export interface SegmentControl {
+  readonly words: Int32Array;
+  /** The publication lock word; the counter is the next word, the want signal the one after. */
+  readonly at: number;
+  readonly owners: LockOwners;
+}
+
+/** How long an attach waits for the segments published while its handle travelled. */
+const GAP_TIMEOUT_MS = 5000;
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+
+/** A segment id met in shared memory that this thread was never sent: rule 1 above was broken. */
+export class SegmentMissingError extends Error {
+  constructor(mapId: string, id: number) {
+    super(`rightsize: segment ${id} of map ${mapId} is linked in shared memory but was never published to this thread (a segment must be published before it is linked; this is a bug)`);
+    this.name = 'SegmentMissingError';
+  }
+}
 
 export class SegmentStore {
   private readonly segs = new Map<number, SharedArrayBuffer>();
@@ -30,10 +76,22 @@ export class SegmentStore {
   private readonly dropped = new Set<number>();
   private readonly channel: BroadcastChannel;
   private refs = 0;
-  /** The map header's want counter (see W_SEGMENT_WANTS), once the map is built. */
-  private wants: { words: Int32Array; at: number } | null = null;
+  /** The last attachment closed: the channel is gone (a handle taken now lists nothing). */
+  private closed = false;
+  /** Set while this store may not answer requests: it is not complete yet (attaching), or holds the publication lock. */
+  private quiet = true;
+  /** Requests for segments heard while quiet, answered once it may. */
+  private pendingWants: number[] = [];
+  /** Publication numbers heard over the channel while attaching (null once complete). */
+  private heard: Set<number> | null = null;
+  /** While attaching over a gap: the request number and the highest publication count a 'sent' answered it with. */
+  private asked = 0;
+  private answeredUpTo = -1;
 
-  private constructor(readonly mapId: string) {
+  private constructor(
+    readonly mapId: string,
+    private readonly ctl: SegmentControl,
+  ) {
     this.channel = new BroadcastChannel(`rightsize:map:${mapId}`);
     this.channel.onmessage = (ev: unknown) => this.handle((ev as { data: SegMessage }).data);
     // The channel must not keep a process alive that has nothing else to do.
@@ -42,44 +100,97 @@ export class SegmentStore {
 
   private static readonly stores = new Map<string, SegmentStore>();
 
-  /** The thread's store for `mapId`, created on first use; `initial` seeds it (from a handle). */
-  static open(mapId: string, initial: Iterable<[number, SharedArrayBuffer]>): SegmentStore {
+  /** The store of a map this thread is creating: complete by construction (nothing was published before). */
+  static create(mapId: string, ctl: SegmentControl): SegmentStore {
+    if (SegmentStore.stores.has(mapId)) throw new Error(`rightsize: map id ${mapId} is already in use in this thread`);
+    const store = new SegmentStore(mapId, ctl);
+    store.quiet = false;
+    store.refs = 1;
+    SegmentStore.stores.set(mapId, store);
+    return store;
+  }
+
+  /**
+   * The thread's store for the map of a handle: the one already open, or a
+   * new one subscribed, seeded from the handle and completed (rule 4). On
+   * failure nothing stays open and the error says what was missing.
+   */
+  static attach(mapId: string, initial: Iterable<[number, SharedArrayBuffer]>, publishedUpTo: number, ctl: SegmentControl): SegmentStore {
     let store = SegmentStore.stores.get(mapId);
-    if (!store) {
-      store = new SegmentStore(mapId);
-      SegmentStore.stores.set(mapId, store);
+    if (store) {
+      for (const [id, sab] of initial) if (!store.segs.has(id) && !store.dropped.has(id)) store.segs.set(id, sab);
+      store.refs++;
+      return store;
     }
-    for (const [id, sab] of initial) if (!store.segs.has(id)) store.segs.set(id, sab);
-    store.refs++;
+    store = new SegmentStore(mapId, ctl);
+    for (const [id, sab] of initial) store.segs.set(id, sab);
+    try {
+      store.complete(publishedUpTo);
+    } catch (err) {
+      store.channel.close();
+      throw err;
+    }
+    store.refs = 1;
+    SegmentStore.stores.set(mapId, store);
     return store;
   }
 
   /** Releases one attachment; the last one closes the channel and forgets every segment. */
   close(): void {
     if (--this.refs > 0) return;
+    this.closed = true;
     this.segs.clear();
     this.channel.close();
     SegmentStore.stores.delete(this.mapId);
   }
 
-  /** Registers a segment this thread allocated and tells every other thread. */
+  /** Runs `fn` holding the publication lock (rule 2); requests heard meanwhile are answered after. */
+  private underLock<T>(fn: () => T): T {
+    const { words, at, owners } = this.ctl;
+    // Taking it over from a dead holder needs no repair: a publication cut
+    // short either posted its message or did not, and its id was not linked.
+    lock(words, at, owners.ownerId(), owners, 'segment publication lock');
+    const wasQuiet = this.quiet;
+    this.quiet = true;
+    try {
+      return fn();
+    } finally {
+      unlock(words, at);
+      this.quiet = wasQuiet;
+      if (!wasQuiet) this.answerPending();
+    }
+  }
+
+  /** Registers a segment this thread allocated and tells every other thread (before its id is linked: rule 1). */
   publish(id: number, sab: SharedArrayBuffer): void {
-    this.segs.set(id, sab);
-    this.channel.postMessage({ t: 'seg', id, sab } satisfies SegMessage);
+    this.underLock(() => {
+      const n = Atomics.add(this.ctl.words, this.ctl.at + 1, 1) + 1;
+      this.segs.set(id, sab);
+      this.channel.postMessage({ t: 'seg', id, sab, n } satisfies SegMessage);
+    });
+  }
+
+  /** Every live segment this thread holds and the publication count that list is complete up to (rule 3). */
+  snapshot(): { segments: [number, SharedArrayBuffer][]; publishedUpTo: number } {
+    if (this.closed) return { segments: [], publishedUpTo: Atomics.load(this.ctl.words, this.ctl.at + 1) };
+    return this.underLock(() => {
+      this.drain();
+      return { segments: [...this.segs], publishedUpTo: Atomics.load(this.ctl.words, this.ctl.at + 1) };
+    });
   }
 
   has(id: number): boolean {
     return this.segs.has(id);
   }
 
-  /** The segment `id`, fetched from other threads if this one has not seen it yet. */
+  /** The segment `id`: known, or in this thread's queue (rule 1). Never waits. */
   get(id: number): SharedArrayBuffer {
     const known = this.segs.get(id);
     if (known) return known;
     this.drain();
     const got = this.segs.get(id);
     if (got) return got;
-    return this.fetch(id);
+    throw new SegmentMissingError(this.mapId, id);
   }
 
   /** Forgets a retired segment so that V8 can free it once no thread refers to it. */
@@ -88,13 +199,9 @@ export class SegmentStore {
     this.dropped.add(id);
   }
 
-  /**
-   * Every segment this thread knows, for a handle that another thread
-   * attaches. Negative ids (recovery records, see recovery/log.ts) are left
-   * out: they are per-writer, and a thread that needs one fetches it.
-   */
+  /** Every segment this thread knows (redo records included). */
   entries(): [number, SharedArrayBuffer][] {
-    return [...this.segs].filter(([id]) => id >= 0);
+    return [...this.segs];
   }
 
   /** Takes every pending message now (segments posted, requests to answer). */
@@ -109,32 +216,81 @@ export class SegmentStore {
   private handle(m: SegMessage): void {
     if (m.t === 'seg') {
       if (!this.segs.has(m.id) && !this.dropped.has(m.id)) this.segs.set(m.id, m.sab);
+      if (this.heard !== null && m.n > 0) this.heard.add(m.n);
     } else if (m.t === 'want') {
-      const sab = this.segs.get(m.id);
-      if (sab) this.channel.postMessage({ t: 'seg', id: m.id, sab } satisfies SegMessage);
+      if (this.quiet) this.pendingWants.push(m.n);
+      else this.answer(m.n);
+    } else if (m.to === this.asked && m.upTo > this.answeredUpTo) {
+      this.answeredUpTo = m.upTo;
     }
   }
 
-  /** Where this map counts requests for segments (answered by busy threads on their next operation). */
-  setWantSignal(words: Int32Array, at: number): void {
-    this.wants = { words, at };
+  private answerPending(): void {
+    const wants = this.pendingWants;
+    if (wants.length === 0) return;
+    this.pendingWants = [];
+    for (const n of wants) this.answer(n);
   }
 
-  private fetch(id: number): SharedArrayBuffer {
-    this.channel.postMessage({ t: 'want', id } satisfies SegMessage);
-    if (this.wants) Atomics.add(this.wants.words, this.wants.at, 1);
-    const deadline = performance.now() + FETCH_TIMEOUT_MS;
-    while (performance.now() < deadline) {
-      // Sleep 1 ms at a time: the answer comes from another thread's event loop.
+  /**
+   * Posts every segment this complete store holds, then says up to which
+   * publication count that was. No lock: a publication still in flight when
+   * the count is read posts after the request was made, so after the asker
+   * subscribed: the asker gets it from the channel itself.
+   */
+  private answer(request: number): void {
+    const upTo = Atomics.load(this.ctl.words, this.ctl.at + 1);
+    this.drain();
+    for (const [id, sab] of this.segs) this.channel.postMessage({ t: 'seg', id, sab, n: 0 } satisfies SegMessage);
+    this.channel.postMessage({ t: 'sent', to: request, upTo } satisfies SegMessage);
+  }
+
+  /**
+   * Rule 4, in a store that subscribed a moment ago and holds the handle's
+   * segments: finds the publications it missed and, if any, asks for them.
+   */
+  private complete(publishedUpTo: number): void {
+    this.heard = new Set();
+    let now = 0;
+    this.underLock(() => {
+      now = Atomics.load(this.ctl.words, this.ctl.at + 1);
+      this.drain();
+    });
+    let missed = 0;
+    for (let n = publishedUpTo + 1; n <= now; n++) if (!this.heard.has(n)) missed++;
+    this.heard = null;
+    if (missed > 0) this.askForGap(missed, now);
+    this.quiet = false;
+    this.answerPending();
+  }
+
+  private askForGap(missed: number, upTo: number): void {
+    this.asked = 1 + Math.floor(Math.random() * 0x7ffffffe);
+    this.channel.postMessage({ t: 'want', n: this.asked } satisfies SegMessage);
+    Atomics.add(this.ctl.words, this.ctl.at + 2, 1);
+    const deadline = performance.now() + GAP_TIMEOUT_MS;
+    while (this.answeredUpTo < upTo) {
+      if (performance.now() > deadline) {
+        throw new Error(
+          `rightsize: cannot attach map ${this.mapId}: ${missed} segment(s) were published after this handle was taken and before this thread subscribed, ` +
+            `and no thread holding the map sent them within ${GAP_TIMEOUT_MS} ms. Take a fresh handle (map.handle) in a thread that has the map attached, just before attaching.`,
+        );
+      }
+      // Sleep 1 ms at a time: the answer comes from another thread. Only an
+      // attach over a gap waits so; no map operation ever does.
       Atomics.wait(sleepCell, 0, 0, 1);
       this.drain();
-      const sab = this.segs.get(id);
-      if (sab) return sab;
     }
-    throw new Error(
-      `rightsize: segment ${id} of map ${this.mapId} is not reachable: no thread holding the map answered within ${FETCH_TIMEOUT_MS} ms ` +
-        '(was the map destroyed, or the handle taken before a resize and every other thread gone?)',
-    );
+  }
+
+  /**
+   * Answers other threads attaching over a gap (see W_SEGMENT_WANTS): one
+   * plain read when nobody asks. Map operations of every type call it.
+   */
+  answerWants(seen: number): number {
+    const w = this.ctl.words[this.ctl.at + 2]!;
+    if (w !== seen) this.drain();
+    return w;
   }
 }
 

@@ -3,6 +3,7 @@ import { currentCpu } from '../context.js';
 import { LINE_WORDS } from '../memory/segments.js';
 import { MAX_CPUS } from '../spec/map-spec.js';
 import type { OwnerLiveness } from '../locks/bucket-lock.js';
+import { selfIdentity, threadAlive } from './liveness.js';
 
 /**
  * The quiescence domain: RCU's grace periods for memory shared between threads.
@@ -21,7 +22,15 @@ import type { OwnerLiveness } from '../locks/bucket-lock.js';
  * either gone offline or moved its counter, or belongs to a thread that died.
  *
  * Slot layout (Int32 words): [0] counter, [1] state, [2] thread id + 1,
- * [3] generation.
+ * [3] generation, [4] OS task id, [5] OS start time (rcu/liveness.ts).
+ *
+ * Deaths are found without anybody reporting them: a slot whose owner is
+ * asked about (a lock waiter, a grace period that waits on it) and whose OS
+ * thread has exited is marked dead right there (noticeDeath), exactly as if
+ * the worker runtime had called markDead. So a CPU worker terminated,
+ * crashed or aborted never blocks a lock or a grace period for longer than
+ * one liveness check, whoever started it and whether or not its starter saw
+ * it go.
  *
  * Lock owner ids name a slot and its generation: (generation << 11) | (slot + 1).
  * A CPU slot is reused when a dead CPU's worker is replaced; going online
@@ -40,6 +49,10 @@ const W_COUNTER = 0;
 const W_STATE = 1;
 const W_THREAD = 2;
 const W_GEN = 3;
+const W_TID = 4;
+const W_START = 5;
+/** A slot found alive is not asked of the OS again for this long (a check reads /proc: about 20 µs). */
+const LIVENESS_RECHECK_MS = 2;
 /** Bits of an owner id that hold slot + 1 (DOMAIN_SLOTS <= 2047); the generation sits above them. */
 const OWNER_SLOT_BITS = 11;
 /** The slot + 1 part of an owner id. */
@@ -61,6 +74,8 @@ export class QuiescenceDomain implements OwnerLiveness {
   private userSlot = -1;
   /** Nesting depth of userspace read sections on this thread. */
   private depth = 0;
+  /** When this thread last found each slot's OS thread alive (performance.now() ms; thread-local cache). */
+  private readonly checkedAt = new Float64Array(DOMAIN_SLOTS);
 
   private constructor(readonly sab: SharedArrayBuffer) {
     this.words = new Int32Array(sab);
@@ -125,7 +140,7 @@ export class QuiescenceDomain implements OwnerLiveness {
     for (let s = MAX_CPUS; s < DOMAIN_SLOTS; s++) {
       const st = this.at(s, W_STATE);
       if (Atomics.compareExchange(this.words, st, SLOT_FREE, SLOT_ALIVE) === SLOT_FREE) {
-        Atomics.store(this.words, this.at(s, W_THREAD), threadId + 1);
+        this.recordThread(s);
         // A worker thread hands its slot back when it ends, so that a process
         // starting many short-lived threads does not run out. (A thread that
         // is terminated mid-operation may not get to run this; its slot then
@@ -145,13 +160,35 @@ export class QuiescenceDomain implements OwnerLiveness {
     // Offline first (even counter), then free: a reclaimer never waits on it.
     if ((Atomics.load(this.words, c) & 1) === 1) Atomics.add(this.words, c, 1);
     Atomics.store(this.words, this.at(s, W_THREAD), 0);
+    Atomics.store(this.words, this.at(s, W_TID), 0);
     Atomics.store(this.words, this.at(s, W_STATE), SLOT_FREE);
   }
 
-  /** A CPU starts running programs: it is online from now on. */
+  /** Writes the calling thread's ids into `slot` (before the slot is alive for it, so no check sees a stale pair). */
+  private recordThread(slot: number): void {
+    const me = selfIdentity();
+    Atomics.store(this.words, this.at(slot, W_START), me.start);
+    Atomics.store(this.words, this.at(slot, W_TID), me.tid);
+    Atomics.store(this.words, this.at(slot, W_THREAD), threadId + 1);
+  }
+
+  /**
+   * A CPU starts running programs: it is online from now on. The slot's last
+   * thread may have died online without anybody marking it (a worker
+   * terminated while nobody watched): that is a death like any other, noticed here
+   * before the slot is taken, so that the new incarnation gets a new
+   * generation and a lock the old one left is never taken for its own.
+   */
   cpuOnline(cpu: number): void {
+    const me = selfIdentity();
+    const tid = Atomics.load(this.words, this.at(cpu, W_TID));
+    const start = Atomics.load(this.words, this.at(cpu, W_START));
+    // Only a thread that vanished while online (odd counter) died in the
+    // middle of something; one that went offline first ended cleanly.
+    const online = (Atomics.load(this.words, this.at(cpu, W_COUNTER)) & 1) === 1;
+    if (online && tid !== 0 && (tid !== me.tid || start !== me.start) && !threadAlive(tid, start)) this.noticeDeath(cpu, tid);
+    this.recordThread(cpu);
     this.revive(cpu);
-    Atomics.store(this.words, this.at(cpu, W_THREAD), threadId + 1);
     const c = this.at(cpu, W_COUNTER);
     if ((Atomics.load(this.words, c) & 1) === 0) Atomics.add(this.words, c, 1);
   }
@@ -204,15 +241,52 @@ export class QuiescenceDomain implements OwnerLiveness {
       const before = snap[s]!;
       if ((before & 1) === 0 || s === self || s === cpu) continue;
       if (Atomics.load(this.words, this.at(s, W_STATE)) === SLOT_DEAD) continue;
-      if (Atomics.load(this.words, this.at(s, W_COUNTER)) === before) return false;
+      if (Atomics.load(this.words, this.at(s, W_COUNTER)) === before && this.slotThreadAlive(s)) return false;
     }
     return true;
   }
 
-  /** The thread behind `slot` died (a terminated CPU worker): it holds nothing any more. */
+  /**
+   * Whether the OS thread recorded in a live slot still exists. A thread
+   * that is gone is marked dead here (noticeDeath), so every later question
+   * about the slot is a plain read. A positive answer is cached for
+   * LIVENESS_RECHECK_MS in this thread: waiters ask once per wait slice.
+   */
+  private slotThreadAlive(slot: number): boolean {
+    const now = performance.now();
+    if (now - this.checkedAt[slot]! < LIVENESS_RECHECK_MS) return true;
+    const tid = Atomics.load(this.words, this.at(slot, W_TID));
+    const start = Atomics.load(this.words, this.at(slot, W_START));
+    if (threadAlive(tid, start)) {
+      this.checkedAt[slot] = now;
+      return true;
+    }
+    this.noticeDeath(slot, tid);
+    return false;
+  }
+
+  /**
+   * The thread `tid` on `slot` is gone: the slot is dead, once. The
+   * compareExchange on the task id makes exactly one noticer count the
+   * death, and never for a slot that a new thread took meanwhile (its task
+   * id differs).
+   */
+  private noticeDeath(slot: number, tid: number): void {
+    const at = this.at(slot, W_TID);
+    if (Atomics.compareExchange(this.words, at, tid, 0) !== tid) return;
+    if (Atomics.compareExchange(this.words, this.at(slot, W_STATE), SLOT_ALIVE, SLOT_DEAD) === SLOT_ALIVE) {
+      Atomics.add(this.words, W_DEATHS, 1);
+    }
+  }
+
+  /**
+   * The thread behind `slot` died (a terminated CPU worker): it holds nothing
+   * any more. The worker runtime calls it when it sees a CPU worker exit; on
+   * Linux the domain also finds such deaths by itself (slotThreadAlive).
+   */
   markDead(slot: number): void {
-    Atomics.store(this.words, this.at(slot, W_STATE), SLOT_DEAD);
-    Atomics.add(this.words, W_DEATHS, 1);
+    Atomics.store(this.words, this.at(slot, W_TID), 0);
+    if (Atomics.exchange(this.words, this.at(slot, W_STATE), SLOT_DEAD) !== SLOT_DEAD) Atomics.add(this.words, W_DEATHS, 1);
   }
 
   /**
@@ -237,12 +311,17 @@ export class QuiescenceDomain implements OwnerLiveness {
     return Atomics.load(this.words, this.at(slot, W_STATE)) === SLOT_DEAD || Atomics.load(this.words, this.at(slot, W_GEN)) !== 0;
   }
 
-  /** Whether `owner` is a thread that died: its slot is dead, or now belongs to a later incarnation. */
+  /**
+   * Whether `owner` is a thread that died: its slot is dead, or now belongs
+   * to a later incarnation, or its OS thread is gone (which marks it dead).
+   */
   isDeadOwner(owner: number): boolean {
     const slot = (owner & OWNER_SLOT_MASK) - 1;
     if (slot < 0 || slot >= DOMAIN_SLOTS) return false;
-    if (Atomics.load(this.words, this.at(slot, W_STATE)) === SLOT_DEAD) return true;
-    return owner >>> OWNER_SLOT_BITS !== (Atomics.load(this.words, this.at(slot, W_GEN)) & GEN_MASK);
+    const state = Atomics.load(this.words, this.at(slot, W_STATE));
+    if (state === SLOT_DEAD) return true;
+    if (owner >>> OWNER_SLOT_BITS !== (Atomics.load(this.words, this.at(slot, W_GEN)) & GEN_MASK)) return true;
+    return state === SLOT_ALIVE && !this.slotThreadAlive(slot);
   }
 }
 

@@ -83,6 +83,7 @@ import { LOG_DIR_AT, type MapHeader } from '../maps/header.js';
 import { LINE_WORDS, type SegmentStore } from '../memory/segments.js';
 import { WordCopier } from '../memory/word-copy.js';
 import { DOMAIN_SLOTS, OWNER_SLOT_MASK, type QuiescenceDomain } from '../rcu/domain.js';
+import { recoveryStep } from './faults.js';
 
 /** Record words (Int32). */
 const R_STATE = 0;
@@ -275,7 +276,8 @@ export class RecoveryLog {
   /**
    * Slot `slot`'s record when it may matter to a recovery: only a slot that
    * saw a death can hold a dead owner's record (the others' owners are
-   * alive), so no other slot's segment is ever fetched from another thread.
+   * alive), so other slots' records are never opened here. (A death is
+   * marked before its lock can be taken over: isDeadOwner marks it.)
    */
   private existing(slot: number): LogRecord | null {
     const known = this.views[slot]!;
@@ -285,10 +287,13 @@ export class RecoveryLog {
   }
 
   private open(slot: number, create: boolean): LogRecord | null {
+    if (!create) recoveryStep('record-open');
     const at = LOG_DIR_AT + slot;
     if (Atomics.load(this.dir, at) === 0) {
       if (!create) return null;
       // Only the thread on this slot creates its record, so there is no race.
+      // Published before the directory names it: any thread that reads the
+      // directory word then finds the segment in its queue (memory/segments.ts).
       const sab = new SharedArrayBuffer(logRecordBytes(this.valueBytes));
       this.segments.publish(logSegmentId(slot), sab);
       Atomics.store(this.dir, at, sab.byteLength);

@@ -1,6 +1,6 @@
 import { currentCpu } from '../../context.js';
 import { BPF_ANY, Errno } from '../../errno.js';
-import { RECOVERED, lock, unlock } from '../../locks/bucket-lock.js';
+import { lockRecover, unlock } from '../../locks/bucket-lock.js';
 import { LINE_WORDS, SegmentStore, allocArea, newMapId } from '../../memory/segments.js';
 import type { QuiescenceDomain } from '../../rcu/domain.js';
 import { RetireQueue, retireQueueWords } from '../../rcu/retire.js';
@@ -122,7 +122,7 @@ export class ArrayOfMapsMap extends MapBase {
     const retire = new SharedArrayBuffer(retireQueueWords(RETIRE_SLOTS) * 4);
     const header = MapHeader.create(0);
     const id = newMapId();
-    const segments = SegmentStore.open(id, []);
+    const segments = SegmentStore.create(id, header.segmentControl(domain));
     segments.publish(SEG_SLOTS, slots);
     segments.publish(SEG_RETIRE, retire);
     header.addBytes(slots.byteLength + retire.byteLength);
@@ -300,9 +300,8 @@ export class ArrayOfMapsMap extends MapBase {
 
   private ctlLocked(fn: () => number): number {
     const h = this.header.words;
-    const got = lock(h, H_CTL_LOCK, this.domain.ownerId(), this.domain, 'array_of_maps control lock');
+    lockRecover(h, H_CTL_LOCK, this.domain.ownerId(), this.domain, 'array_of_maps control lock', () => this.recoverCtl());
     try {
-      if (got === RECOVERED) this.recoverCtl();
       return fn();
     } finally {
       unlock(h, H_CTL_LOCK);

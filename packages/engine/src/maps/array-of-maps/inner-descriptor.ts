@@ -11,16 +11,19 @@ import type { MapHandle } from '../map.js';
  * Int32 per index, the value userspace sees) and publishes the handle through
  * its own SegmentStore, as segments numbered from `slotId * DESCRIPTOR_SEGS`:
  *
- *   +0  the descriptor: u32 length, then JSON { id, spec, segs } (the inner
- *       map's id, its spec, the ids of the segments that follow)
+ *   +0  the descriptor: u32 length, then JSON { id, spec, segs, upTo } (the
+ *       inner map's id, its spec, the ids of the segments that follow, and
+ *       the inner map's publication count they are complete up to)
  *   +1  the inner map's header
  *   +2  its quiescence domain
  *   +3+k  its k-th segment known when it was installed
  *
  * Any thread meeting an unknown slot id rebuilds the handle from these (the
- * store fetches segments it has not seen, with a bounded wait) and attaches
- * the map. Segments the inner map adds later (a noPrealloc chunk, a grown
- * sub-array) travel over the inner map's own channel, as for any map. Slot
+ * descriptor is published before the slot id is stored, so they are in its
+ * queue: memory/segments.ts, rule 1) and attaches the map. Segments the
+ * inner map adds later (a noPrealloc chunk, a grown sub-array, a redo
+ * record) travel over the inner map's own channel, as for any map; the
+ * attach finds those published since the descriptor (rule 4). Slot
  * ids are never reused, so a thread's cache keyed by slot id is never stale.
  */
 export const DESCRIPTOR_SEGS = 1024;
@@ -39,7 +42,7 @@ export function publishDescriptor(segments: SegmentStore, slotId: number, handle
   // JSON has no Infinity: an unlimited memoryBudget is left out (its default).
   const spec: Partial<NormalizedSpec> = { ...handle.spec };
   if (spec.memoryBudget === Number.POSITIVE_INFINITY) delete spec.memoryBudget;
-  const json = new TextEncoder().encode(JSON.stringify({ id: handle.id, spec, segs: segs.map(([id]) => id) }));
+  const json = new TextEncoder().encode(JSON.stringify({ id: handle.id, spec, segs: segs.map(([id]) => id), upTo: handle.publishedUpTo }));
   const desc = new SharedArrayBuffer(4 + json.length);
   new DataView(desc).setUint32(0, json.length, true);
   new Uint8Array(desc, 4).set(json);
@@ -57,7 +60,7 @@ export function readDescriptor(segments: SegmentStore, slotId: number): InnerDes
   const len = new DataView(desc).getUint32(0, true);
   // TextDecoder refuses views of shared memory: copy the bytes out first.
   const bytes = new Uint8Array(desc, 4, len).slice();
-  const d = JSON.parse(new TextDecoder().decode(bytes)) as { id: string; spec: NormalizedSpec; segs: number[] };
+  const d = JSON.parse(new TextDecoder().decode(bytes)) as { id: string; spec: NormalizedSpec; segs: number[]; upTo: number };
   const spec = { ...d.spec, memoryBudget: d.spec.memoryBudget ?? Number.POSITIVE_INFINITY };
   const handle: MapHandle = {
     kind: 'rightsize-map',
@@ -66,6 +69,7 @@ export function readDescriptor(segments: SegmentStore, slotId: number): InnerDes
     header: segments.get(base + 1),
     domain: segments.get(base + 2),
     segments: d.segs.map((id, k) => [id, segments.get(base + 3 + k)]),
+    publishedUpTo: d.upTo,
   };
   return { slotId, handle, header: new MapHeader(handle.header) };
 }

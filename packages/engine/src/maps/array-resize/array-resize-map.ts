@@ -1,5 +1,5 @@
 import { BPF_F_LOCK, BPF_NOEXIST, Errno, updateFlagsValid } from '../../errno.js';
-import { RECOVERED, lock, unlock } from '../../locks/bucket-lock.js';
+import { lockRecover, unlock } from '../../locks/bucket-lock.js';
 import { RecoveryLog, type LogRecord } from '../../recovery/log.js';
 import { LINE_WORDS, SegmentStore, allocArea, newMapId } from '../../memory/segments.js';
 import type { QuiescenceDomain } from '../../rcu/domain.js';
@@ -174,7 +174,10 @@ export class ArrayResizeMap extends MapBase {
    * sequence is left even (a DEAD entry stays DEAD: nothing to repair).
    */
   private lockEntryWord(w: Int32Array, bytes: Uint8Array, base: number, area: number, e: number): void {
-    if (lock(w, base + E_LOCK, this.domain.ownerId(), this.domain, 'array_resize entry lock') !== RECOVERED) return;
+    lockRecover(w, base + E_LOCK, this.domain.ownerId(), this.domain, 'array_resize entry lock', () => this.recoverEntryLocked(w, bytes, base, area, e));
+  }
+
+  private recoverEntryLocked(w: Int32Array, bytes: Uint8Array, base: number, area: number, e: number): void {
     const h = this.header.words;
     Atomics.add(h, W_LOCKS_RECOVERED, 1);
     let seq = w[base + E_SEQ]!;
@@ -202,7 +205,7 @@ export class ArrayResizeMap extends MapBase {
     const retireSab = new SharedArrayBuffer(retireQueueWords(RETIRE_SLOTS) * 4);
     const header = MapHeader.create(0);
     const id = newMapId();
-    const segments = SegmentStore.open(id, []);
+    const segments = SegmentStore.create(id, header.segmentControl(domain));
     segments.publish(SEG_DIR, dirSab);
     segments.publish(SEG_RETIRE, retireSab);
     header.addBytes(dirSab.byteLength + retireSab.byteLength);
@@ -499,7 +502,7 @@ export class ArrayResizeMap extends MapBase {
 
   private underResizeLock(fn: () => number): number {
     const h = this.header.words;
-    if (lock(h, H_RESIZE_LOCK, this.domain.ownerId(), this.domain, 'array_resize resize lock') === RECOVERED) this.recoverResize();
+    lockRecover(h, H_RESIZE_LOCK, this.domain.ownerId(), this.domain, 'array_resize resize lock', () => this.recoverResize());
     try {
       return fn();
     } finally {

@@ -1,6 +1,6 @@
 import { currentCpu } from '../../context.js';
 import { BPF_F_LOCK, BPF_NOEXIST, Errno, updateFlagsValid } from '../../errno.js';
-import { RECOVERED, lock, unlock } from '../../locks/bucket-lock.js';
+import { lockRecover, unlock } from '../../locks/bucket-lock.js';
 import { RecoveryLog, type LogRecord } from '../../recovery/log.js';
 import { WordCopier } from '../../memory/word-copy.js';
 import { SegmentStore, allocArea, newMapId } from '../../memory/segments.js';
@@ -75,12 +75,13 @@ export class ArrayMap extends MapBase {
   private lockSlot(i: number): void {
     const w = this.slots;
     const base = i * this.stride;
-    if (lock(w, base + W_LOCK, this.domain.ownerId(), this.domain, 'array slot lock') !== RECOVERED) return;
-    if ((Atomics.load(w, base + W_SEQ) & 1) === 0) Atomics.add(w, base + W_SEQ, 1);
-    const replayed = this.log.replay(0, i, (rec) => rec.replayInto(this.bytesView, (base + VAL_OFF) * 4 + rec.offset));
-    Atomics.add(w, base + W_SEQ, 1);
-    Atomics.add(this.header.words, W_LOCKS_RECOVERED, 1);
-    Atomics.add(this.header.words, W_RECORDS_REPLAYED, replayed);
+    lockRecover(w, base + W_LOCK, this.domain.ownerId(), this.domain, 'array slot lock', () => {
+      if ((Atomics.load(w, base + W_SEQ) & 1) === 0) Atomics.add(w, base + W_SEQ, 1);
+      const replayed = this.log.replay(0, i, (rec) => rec.replayInto(this.bytesView, (base + VAL_OFF) * 4 + rec.offset));
+      Atomics.add(w, base + W_SEQ, 1);
+      Atomics.add(this.header.words, W_LOCKS_RECOVERED, 1);
+      Atomics.add(this.header.words, W_RECORDS_REPLAYED, replayed);
+    });
   }
 
   /** After a death: every slot lock is taken once, so that any a dead CPU held is taken over and repaired. */
@@ -102,7 +103,7 @@ export class ArrayMap extends MapBase {
     const sab = allocArea(ArrayMap.bytesAtCreate(spec), 'spec.maxEntries', `array of ${spec.maxEntries} slots`);
     const header = MapHeader.create(0);
     const id = newMapId();
-    const segments = SegmentStore.open(id, []);
+    const segments = SegmentStore.create(id, header.segmentControl(domain));
     segments.publish(SEG_SLOTS, sab);
     header.addBytes(sab.byteLength);
     return new ArrayMap({ id, spec, header, segments, domain });

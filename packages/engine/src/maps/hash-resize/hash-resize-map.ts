@@ -164,7 +164,7 @@ export class HashResizeMap extends MapBase {
     }
     const header = MapHeader.create(spec.flags.zeroSeed ? 0 : randomSeed());
     const id = newMapId();
-    const segments = SegmentStore.open(id, []);
+    const segments = SegmentStore.create(id, header.segmentControl(domain));
     const control = new SharedArrayBuffer(retireQueueWords(RETIRE_SLOTS) * 4);
     segments.publish(SEG_CONTROL, control);
     header.addBytes(control.byteLength);

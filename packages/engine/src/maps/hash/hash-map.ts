@@ -125,7 +125,7 @@ export class HashMap extends MapBase {
       : allocArea(spec.maxEntries * layout.stride * 4, 'spec.maxEntries', `preallocated element pool (${spec.maxEntries} elements of ${layout.stride * 4} bytes)`);
     const header = MapHeader.create(spec.flags.zeroSeed ? 0 : randomSeed());
     const id = newMapId();
-    const segments = SegmentStore.open(id, []);
+    const segments = SegmentStore.create(id, header.segmentControl(domain));
     ChainedTable.initBuckets(new Int32Array(bsab, 0, nBuckets * BUCKET_WORDS), nBuckets);
     const dir = chunkDirectory(bsab, nBuckets, spec, layout);
     dir[DIR_NEXT_ID] = SEG_CHUNK0 + 1;

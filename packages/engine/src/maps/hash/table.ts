@@ -1,4 +1,5 @@
-import { RECOVERED, lock, unlock, type LockOwners } from '../../locks/bucket-lock.js';
+import { lockRecover, unlock, type LockOwners } from '../../locks/bucket-lock.js';
+import { recoveryStep } from '../../recovery/faults.js';
 import { W_LOCKS_RECOVERED, W_RECORDS_REPLAYED } from '../header.js';
 import type { LogRecord, RecoveryLog } from '../../recovery/log.js';
 import { WordCopier } from '../../memory/word-copy.js';
@@ -107,9 +108,8 @@ export class ChainedTable {
   }
 
   lockBucket(b: number, owner: number): number {
-    const r = lock(this.buckets, b * BUCKET_WORDS + LOCK, owner, this.owners, 'bucket lock');
-    if (r === RECOVERED) this.recoverBucket(b);
-    return r;
+    // A recovery that throws hands the lock back to the dead owner (lockRecover): the next taker redoes it.
+    return lockRecover(this.buckets, b * BUCKET_WORDS + LOCK, owner, this.owners, 'bucket lock', () => this.recoverBucket(b));
   }
 
   /**
@@ -120,11 +120,19 @@ export class ChainedTable {
    */
   private recoverBucket(b: number): void {
     const seq = b * BUCKET_WORDS + SEQ;
+    // Every step can be redone by the next taker if this one fails after it
+    // (lockRecover hands the lock back): an odd SEQ is left odd, a record
+    // replayed twice writes the same bytes, one not marked IDLE is replayed again.
+    recoveryStep('seq-open');
     if ((Atomics.load(this.buckets, seq) & 1) === 0) Atomics.add(this.buckets, seq, 1);
     let replayed = 0;
     if (this.log !== null) {
-      replayed = this.log.replay(this.area, b, (rec) => rec.replayInto(this.store.bytes(rec.elem), this.valueByteOffset(rec.elem) + rec.offset));
+      replayed = this.log.replay(this.area, b, (rec) => {
+        recoveryStep('replay');
+        rec.replayInto(this.store.bytes(rec.elem), this.valueByteOffset(rec.elem) + rec.offset);
+      });
     }
+    recoveryStep('seq-close');
     Atomics.add(this.buckets, seq, 1);
     if (this.counters !== null) {
       Atomics.add(this.counters, W_LOCKS_RECOVERED, 1);

@@ -89,7 +89,7 @@
  * by the map's repair after the death: it rebuilds every list from the
  * chains, keeping only elements that are linked or popped by a live CPU.
  */
-import { RECOVERED, lock, unlock, type LockOwners } from '../../locks/bucket-lock.js';
+import { lockRecover, unlock, type LockOwners } from '../../locks/bucket-lock.js';
 import { markLinked, withAllBuckets } from '../../recovery/chains.js';
 import { W_LOCKS_RECOVERED } from '../header.js';
 import { LINE_WORDS } from '../../memory/segments.js';
@@ -372,10 +372,11 @@ export class LruLists {
    * the owner was relinking: it is rebuilt before anything reads it.
    */
   lockList(l: number, owner: number): void {
-    if (lock(this.ctl, l * LINE_WORDS + L_LOCK, owner, this.owners, 'LRU list lock') !== RECOVERED) return;
-    if (this.recoveryCounters !== null) Atomics.add(this.recoveryCounters, W_LOCKS_RECOVERED, 1);
-    // Lock order: list lock (held) -> bucket locks.
-    withAllBuckets(this.table, owner, () => this.rebuildLocked([l]));
+    lockRecover(this.ctl, l * LINE_WORDS + L_LOCK, owner, this.owners, 'LRU list lock', () => {
+      if (this.recoveryCounters !== null) Atomics.add(this.recoveryCounters, W_LOCKS_RECOVERED, 1);
+      // Lock order: list lock (held) -> bucket locks.
+      withAllBuckets(this.table, owner, () => this.rebuildLocked([l]));
+    });
   }
 
   unlockList(l: number): void {
