@@ -15,7 +15,7 @@ export interface Linked {
  * between taking an element and linking it, or between unlinking one and
  * freeing it. Only the locks actually taken are released, also on a timeout.
  */
-export function withAllBuckets<T>(t: ChainedTable, owner: number, fn: () => T): T {
+export function withAllBuckets<T>(t: ChainedTable<unknown>, owner: number, fn: () => T): T {
   let held = 0;
   try {
     for (; held < t.nBuckets; held++) t.lockBucket(held, owner);
@@ -30,7 +30,7 @@ export function withAllBuckets<T>(t: ChainedTable, owner: number, fn: () => T): 
  * (MOVED buckets hold none). Each walk is bounded by the pool, so a chain
  * that a bug made cyclic cannot hang a repair.
  */
-export function markLinked(t: ChainedTable, capacity: number): Linked {
+export function markLinked(t: ChainedTable<unknown>, capacity: number): Linked {
   const reached = new Uint8Array(capacity);
   let linked = 0;
   const store = t.store;

@@ -36,7 +36,7 @@ export interface ChainOptions {
  * selects this bucket, and no key appears twice in the chain (equal keys have
  * equal hashes, so they could only meet in one chain).
  */
-export function walkChains(f: Findings, label: string, t: ChainedTable, o: ChainOptions): ChainWalk {
+export function walkChains(f: Findings, label: string, t: ChainedTable<unknown>, o: ChainOptions): ChainWalk {
   const walk: ChainWalk = { reached: new Uint8Array(o.capacity), linked: 0, moved: 0 };
   const bk = t.buckets;
   const store = t.store;

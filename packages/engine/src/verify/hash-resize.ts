@@ -1,53 +1,48 @@
-import { BUCKET_WORDS, HEAD, MOVED, type ChainedTable } from '../maps/hash/table.js';
+import { BUCKET_WORDS, HEAD, MOVED } from '../maps/hash/table.js';
 import type { HashResizeMap } from '../maps/hash-resize/hash-resize-map.js';
-import {
-  CUR, CURSOR, DIR, DONE, ENTRIES, EPOCH, FIRST_TABLE_SEG, FUT, GROW, MIN_BUCKETS, NEXT_SEG, OLD_NB, RETIRE_SLOTS, R_LOCK, SEG_CONTROL, SHRINK,
-} from '../maps/hash-resize/layout.js';
-import { RetireQueue } from '../rcu/retire.js';
-import { isPowerOfTwo, nextPowerOfTwo } from '../spec/map-spec.js';
-import { checkPool, walkChains, type ChainWalk } from './chains.js';
+import { CURSOR, DIR, DONE, ENTRIES, EPOCH, FIRST_TABLE_SEG, FUT, GROW, MIN_BUCKETS, NEXT_SEG, OLD_NB, R_LOCK, SHRINK, CUR } from '../maps/hash-resize/layout.js';
+import type { TableView } from '../maps/hash-resize/tables.js';
+import { isPowerOfTwo } from '../spec/map-spec.js';
+import { walkChains, type ChainWalk } from './chains.js';
 import { describeLock } from './owners.js';
 import type { Findings } from './report.js';
-
-interface TableView {
-  id: number;
-  nb: number;
-  t: ChainedTable;
-}
 
 /**
  * hash_resize, read from its shared words (not from any thread's cached
  * views): the table state (EPOCH even, CUR a live table, FUT 0 or a table
  * of twice or half CUR's buckets as DIR says, the migration cursor and count
- * within the old table, CUR within the bound maxEntries allows), the resize
- * lock free, then every chain of CUR and FUT and both pools. While a resize
- * is under way CUR may hold MOVED buckets (their entries are in FUT, their
- * elements stay allocated until CUR is retired), and every FUT entry must
- * come from a MOVED bucket of CUR, so no key is live in both tables.
- * ENTRIES must equal the entries linked in CUR and FUT together.
+ * within the old table), the resize lock free, every chain of CUR and FUT,
+ * no key linked in both tables (an old bucket not yet migrated may share
+ * keys with nobody: new keys go to FUT after its search found none), and
+ * the element pool: each chunk's free list and live count, no element both
+ * free and linked, none neither (a leak), none linked in a released chunk.
+ * ENTRIES must equal the entries linked in CUR and FUT together, and the
+ * elements the pool handed out.
  */
 export function verifyHashResize(map: HashResizeMap, f: Findings): void {
   const label = 'hash_resize';
   const w = map.header.words;
   const spec = map.spec;
+  const domain = map.domain;
   const rlock = Atomics.load(w, R_LOCK);
-  if (rlock !== 0) f.problem(`${label}: resize lock ${describeLock(map.domain, rlock)} while the map is quiescent`);
+  if (rlock !== 0) f.problem(`${label}: resize lock ${describeLock(domain, rlock)} while the map is quiescent`);
   const epoch = Atomics.load(w, EPOCH);
   if ((epoch & 1) !== 0) f.problem(`${label}: EPOCH ${epoch} is odd (a table switch never finished)`);
   const curId = Atomics.load(w, CUR);
   const futId = Atomics.load(w, FUT);
   const nextSeg = Atomics.load(w, NEXT_SEG);
-  const maxBuckets = Math.max(MIN_BUCKETS, nextPowerOfTwo(Math.ceil(spec.maxEntries / spec.resize.growAt)));
+  const maxBuckets = map.migration.maxBuckets;
   const cur = tableOf(map, f, 'CUR', curId, nextSeg);
   if (!cur) return;
   if (cur.nb > maxBuckets) f.problem(`${label}: CUR has ${cur.nb} buckets, over the ${maxBuckets} maxEntries ${spec.maxEntries} allows`);
   const fut = futId === 0 ? null : tableOf(map, f, 'FUT', futId, nextSeg);
   if (futId !== 0 && !fut) return;
+  const pool = map.pool;
+  const capacity = pool.store.maxElements;
   const seed = map.header.seed;
-  const domain = map.domain;
-  const curWalk = walkChains(f, `${label} CUR table ${curId}`, cur.t, { capacity: cur.nb, seed, allowMoved: fut !== null, domain });
-  checkPool(f, `${label} CUR table ${curId}`, cur.t.alloc, curWalk, { count: fut ? 'allocated' : 'linked', domain });
+  const curWalk = walkChains(f, `${label} CUR table ${curId}`, cur.t, { capacity, seed, allowMoved: fut !== null, domain });
   let linked = curWalk.linked;
+  const reached = curWalk.reached;
   if (fut) {
     const dir = Atomics.load(w, DIR);
     const want = dir === GROW ? cur.nb * 2 : dir === SHRINK ? cur.nb >>> 1 : -1;
@@ -59,18 +54,23 @@ export function verifyHashResize(map: HashResizeMap, f: Findings): void {
     const done = Atomics.load(w, DONE);
     if (cursor < 0 || cursor > oldNb) f.problem(`${label}: migration CURSOR ${cursor} is outside 0..${oldNb}`);
     if (done < 0 || done > oldNb) f.problem(`${label}: migrated count DONE ${done} is outside 0..${oldNb}`);
-    const futWalk = walkChains(f, `${label} FUT table ${futId}`, fut.t, { capacity: fut.nb, seed, allowMoved: false, domain });
-    checkPool(f, `${label} FUT table ${futId}`, fut.t.alloc, futWalk, { count: 'linked', domain });
-    checkFromMoved(f, label, cur, fut, futWalk);
+    const futWalk = walkChains(f, `${label} FUT table ${futId}`, fut.t, { capacity, seed, allowMoved: false, domain });
+    for (let e = 0; e < capacity; e++) {
+      if (futWalk.reached[e] === 0) continue;
+      if (reached[e] !== 0) f.problem(`${label}: element ${e} is linked in both CUR and FUT`);
+      reached[e] = 1;
+    }
+    checkNotInBoth(f, label, cur, fut, futWalk);
     linked += futWalk.linked;
   } else if (curWalk.moved > 0) {
     f.problem(`${label}: ${curWalk.moved} MOVED bucket(s) in CUR with no resize under way`);
   }
+  checkPool(f, label, map, reached);
   const entries = Atomics.load(w, ENTRIES);
   if (entries !== linked) f.problem(`${label}: ENTRIES counter ${entries}, ${linked} entries linked in CUR and FUT`);
+  if (pool.allocated() !== linked) f.problem(`${label}: the pool handed out ${pool.allocated()} elements, ${linked} are linked`);
   if (linked > spec.maxEntries) f.problem(`${label}: ${linked} entries, over maxEntries ${spec.maxEntries}`);
-  const retire = new RetireQueue(new Int32Array(map.segments.get(SEG_CONTROL)), 0, RETIRE_SLOTS, domain);
-  for (const seg of retire.pending()) {
+  for (const seg of map.retire.pending()) {
     if (seg === curId || seg === futId) f.problem(`${label}: live table ${seg} is waiting in the retire queue`);
   }
   f.count('tables', fut ? 2 : 1);
@@ -82,7 +82,7 @@ function tableOf(map: HashResizeMap, f: Findings, role: string, id: number, next
     f.problem(`hash_resize: ${role} is segment ${id}, not a table id handed out (next ${nextSeg})`);
     return null;
   }
-  let view: { nb: number; t: ChainedTable };
+  let view: TableView;
   try {
     view = map.tableAt(id);
   } catch (e) {
@@ -93,16 +93,85 @@ function tableOf(map: HashResizeMap, f: Findings, role: string, id: number, next
     f.problem(`hash_resize: ${role} table ${id} has ${view.nb} buckets (a power of two >= ${MIN_BUCKETS} expected)`);
     return null;
   }
-  return { id, nb: view.nb, t: view.t };
+  return view;
 }
 
-/** Every FUT entry's bucket in CUR must be MOVED: otherwise its key could be live in both tables. */
-function checkFromMoved(f: Findings, label: string, cur: TableView, fut: TableView, futWalk: ChainWalk): void {
-  for (let e = 0; e < fut.nb; e++) {
+/** A FUT entry whose CUR bucket is not MOVED must not have its key in that bucket too. */
+function checkNotInBoth(f: Findings, label: string, cur: TableView, fut: TableView, futWalk: ChainWalk): void {
+  const keySize = cur.t.store.layout.keySize;
+  const key = new Uint8Array(keySize);
+  const k32 = new Int32Array((keySize + 3) >>> 2);
+  const k8 = new Uint8Array(k32.buffer, 0, keySize);
+  for (let e = 0; e < futWalk.reached.length; e++) {
     if (futWalk.reached[e] === 0) continue;
-    const ob = fut.t.hashOf(e) & cur.t.mask;
-    if (Atomics.load(cur.t.buckets, ob * BUCKET_WORDS + HEAD) !== MOVED) {
-      f.problem(`${label}: FUT element ${e} belongs to CUR bucket ${ob}, which is not MOVED (its key may be live in both tables)`);
-    }
+    const h = fut.t.hashOf(e);
+    const ob = h & cur.t.mask;
+    if (Atomics.load(cur.t.buckets, ob * BUCKET_WORDS + HEAD) === MOVED) continue;
+    fut.t.copyKey(e, key);
+    k8.set(key);
+    const other = findUnlocked(cur, ob, h, k32);
+    if (other >= 0) f.problem(`${label}: the key of FUT element ${e} is also in CUR bucket ${ob} (element ${other}): live in both tables`);
   }
+}
+
+/** The element of bucket b holding the key, walking with plain reads (the map is quiescent). */
+function findUnlocked(T: TableView, b: number, h: number, k: Int32Array): number {
+  const store = T.t.store;
+  let e = T.t.buckets[b * BUCKET_WORDS + HEAD]!;
+  for (let steps = 0; e >= 0 && steps <= store.maxElements; steps++) {
+    const words = store.words(e);
+    const base = store.base(e);
+    if (T.t.hashOf(e) === h && T.t.keyEquals(words, base, k)) return e;
+    e = words[base]!;
+  }
+  return -1;
+}
+
+/** The element pool against the elements linked in the tables (`reached`). */
+function checkPool(f: Findings, label: string, map: HashResizeMap, reached: Uint8Array): void {
+  const pool = map.pool;
+  const lockWord = pool.lockWord();
+  if (lockWord !== 0) f.problem(`${label} pool: lock ${describeLock(map.domain, lockWord)} while the map is quiescent`);
+  let allocated = 0;
+  let free = 0;
+  let chunks = 0;
+  for (let c = 0; c < pool.maxChunks; c++) {
+    const first = c << pool.shift;
+    const id = pool.chunkId(c);
+    if (id <= 0) {
+      for (let e = first; e < first + pool.chunk; e++) {
+        if (reached[e] !== 0) {
+          f.problem(`${label} pool: element ${e} is linked, but its chunk ${c} ${id === 0 ? 'does not exist' : 'was released'}`);
+          break;
+        }
+      }
+      continue;
+    }
+    chunks++;
+    const list = pool.freeList(c);
+    if (list.length > pool.chunk) f.problem(`${label} pool: chunk ${c}'s free list is longer than the chunk (a cycle)`);
+    const onFree = new Uint8Array(pool.chunk);
+    for (const e of list.slice(0, pool.chunk)) {
+      if (e < first || e >= first + pool.chunk) {
+        f.problem(`${label} pool: chunk ${c}'s free list holds element ${e} of another chunk`);
+        continue;
+      }
+      if (onFree[e - first] !== 0) f.problem(`${label} pool: element ${e} is on chunk ${c}'s free list twice`);
+      onFree[e - first] = 1;
+      if (reached[e] !== 0) f.problem(`${label} pool: element ${e} is free and linked`);
+    }
+    let leaked = 0;
+    let linkedHere = 0;
+    for (let i = 0; i < pool.chunk; i++) {
+      if (reached[first + i] !== 0) linkedHere++;
+      else if (onFree[i] === 0) leaked++;
+    }
+    if (leaked > 0) f.problem(`${label} pool: ${leaked} element(s) of chunk ${c} neither linked nor free (leaked)`);
+    if (pool.liveIn(c) !== linkedHere) f.problem(`${label} pool: chunk ${c} counts ${pool.liveIn(c)} live elements, ${linkedHere} are linked`);
+    allocated += pool.liveIn(c);
+    free += list.length;
+  }
+  if (pool.allocated() !== allocated) f.problem(`${label} pool: ${pool.allocated()} elements handed out, the chunks count ${allocated}`);
+  f.count('chunks', chunks);
+  f.count('freeElements', free);
 }

@@ -7,16 +7,15 @@ import { createMap } from '../../src/maps/registry.js';
 import { keyOf } from '../support/bytes.js';
 import { BUILT_ENGINE, FixtureWorker, until } from '../support/threads.js';
 
-// A shrink sizes its future table for the entries counted when it begins: to
-// 4 buckets (4 elements) with 3 entries (the 0.75 watermark), which leaves
-// room for exactly one more. Inserts that race the shrink must not take the
-// room an entry still to be migrated needs, or the migration finds no
-// element ("accounting bug"), the resize can never finish, and every later
-// insert spins. Two interleavings did exactly that; each is reproduced here
-// deterministically with a worker paused at the point that matters. The right
-// outcome: one of the two inserts gets -E2BIG (the table is full and
-// automatic resizing is off) and the resize completes. A last test runs the
-// same tight shrink thousands of times against two free-running inserters.
+// A shrink to 4 buckets with 3 entries (the 0.75 watermark) leaves the
+// future table room for exactly one more entry (100% load). Two inserts that
+// race the shrink for it: exactly one goes in, the other gets -E2BIG (the
+// resize under way completes first, under the 'help' policy, and the table
+// is then full with automatic resizing off), the resize completes and the
+// entries stay exact. Each interleaving that matters is reproduced
+// deterministically with a worker paused at that point. A last test runs
+// the same tight shrink thousands of times against two free-running
+// inserters.
 
 const BUCKETS = 8;
 const bucketOf = (k: number) => hashKey(keyOf(k), 0) & (BUCKETS - 1);
@@ -65,17 +64,21 @@ describe('shrinking to a full table while inserts race it', () => {
   };
 
   interface Interleaving {
-    pauseAt: 'refresh' | 'alloc' | 'after-alloc';
+    pauseAt: 'refresh' | 'insert' | 'after-alloc';
     /** Before the worker's insert starts. */
     before?: (m: HashResizeMap) => void;
     /** While the worker is paused. */
     meanwhile?: (m: HashResizeMap) => void;
     /** Right after letting the worker go on (it holds its element holdMs longer with 'after-alloc'). */
     afterGo?: (m: HashResizeMap) => void;
+    /** After the worker's insert returned: this thread's insert of X, when it comes last (its result). */
+    after?: (m: HashResizeMap) => number;
     holdMs?: number;
+    /** Which insert wins the last room: the worker's (Y) or this thread's (X). */
+    winner: 'X' | 'Y';
   }
 
-  /** The worker inserts Y, paused once; the resize completes; one insert got -E2BIG and nothing was lost. */
+  /** The worker inserts Y, paused once; the resize completes; the loser's insert got -E2BIG and nothing was lost. */
   async function pausedInsert(il: Interleaving) {
     const m = tightMap();
     const ctl = new Int32Array(new SharedArrayBuffer(8));
@@ -83,7 +86,7 @@ describe('shrinking to a full table while inserts race it', () => {
     workers = [w];
     await w.request({ op: 'ready' }, 30_000);
     il.before?.(m);
-    const reply = w.request({ op: 'insert', key: Y, pauseAt: il.pauseAt, allocLimit: 4, holdMs: il.holdMs ?? 0 }, 30_000);
+    const reply = w.request({ op: 'insert', key: Y, pauseAt: il.pauseAt, holdMs: il.holdMs ?? 0 }, 30_000);
     await until(() => Atomics.load(ctl, 0) === 1, 20_000, 'the worker at its pause');
     try {
       il.meanwhile?.(m);
@@ -94,17 +97,24 @@ describe('shrinking to a full table while inserts race it', () => {
     il.afterGo?.(m);
     const r = await reply;
     expect(r.paused).toBe(true);
-    // Whatever is left of the resize: every remaining entry must find room.
+    const xRc = il.after?.(m);
+    // Whatever is left of the resize: it must complete.
     while (m.resizeStep(1) > 0);
-    expect(r.rc).toBe(-Errno.E2BIG);
+    const [winner, loser] = il.winner === 'X' ? [X, Y] : [Y, X];
+    if (il.winner === 'X') expect(r.rc).toBe(-Errno.E2BIG);
+    else {
+      expect(r.rc).toBe(0);
+      expect(xRc).toBe(-Errno.E2BIG);
+    }
     expect(m.stats()).toMatchObject({ state: 'idle', buckets: 4, entries: 4 });
-    for (const k of [...PERMANENT, X]) expect(m.lookupU32Into(k, new Uint8Array(8)), `key ${k}`).toBe(0);
-    expect(m.lookupU32Into(Y, new Uint8Array(8))).toBe(-Errno.ENOENT);
+    for (const k of [...PERMANENT, winner]) expect(m.lookupU32Into(k, new Uint8Array(8)), `key ${k}`).toBe(0);
+    expect(m.lookupU32Into(loser, new Uint8Array(8))).toBe(-Errno.ENOENT);
   }
 
   it('an insert that read the idle state just before the shrink began does not insert into the table being emptied', async () => {
     await pausedInsert({
       pauseAt: 'refresh',
+      winner: 'X',
       meanwhile: (m) => {
         expect(m.shrink()).toBe(0);
         expect(m.updateU32(X, new Uint8Array(8))).toBe(0);
@@ -112,27 +122,28 @@ describe('shrinking to a full table while inserts race it', () => {
     });
   });
 
-  it('two inserts into the future table at once cannot both take its last free element', async () => {
+  it('two inserts into the future table at once cannot both take its last room', async () => {
     await pausedInsert({
-      pauseAt: 'alloc',
+      pauseAt: 'insert',
+      winner: 'X',
       before: (m) => expect(m.shrink()).toBe(0),
       meanwhile: (m) => expect(m.updateU32(X, new Uint8Array(8))).toBe(0),
     });
   });
 
-  it('a migration that finds the last element held for a moment by an insert (about to give it back) waits for it', async () => {
-    // The future table is exactly full (X + the 3 entries still to migrate) when the
-    // worker takes an element; this thread migrates while the worker holds it 50 ms.
+  it('a migration that meets an insert holding its element, counted and not yet linked, relinks around it and loses nothing', async () => {
+    // The worker took the last room and its element; this thread migrates
+    // the whole shrink while the worker holds the element 50 ms, then its
+    // own insert finds the table full.
     await pausedInsert({
       pauseAt: 'after-alloc',
       holdMs: 50,
-      before: (m) => {
-        expect(m.shrink()).toBe(0);
-        expect(m.updateU32(X, new Uint8Array(8))).toBe(0);
-      },
+      winner: 'Y',
+      before: (m) => expect(m.shrink()).toBe(0),
       afterGo: (m) => {
         while (m.resizeStep(1) > 0);
       },
+      after: (m) => m.updateU32(X, new Uint8Array(8)),
     });
   });
 

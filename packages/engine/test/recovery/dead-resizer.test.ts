@@ -81,7 +81,7 @@ describe('hash_resize: a CPU killed while it drives a resize', () => {
     expect(verify(m).problems).toEqual([]);
   });
 
-  it('killed in the middle of one bucket (part of it copied): the repair finishes that bucket, no key is counted or live twice', async () => {
+  it('killed in the middle of a relink (the old chain runs on into the new one): taking the old bucket over completes the move, no key is counted or live twice', async () => {
     const m = map({ type: 'hash_resize', keySize: 4, valueSize: 8, maxEntries: 1024, resize: { driver: 'help', autoResize: false, migrateBatch: 4, initialBuckets: 16 } }) as HashResizeMap;
     // Three keys in old bucket 5, then others up to 12. grow() with the help
     // driver migrates the first batch (buckets 0..3); the doomed CPU claims the next.
@@ -92,7 +92,7 @@ describe('hash_resize: a CPU killed while it drives a resize', () => {
     for (const k of keys) expect(m.updateU32(k, valueOf(k, 8))).toBe(0);
     expect(m.grow()).toBe(0);
     const doomed = cpu(m);
-    expect(await run(doomed, { op: 'half-bucket', bucket: 5 })).toMatchObject({ chain: 3 });
+    expect(await run(doomed, { op: 'half-relink', bucket: 5 })).toMatchObject({ chain: 3 });
     await kill(doomed, m);
     m.repair();
     // Still under way (two batches unclaimed), yet consistent: ENTRIES

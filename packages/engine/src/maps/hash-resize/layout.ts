@@ -1,6 +1,6 @@
 import { LINE_WORDS } from '../../memory/segments.js';
-import { ALLOC_CTL_WORDS } from '../hash/allocator.js';
 import { BUCKET_WORDS } from '../hash/table.js';
+import type { ElemLayout } from '../hash/layout.js';
 import { TYPE_BASE } from '../header.js';
 
 /**
@@ -13,42 +13,39 @@ export const R_LOCK = TYPE_BASE;
 const STATE = TYPE_BASE + LINE_WORDS;
 /** Segment id of the current table: where lookups start. */
 export const CUR = STATE + 0;
-/** Segment id of the table being filled by a resize, 0 when idle. */
+/** Segment id of the table a resize relinks the entries into, 0 when idle. */
 export const FUT = STATE + 1;
 /**
  * Odd while CUR/FUT change (under R_LOCK), even otherwise: a thread reads
  * EPOCH, CUR, FUT, EPOCH and keeps the pair only if both EPOCH reads match
- * and are even (a seqlock over the table state).
+ * and are even (a seqlock over the table state). It also moves by 2 when an
+ * element chunk is unpublished (see ElementPool.release), so that every
+ * thread drops its chunk views before the chunk's index can be used again.
  */
 export const EPOCH = STATE + 2;
 /** Buckets of the table being migrated away from. */
 export const OLD_NB = STATE + 3;
 /** 1 grow, 2 shrink (the resize under way). */
 export const DIR = STATE + 4;
-/** Next segment id to hand out (ids are never reused). */
+/** Next table segment id to hand out (ids are never reused; CUR < FUT always). */
 export const NEXT_SEG = STATE + 5;
 export const GROWS = STATE + 6;
 export const SHRINKS = STATE + 7;
 /** Next old bucket to hand out to a migrator (changed under R_LOCK). */
 export const CURSOR = STATE + 8;
-/**
- * 1 while beginResize decides whether a resize starts (under R_LOCK), else 0.
- * Set before it reads ENTRIES; an insert reads it after adding to ENTRIES
- * (both sequentially consistent), so either the resize's size check counts
- * the insert or the insert sees BEGIN and starts over.
- */
-export const BEGIN = STATE + 9;
+/** Chunks made so far: chunk segment ids are CHUNK_SEG_BASE plus this count (never reused). */
+export const NEXT_CHUNK = STATE + 9;
 /**
  * Owner id of the thread driving the resize under way with the 'inline'
  * driver (0 otherwise): when it died, the next writer that meets the resize
- * takes over (see replaceDeadDriver).
+ * takes over (Migration.replaceDeadDriver).
  */
 export const DRIVER_OWNER = STATE + 10;
 /**
  * Owner id of the deferred resizer thread (0 when none runs) and of the
  * thread that started it. A worker's nested workers end with it, so when
  * the starter dies the resizer is dead too, though nobody marks its own
- * userspace slot dead (see HashResizeMap.reapResizer).
+ * userspace slot dead (see Resizer.reap).
  */
 export const RESIZER_OWNER = STATE + 11;
 export const RESIZER_PARENT = STATE + 12;
@@ -58,16 +55,12 @@ export const REQUEST = TYPE_BASE + 2 * LINE_WORDS;
 export const WAKE = REQUEST + 1;
 /** Old buckets migrated so far in this resize (atomic adds by migrators). */
 export const DONE = TYPE_BASE + 3 * LINE_WORDS;
-/**
- * Entries of the old table still waiting to be copied: set when a resize
- * begins, lowered as each old bucket is marked MOVED. The new table keeps
- * that much room for them; new inserts get the rest.
- */
-export const PENDING = DONE + 1;
-/** Counters CPUs bump: EBUSY returned, retries spent, iteration restarts. */
+/** Counters CPUs bump: EBUSY returned, retries spent, iteration restarts, elements relocated, chunks released. */
 export const EBUSY_COUNT = TYPE_BASE + 4 * LINE_WORDS;
 export const RETRY_COUNT = EBUSY_COUNT + 1;
 export const ITER_RESTARTS = EBUSY_COUNT + 2;
+export const RELOCATED = EBUSY_COUNT + 3;
+export const CHUNKS_RELEASED = EBUSY_COUNT + 4;
 /** Live entries of the map (the maxEntries bound is checked against it). */
 export const ENTRIES = TYPE_BASE + 5 * LINE_WORDS;
 /** Byte offset of three BigInt64 words: total ns spent resizing, start of the resize under way, the resizer thread's last beat (hrtime ns). */
@@ -76,39 +69,98 @@ export const TIME_BYTE_OFFSET = (TYPE_BASE + 6 * LINE_WORDS) * 4;
 export const GROW = 1;
 export const SHRINK = 2;
 
-/** Segment 1: the control segment (the retire queue); tables start at 2. */
+/** Segment 1: the retire queue; 2: the element pool's control words; tables and chunks start at 3. */
 export const SEG_CONTROL = 1;
-export const FIRST_TABLE_SEG = 2;
+export const SEG_POOL = 2;
+export const FIRST_TABLE_SEG = 3;
+/**
+ * Element chunks take segment ids from here up, tables below: a thread
+ * tells a retired table (any table id below CUR) from a chunk by its id.
+ */
+export const CHUNK_SEG_BASE = 2 ** 28;
 export const RETIRE_SLOTS = 8;
 
 /**
- * A table segment: [allocator control][info line][chunk ids][buckets]; its elements live in chunk segments.
- * A table holds at most as many elements as it has buckets (load 1.0); the
- * grow watermark (0.75 by default) leaves the slack that inserts need while a
- * grow is requested but not yet under way.
+ * A table segment is only a bucket array: [info line][buckets]. Elements
+ * belong to the map's pool (ElementPool), so a resize relinks them and the
+ * extra memory of a resize is one bucket array.
  */
-export const T_ALLOC = 0;
-/** [0] buckets, [1] element capacity (= buckets), [2] elements per chunk, [3] bytes of the table segment itself / 8 (chunks are counted from T_CHUNKS). */
-export const T_INFO = ALLOC_CTL_WORDS;
-/** Segment ids of the table's element chunks (0 = not allocated yet). */
-export const T_CHUNKS = T_INFO + LINE_WORDS;
-export const T_BUCKETS = T_CHUNKS + LINE_WORDS;
-/**
- * Element chunks a table may have. Elements are allocated a chunk at a time
- * as entries arrive (as the kernel's rhashtable allocates objects on
- * demand), so a table holds its buckets plus memory for the entries it has,
- * not one element per bucket.
- */
-export const MAX_TABLE_CHUNKS = 16;
+/** [0] buckets. */
+export const T_INFO = 0;
+export const T_BUCKETS = LINE_WORDS;
 
-/** Elements per chunk for a table of nb buckets (nb is a power of two). */
-export function chunkSizeFor(nb: number): number {
-  return nb <= 64 ? nb : Math.max(64, nb / MAX_TABLE_CHUNKS);
-}
-
-/** Words of a table segment: its header and its buckets (elements live in chunk segments). */
+/** Words of a table segment of nBuckets buckets. */
 export function tableWords(nBuckets: number): number {
   return T_BUCKETS + nBuckets * BUCKET_WORDS;
 }
 
 export const MIN_BUCKETS = 4;
+/**
+ * Most buckets a table may have: nulls terminators ~b and MOVED must stay
+ * distinct, and a bucket array stays a few GiB at most.
+ */
+export const MAX_TABLE_BUCKETS = 2 ** 27;
+
+/**
+ * The element pool's control segment (Int32 words):
+ *   line 0: [0] the pool lock;
+ *   line 1: [0] LOW, the lowest chunk that may have room; [1] TOP, one past
+ *           the highest chunk index in use; [2] elements handed out;
+ *           [3] chunks holding memory now;
+ *   then, per chunk index c: DIR[c] the chunk's segment id (0: none, minus
+ *   the id: released and waiting for its grace period, not to be reused
+ *   yet), LIVE[c] elements handed out from it, FREE[c] its free list head.
+ */
+export const P_LOCK = 0;
+export const P_LOW = LINE_WORDS;
+export const P_TOP = LINE_WORDS + 1;
+export const P_ALLOCATED = LINE_WORDS + 2;
+export const P_CHUNKS = LINE_WORDS + 3;
+export const P_DIR = 2 * LINE_WORDS;
+
+export function poolWords(maxChunks: number): number {
+  return P_DIR + 3 * maxChunks;
+}
+
+/** Bytes a chunk should stay under: a released or kept chunk is small beside the entries. */
+const CHUNK_TARGET_BYTES = 16 * 1024;
+const MIN_CHUNK = 16;
+const MAX_CHUNK = 1024;
+/** Chunk indexes a pool may use at most (its directory stays a few pages). */
+const MAX_POOL_CHUNKS = 4096;
+
+/** Elements per chunk (a power of two) for a map of maxEntries elements of strideWords words. */
+export function chunkElements(maxEntries: number, strideWords: number): number {
+  let s = MIN_CHUNK;
+  while (s < MAX_CHUNK && s * 2 * strideWords * 4 <= CHUNK_TARGET_BYTES) s *= 2;
+  while (Math.ceil(maxEntries / s) + 1 > MAX_POOL_CHUNKS) s *= 2;
+  let cap = 1;
+  while (cap < maxEntries) cap *= 2;
+  return Math.max(1, Math.min(s, cap));
+}
+
+/**
+ * Chunk indexes a pool of maxEntries elements may use: one more than the
+ * entries need, because a relocation holds a new element before it frees
+ * the old one.
+ */
+export function maxChunks(maxEntries: number, chunk: number): number {
+  return Math.ceil(maxEntries / chunk) + 1;
+}
+
+/**
+ * hash_resize's element: [NEXT][HASH][key words][value words], 4-byte
+ * aligned. No free-list word of its own: a free element keeps its free-list
+ * link in HASH (ElementPool). A lock-free reader still standing on a freed
+ * element may read that link as a hash; it can only lead to a key compare
+ * on junk, and the bucket seqlock it validates with has moved (the element
+ * left the chain inside a write section), so it retries. A 4-byte key and
+ * value take 16 bytes (HASH's layout adds an AUX word and 8-byte value
+ * alignment: 24).
+ */
+export function compactLayout(keySize: number, valueBytes: number): ElemLayout {
+  const keyWords = (keySize + 3) >>> 2;
+  const keyOff = 2;
+  const valOff = keyOff + keyWords;
+  return { keySize, keyWords, valueBytes, extraWords: 0, keyOff, valOff, stride: valOff + ((valueBytes + 3) >>> 2) };
+}

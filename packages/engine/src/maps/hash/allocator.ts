@@ -47,8 +47,8 @@ export interface ChunkSource {
 }
 
 export class ElementStore {
-  readonly i32: Int32Array[] = [];
-  readonly u8: Uint8Array[] = [];
+  readonly i32: (Int32Array | undefined)[] = [];
+  readonly u8: (Uint8Array | undefined)[] = [];
   readonly shift: number;
   readonly mask: number;
 
@@ -78,6 +78,15 @@ export class ElementStore {
   /** Word offset of element `e` within its chunk view. */
   base(e: number): number {
     return (e & this.mask) * this.layout.stride;
+  }
+
+  /**
+   * Drops this thread's views of chunk c (hash_resize: a released chunk's
+   * index may later hold a new chunk; a thread must not keep reading the old one).
+   */
+  forget(c: number): void {
+    this.i32[c] = undefined;
+    this.u8[c] = undefined;
   }
 
   load(c: number, create = false): Int32Array {

@@ -1,4 +1,4 @@
-import { lockRecover, unlock, type LockOwners } from '../../locks/bucket-lock.js';
+import { OWNER_MASK, lockRecover, unlock, type LockOwners } from '../../locks/bucket-lock.js';
 import { recoveryStep } from '../../recovery/faults.js';
 import { W_LOCKS_RECOVERED, W_RECORDS_REPLAYED } from '../header.js';
 import type { LogRecord, RecoveryLog } from '../../recovery/log.js';
@@ -40,6 +40,8 @@ export const LOCK = 1;
 export const SEQ = 2;
 export const SPARE = 3;
 const READ_RETRIES = 128;
+/** predecessorLocked: the element is not in the chain. */
+const NOT_IN_CHAIN = -2;
 const WALK_CHECK = 32;
 
 /**
@@ -51,6 +53,29 @@ const WALK_CHECK = 32;
 export const MOVED = -0x80000000;
 /** lookupCopy / findElement result: the key's bucket was migrated; look in the next table. */
 export const IN_NEXT_TABLE = -2;
+
+/**
+ * Lock contracts checked at run time: with checks on, every `...Locked`
+ * method asserts that the calling thread holds the lock it relies on. Off by
+ * default (one plain read per call); tests turn it on, and so does the
+ * environment variable RIGHTSIZE_LOCK_CHECKS=1 (inherited by worker threads).
+ */
+let lockChecks = typeof process !== 'undefined' && process.env.RIGHTSIZE_LOCK_CHECKS === '1';
+
+export function setLockChecks(on: boolean): void {
+  lockChecks = on;
+}
+
+export function lockChecksOn(): boolean {
+  return lockChecks;
+}
+
+/** With lock checks on: throws unless the lock word `words[i]` is held by `owner`. */
+export function assertHeld(words: Int32Array, i: number, owner: number, what: string): void {
+  if (!lockChecks) return;
+  const held = Atomics.load(words, i) & OWNER_MASK;
+  if (held !== owner) throw new Error(`rightsize: lock contract broken: ${what} (word ${i}) is held by ${held}, not by the caller ${owner}`);
+}
 
 /** Per-thread scratch for the key being looked for: bytes and the same bytes as words. */
 export class KeyScratch {
@@ -66,7 +91,12 @@ export class KeyScratch {
   }
 }
 
-export class ChainedTable {
+/**
+ * `A` is the element pool the table's owner allocates from (HASH and LRU:
+ * an ElementAllocator; hash_resize: its map-wide pool). The table itself
+ * never allocates: it links, unlinks and relinks elements it is given.
+ */
+export class ChainedTable<A = ElementAllocator> {
   readonly mask: number;
   private readonly stride: number;
   private readonly keyOff: number;
@@ -79,12 +109,14 @@ export class ChainedTable {
   /** The map header's words, where recoveries are counted. */
   private counters: Int32Array | null = null;
   private readonly copier = new WordCopier();
+  /** Called after a bucket lock taken over from a dead owner was repaired (hash_resize finishes a relink there). */
+  private onRecover: ((b: number) => void) | null = null;
 
   constructor(
     readonly buckets: Int32Array,
     readonly nBuckets: number,
     readonly store: ElementStore,
-    readonly alloc: ElementAllocator,
+    readonly alloc: A,
     readonly owners: LockOwners,
   ) {
     this.mask = nBuckets - 1;
@@ -101,10 +133,16 @@ export class ChainedTable {
   }
 
   /** Makes writes through this table recoverable: value writes are recorded in `log` under `area`. */
-  setRecovery(log: RecoveryLog, area: number, counters: Int32Array): void {
+  setRecovery(log: RecoveryLog, area: number, counters: Int32Array, onRecover: ((b: number) => void) | null = null): void {
     this.log = log;
     this.area = area;
     this.counters = counters;
+    this.onRecover = onRecover;
+  }
+
+  /** With lock checks on: throws unless the calling thread holds bucket b's lock. */
+  assertBucketHeld(b: number): void {
+    if (lockChecks) assertHeld(this.buckets, b * BUCKET_WORDS + LOCK, this.owners.ownerId(), `bucket ${b} lock`);
   }
 
   lockBucket(b: number, owner: number): number {
@@ -138,6 +176,7 @@ export class ChainedTable {
       Atomics.add(this.counters, W_LOCKS_RECOVERED, 1);
       Atomics.add(this.counters, W_RECORDS_REPLAYED, replayed);
     }
+    this.onRecover?.(b);
   }
 
   unlockBucket(b: number): void {
@@ -307,6 +346,7 @@ export class ChainedTable {
 
   /** Under the bucket lock: the element holding the key, or -1. */
   findLocked(b: number, hash: number, k: Int32Array): number {
+    if (lockChecks) this.assertBucketHeld(b);
     let e = this.buckets[b * BUCKET_WORDS + HEAD]!;
     const store = this.store;
     while (e >= 0) {
@@ -377,27 +417,101 @@ export class ChainedTable {
   }
 
   /**
-   * Under bucket b's lock: links a fresh element `ne` holding a copy of element
-   * `e` of table `src` (same layout): hash, key words and the whole value.
-   * This is how a resize moves an entry; the source is left untouched, so a
-   * reader still walking the old chain sees a whole element.
+   * hash_resize's relink (rhashtable_rehash_one): moves the LAST element of
+   * bucket ob's chain to the head of bucket nb of table `dst` (same element
+   * pool), without copying it. Returns the element moved, or -1 when the
+   * chain is empty. The caller holds ob's lock, then nb's (old before new,
+   * always), and keeps ob's write section open across the whole bucket.
+   *
+   * Three single stores, in this order: e.NEXT = nb's head; nb's head = e
+   * (both inside nb's write section); then e's predecessor (or ob's head)
+   * ends ob's chain on its own terminator. Moving the tail keeps the rest
+   * of ob's chain intact at every step, so a writer killed between two
+   * stores leaves either ob's chain running on into nb's chain through e,
+   * or e in both chains: Migration.finishRelink completes the move from
+   * either state (it finds e as nb's head, or as the element whose NEXT is
+   * nb's head).
    */
-  linkCopy(b: number, ne: number, src: ChainedTable, e: number): void {
+  moveTailLocked(ob: number, dst: ChainedTable<A>, nb: number): number {
+    if (lockChecks) {
+      this.assertBucketHeld(ob);
+      dst.assertBucketHeld(nb);
+    }
     const store = this.store;
+    const bi = ob * BUCKET_WORDS;
+    let prev = -1;
+    let e = this.buckets[bi + HEAD]!;
+    if (e < 0) return -1;
+    for (;;) {
+      const next = store.words(e)[store.base(e) + NEXT]!;
+      if (next < 0) break;
+      prev = e;
+      e = next;
+    }
+    const nbi = nb * BUCKET_WORDS;
+    dst.seqBegin(nb);
+    store.words(e)[store.base(e) + NEXT] = dst.buckets[nbi + HEAD]!;
+    dst.buckets[nbi + HEAD] = e;
+    dst.seqEnd(nb);
+    this.linkAfter(ob, prev, nullsOf(ob));
+    return e;
+  }
+
+  /**
+   * Under bucket b's lock, inside its write section: b's chain ends after
+   * `prev` (is empty when prev is -1). hash_resize's relink repair cuts the
+   * part of an old chain that a half-done relink left running into a new one.
+   */
+  endChainAfterLocked(b: number, prev: number): void {
+    if (lockChecks) this.assertBucketHeld(b);
+    this.linkAfter(b, prev, nullsOf(b));
+  }
+
+  /**
+   * Under bucket b's lock: puts element `ne` in e's place in b's chain, a
+   * copy of e (hash, key, value; the pool's compaction moves an entry out of
+   * a chunk it empties). One write section: a reader sees e or ne, whole.
+   * Returns false when e is not in b's chain (deleted or moved meanwhile).
+   */
+  replaceLocked(b: number, e: number, ne: number): boolean {
+    if (lockChecks) this.assertBucketHeld(b);
+    const prev = this.predecessorLocked(b, e);
+    if (prev === NOT_IN_CHAIN) return false;
+    const store = this.store;
+    const sw = store.words(e);
+    const sbase = store.base(e);
     const w = store.words(ne);
-    const base = (ne & store.mask) * this.stride;
-    const sw = src.store.words(e);
-    const sbase = src.store.base(e);
-    const bi = b * BUCKET_WORDS;
-    this.seqBegin(b);
+    const base = store.base(ne);
+    // ne is reachable from no chain yet (a reader still standing on it from
+    // its previous life retries: its bucket's SEQ moved when it was unlinked).
     w[base + HASH] = sw[sbase + HASH]!;
     const off = base + this.keyOff;
     const soff = sbase + this.keyOff;
     for (let i = 0; i < this.keyWords; i++) w[off + i] = sw[soff + i]!;
-    copyBytes(src.store.bytes(e), (sbase + this.valOff) * 4, store.bytes(ne), (base + this.valOff) * 4, store.layout.valueBytes);
-    w[base + NEXT] = this.buckets[bi + HEAD]!;
-    this.buckets[bi + HEAD] = ne;
+    copyBytes(store.bytes(e), (sbase + this.valOff) * 4, store.bytes(ne), (base + this.valOff) * 4, store.layout.valueBytes);
+    w[base + NEXT] = sw[sbase + NEXT]!;
+    this.seqBegin(b);
+    this.linkAfter(b, prev, ne);
     this.seqEnd(b);
+    return true;
+  }
+
+  /** Under bucket b's lock: e's predecessor in b's chain (-1 when e is the head), or NOT_IN_CHAIN. */
+  private predecessorLocked(b: number, e: number): number {
+    const store = this.store;
+    let prev = -1;
+    let cur = this.buckets[b * BUCKET_WORDS + HEAD]!;
+    while (cur >= 0 && cur !== e) {
+      prev = cur;
+      cur = store.words(cur)[store.base(cur) + NEXT]!;
+    }
+    return cur === e ? prev : NOT_IN_CHAIN;
+  }
+
+  /** Inside bucket b's write section: the link after `prev` (b's HEAD when prev is -1) becomes `to`. */
+  private linkAfter(b: number, prev: number, to: number): void {
+    if (prev < 0) this.buckets[b * BUCKET_WORDS + HEAD] = to;
+    else this.store.words(prev)[this.store.base(prev) + NEXT] = to;
   }
 
   /** The stored hash of element e. */
@@ -411,19 +525,12 @@ export class ChainedTable {
    * retries on the changed SEQ). Returns false if e is not in the chain.
    */
   unlinkLocked(b: number, e: number): boolean {
-    const store = this.store;
-    const bi = b * BUCKET_WORDS;
-    let prev = -1;
-    let cur = this.buckets[bi + HEAD]!;
-    while (cur >= 0 && cur !== e) {
-      prev = cur;
-      cur = store.words(cur)[store.base(cur) + NEXT]!;
-    }
-    if (cur !== e) return false;
-    const next = store.words(e)[store.base(e) + NEXT]!;
+    if (lockChecks) this.assertBucketHeld(b);
+    const prev = this.predecessorLocked(b, e);
+    if (prev === NOT_IN_CHAIN) return false;
+    const next = this.store.words(e)[this.store.base(e) + NEXT]!;
     this.seqBegin(b);
-    if (prev < 0) this.buckets[bi + HEAD] = next;
-    else store.words(prev)[store.base(prev) + NEXT] = next;
+    this.linkAfter(b, prev, next);
     this.seqEnd(b);
     return true;
   }
@@ -435,6 +542,7 @@ export class ChainedTable {
 
   /** Under the bucket lock: every element in bucket b's chain, in chain order. */
   chainLocked(b: number, out: number[]): number[] {
+    if (lockChecks) this.assertBucketHeld(b);
     out.length = 0;
     let e = this.buckets[b * BUCKET_WORDS + HEAD]!;
     const store = this.store;

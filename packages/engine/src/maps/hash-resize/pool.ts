@@ -1,0 +1,383 @@
+import { lock, unlock, type LockOwners } from '../../locks/bucket-lock.js';
+import type { SegmentStore } from '../../memory/segments.js';
+import type { RetireQueue } from '../../rcu/retire.js';
+import { ElementStore } from '../hash/allocator.js';
+import { HASH, NEXT, type ElemLayout } from '../hash/layout.js';
+import { assertHeld } from '../hash/table.js';
+import { CHUNKS_RELEASED, CHUNK_SEG_BASE, EPOCH, NEXT_CHUNK, P_ALLOCATED, P_DIR, P_LOCK, P_LOW, P_TOP } from './layout.js';
+
+/**
+ * hash_resize's element pool: the map's elements, whatever table links
+ * them. Table generations are bucket arrays; a resize relinks elements from
+ * one to the next and never copies them, so memory is the live entries'
+ * elements plus the bucket arrays.
+ *
+ * Elements live in fixed-size chunks (one SharedArrayBuffer each), made as
+ * entries arrive. Element index = chunk << shift | slot. Each chunk has its
+ * own free list (the link sits in a free element's HASH word: see
+ * compactLayout) and live count, so that allocation takes from the lowest
+ * chunk with room (LOW) and high chunks drain as entries go: a chunk that
+ * empties is released after a grace period, and a sparse top chunk has its
+ * few live elements relocated into lower chunks (the map's compaction,
+ * under their bucket locks) so that it empties.
+ *
+ * Lock order: bucket locks, then the pool lock (inserts, deletes and
+ * relocations take elements under their bucket lock). Nothing else is taken
+ * under the pool lock but the segment publication lock (a leaf).
+ *
+ * A chunk is made under the pool lock, in steps a dead creator can stop
+ * between: the buffer gets its free list while still private, is published
+ * under a segment id never used before, its free list head is stored, then
+ * its id is committed into DIR[c] with one store, then its bytes are
+ * counted. A buffer published and not committed is an orphan nobody
+ * addresses; the next creator makes chunk c again. Bytes a dead creator did
+ * not count are recounted by the map's repair (bytes() derives them).
+ *
+ * A released chunk's index is not reused until its grace period is over
+ * (DIR[c] holds minus its id meanwhile, and readers still standing on its
+ * elements resolve it), and the release moves EPOCH by 2: every thread
+ * drops its views of released chunks at its next operation (forgetReleased),
+ * so no thread reads a new chunk through an old view.
+ */
+export class ElementPool {
+  readonly store: ElementStore;
+  readonly shift: number;
+  /** Segment ids this thread resolved per chunk index (to drop them once the chunk is gone). */
+  private readonly known: (number | undefined)[] = [];
+
+  constructor(
+    /** The pool's control words (segment SEG_POOL; see layout.ts). */
+    readonly ctl: Int32Array,
+    readonly layout: ElemLayout,
+    /** Elements per chunk (a power of two). */
+    readonly chunk: number,
+    readonly maxChunks: number,
+    /** The map header's words (NEXT_SEG, EPOCH, counters). */
+    private readonly hw: Int32Array,
+    private readonly segments: SegmentStore,
+    private readonly owners: LockOwners,
+    private readonly addBytes: (n: number) => void,
+  ) {
+    this.shift = Math.log2(chunk);
+    this.store = new ElementStore(layout, chunk, { chunk: (c, create) => this.chunkMemory(c, create) }, chunk * maxChunks);
+  }
+
+  /** Bytes of one chunk. */
+  get chunkBytes(): number {
+    return this.chunk * this.layout.stride * 4;
+  }
+
+  /** A fresh pool's control words. */
+  static init(ctl: Int32Array): void {
+    ctl[P_LOW] = 0;
+    ctl[P_TOP] = 0;
+    ctl[P_ALLOCATED] = 0;
+  }
+
+  private dir(c: number): number {
+    return P_DIR + c;
+  }
+  private live(c: number): number {
+    return P_DIR + this.maxChunks + c;
+  }
+  private free(c: number): number {
+    return P_DIR + 2 * this.maxChunks + c;
+  }
+
+  /** The memory of chunk c: committed (or released and still in its grace period), or made now when `create`. */
+  private chunkMemory(c: number, create: boolean): { sab: SharedArrayBuffer; byteOffset: number; elements: number } | null {
+    if (c >= this.maxChunks) return null;
+    const id = Atomics.load(this.ctl, this.dir(c));
+    if (id !== 0) {
+      const seg = Math.abs(id);
+      this.known[c] = seg;
+      return { sab: this.segments.get(seg), byteOffset: 0, elements: this.chunk };
+    }
+    if (!create) return null;
+    const size = this.chunk;
+    const sab = new SharedArrayBuffer(this.chunkBytes);
+    const w = new Int32Array(sab);
+    const stride = this.layout.stride;
+    const first = c << this.shift;
+    // The free list, while the buffer is still private: slot i links to i + 1.
+    for (let i = 0; i < size; i++) w[i * stride + HASH] = i + 1 < size ? first + i + 1 : -1;
+    const seg = CHUNK_SEG_BASE + Atomics.add(this.hw, NEXT_CHUNK, 1);
+    // Published before its id is stored anywhere (memory/segments.ts, rule 1).
+    this.segments.publish(seg, sab);
+    this.ctl[this.free(c)] = first;
+    this.ctl[this.live(c)] = 0;
+    Atomics.store(this.ctl, this.dir(c), seg);
+    this.addBytes(sab.byteLength);
+    if (this.ctl[P_TOP]! <= c) this.ctl[P_TOP] = c + 1;
+    this.known[c] = seg;
+    return { sab, byteOffset: 0, elements: size };
+  }
+
+  lock(owner: number): void {
+    lock(this.ctl, P_LOCK, owner, this.owners, 'hash_resize element pool lock');
+  }
+
+  unlock(): void {
+    unlock(this.ctl, P_LOCK);
+  }
+
+  /**
+   * An element from the lowest chunk with room below chunk `below` (a new
+   * chunk is made when the lowest free index has none yet), or -1. The
+   * caller bounds the entries (the map's ENTRIES), so with `below` left out
+   * there is always room.
+   */
+  alloc(owner: number, below = this.maxChunks): number {
+    this.lock(owner);
+    try {
+      return this.allocLocked(owner, below);
+    } finally {
+      this.unlock();
+    }
+  }
+
+  private allocLocked(owner: number, below: number): number {
+    assertHeld(this.ctl, P_LOCK, owner, 'element pool lock');
+    const ctl = this.ctl;
+    const low = ctl[P_LOW]!;
+    for (let c = low; c < below; c++) {
+      const id = ctl[this.dir(c)]!;
+      if (id < 0) continue;
+      if (id === 0) this.store.load(c, true);
+      const e = ctl[this.free(c)]!;
+      if (e < 0) continue;
+      ctl[this.free(c)] = this.store.words(e)[this.store.base(e) + HASH]!;
+      ctl[this.live(c)]!++;
+      ctl[P_ALLOCATED]!++;
+      // Every chunk from LOW to c - 1 is full or waiting for its grace period (reclaimed lowers LOW again).
+      ctl[P_LOW] = c;
+      return e;
+    }
+    return -1;
+  }
+
+  /**
+   * Gives element e back. The caller unlinked it under its bucket lock,
+   * inside the bucket's write section (a reader standing on it retries).
+   * Returns what is live in e's chunk now.
+   */
+  release(e: number, owner: number): number {
+    const c = e >>> this.shift;
+    this.lock(owner);
+    try {
+      const ctl = this.ctl;
+      this.store.words(e)[this.store.base(e) + HASH] = ctl[this.free(c)]!;
+      ctl[this.free(c)] = e;
+      const left = --ctl[this.live(c)]!;
+      ctl[P_ALLOCATED]!--;
+      if (c < ctl[P_LOW]!) ctl[P_LOW] = c;
+      return left;
+    } finally {
+      this.unlock();
+    }
+  }
+
+  /** Elements handed out (live entries, plus one per relocation in flight). */
+  allocated(): number {
+    return Atomics.load(this.ctl, P_ALLOCATED);
+  }
+
+  /** One past the highest chunk index holding memory. */
+  top(): number {
+    return Atomics.load(this.ctl, P_TOP);
+  }
+
+  liveIn(c: number): number {
+    return Atomics.load(this.ctl, this.live(c));
+  }
+
+  /** Bytes of the chunks holding memory (committed, not released). */
+  bytes(): number {
+    let n = 0;
+    for (let c = 0; c < this.maxChunks; c++) if (Atomics.load(this.ctl, this.dir(c)) > 0) n++;
+    return n * this.chunkBytes;
+  }
+
+  /** Segment id of chunk c (0 none, negative: released, in its grace period). */
+  chunkId(c: number): number {
+    return Atomics.load(this.ctl, this.dir(c));
+  }
+
+  /**
+   * The chunk compaction should empty next: the top chunk, when it holds at
+   * most an eighth of a chunk and the chunks below have room for those
+   * entries and a quarter chunk more (so that a map hovering at a chunk
+   * boundary does not make and release the same chunk over and over).
+   * Chunk 0 stays: a map that empties keeps one chunk, the common case of
+   * one key inserted and deleted in a loop costs no buffer per round.
+   * Returns -1 when there is none.
+   */
+  sparseTop(): number {
+    const top = this.top();
+    const c = top - 1;
+    if (c <= 0) return -1;
+    const live = this.liveIn(c);
+    if (live > this.chunk >>> 3) return -1;
+    const below = this.allocated() - live;
+    return c * this.chunk - below >= live + (this.chunk >>> 2) ? c : -1;
+  }
+
+  /** The elements handed out from chunk c now (its slots not on its free list). */
+  liveElements(c: number, owner: number): number[] {
+    this.lock(owner);
+    try {
+      if (this.ctl[this.dir(c)]! <= 0) return [];
+      const first = c << this.shift;
+      const onFree = new Uint8Array(this.chunk);
+      for (let e = this.ctl[this.free(c)]!; e >= 0; e = this.store.words(e)[this.store.base(e) + HASH]!) onFree[e - first] = 1;
+      const out: number[] = [];
+      for (let i = 0; i < this.chunk; i++) if (onFree[i] === 0) out.push(first + i);
+      return out;
+    } finally {
+      this.unlock();
+    }
+  }
+
+  /**
+   * Releases chunk c if it is empty (not chunk 0): it goes into the retire
+   * queue and its index waits there for its grace period. False when it is
+   * not empty or the queue is full (tried again later).
+   */
+  releaseIfEmpty(c: number, owner: number, retire: RetireQueue): boolean {
+    if (c <= 0) return false;
+    this.lock(owner);
+    try {
+      const ctl = this.ctl;
+      const id = ctl[this.dir(c)]!;
+      if (id <= 0 || ctl[this.live(c)] !== 0) return false;
+      // Chunks leave two retire slots free: a resize under way must find one
+      // at its finish (beginResize checked one was free; releases are
+      // serialised by this lock, so chunks never hold more than SLOTS - 2).
+      if (retire.pending().length >= retire.slots - 2) return false;
+      // No element of c is linked and none can be taken (the pool lock is
+      // held): readers still standing on one are online now, so the grace
+      // period that starts here covers them.
+      if (!retire.retire(id, this.chunkBytes)) return false;
+      Atomics.store(ctl, this.dir(c), -id);
+      Atomics.add(this.hw, EPOCH, 2);
+      Atomics.add(this.hw, CHUNKS_RELEASED, 1);
+      let top = ctl[P_TOP]!;
+      while (top > 0 && ctl[this.dir(top - 1)]! <= 0) top--;
+      ctl[P_TOP] = top;
+      return true;
+    } finally {
+      this.unlock();
+    }
+  }
+
+  /** After the grace period of a released chunk (segment `seg`): its index may be used again. Returns whether seg was a chunk. */
+  reclaimed(seg: number, owner: number): boolean {
+    this.lock(owner);
+    try {
+      for (let c = 0; c < this.maxChunks; c++) {
+        if (this.ctl[this.dir(c)] !== -seg) continue;
+        Atomics.store(this.ctl, this.dir(c), 0);
+        if (c < this.ctl[P_LOW]!) this.ctl[P_LOW] = c;
+        // Every thread lets the segment go at its next operation (forgetReleased).
+        Atomics.add(this.hw, EPOCH, 2);
+        return true;
+      }
+      return false;
+    } finally {
+      this.unlock();
+    }
+  }
+
+  /**
+   * At the start of an operation whose EPOCH moved: forgets this thread's
+   * views of chunks that were released and reclaimed, and lets their
+   * segments go.
+   */
+  forgetReleased(owner: number): void {
+    for (let c = 0; c < this.known.length; c++) {
+      const seg = this.known[c];
+      if (seg === undefined) continue;
+      const id = Atomics.load(this.ctl, this.dir(c));
+      if (id === seg || id === -seg) continue;
+      this.store.forget(c);
+      this.known[c] = undefined;
+    }
+    // Chunks this thread received (a drain takes every publication) but no
+    // longer needs. Under the pool lock no chunk is between its publication
+    // and its commit, so a chunk id in no DIR entry is gone for good (or an
+    // orphan of a dead creator).
+    this.lock(owner);
+    try {
+      const inUse = new Set<number>();
+      for (let c = 0; c < this.maxChunks; c++) {
+        const id = this.ctl[this.dir(c)]!;
+        if (id !== 0) inUse.add(Math.abs(id));
+      }
+      for (const [seg] of this.segments.entries()) if (seg >= CHUNK_SEG_BASE && !inUse.has(seg)) this.segments.drop(seg);
+    } finally {
+      this.unlock();
+    }
+  }
+
+  // ---- repair after a CPU death (under every bucket lock, then the pool lock) ----
+
+  /**
+   * Rebuilds every chunk's free list and live count from the elements
+   * linked in the tables (`reached[e]` = 1): an element a dead CPU took and
+   * never linked, or unlinked and never gave back, returns to its chunk.
+   * Returns how many came back that no free list held.
+   */
+  rebuildLocked(reached: Uint8Array, owner: number): number {
+    assertHeld(this.ctl, P_LOCK, owner, 'element pool lock');
+    const ctl = this.ctl;
+    let before = 0;
+    let after = 0;
+    let top = 0;
+    let low = this.maxChunks;
+    for (let c = 0; c < this.maxChunks; c++) {
+      if (ctl[this.dir(c)]! <= 0) continue;
+      before += this.chunk - ctl[this.live(c)]!;
+      const first = c << this.shift;
+      let head = -1;
+      let live = 0;
+      // Pushed from the top so that allocation takes slots in index order.
+      for (let e = first + this.chunk - 1; e >= first; e--) {
+        if (reached[e] !== 0) {
+          live++;
+          continue;
+        }
+        this.store.words(e)[this.store.base(e) + HASH] = head;
+        head = e;
+      }
+      ctl[this.free(c)] = head;
+      ctl[this.live(c)] = live;
+      after += this.chunk - live;
+      top = c + 1;
+      if (head >= 0 && c < low) low = c;
+    }
+    let allocated = 0;
+    for (let c = 0; c < top; c++) if (ctl[this.dir(c)]! > 0) allocated += ctl[this.live(c)]!;
+    ctl[P_ALLOCATED] = allocated;
+    ctl[P_TOP] = top;
+    ctl[P_LOW] = low === this.maxChunks ? 0 : low;
+    return Math.max(0, after - before);
+  }
+
+  // ---- consistency checks (verify) ----
+
+  /** Chunk c's free list (bounded by the chunk size, so a cycle shows as an overlong list). */
+  freeList(c: number): number[] {
+    const out: number[] = [];
+    for (let e = Atomics.load(this.ctl, this.free(c)); e >= 0 && out.length <= this.chunk; e = this.store.words(e)[this.store.base(e) + HASH]!) out.push(e);
+    return out;
+  }
+
+  lockWord(): number {
+    return Atomics.load(this.ctl, P_LOCK);
+  }
+}
+
+/** NEXT of element e, for walks that need no table (the relink repair). */
+export function nextOf(store: ElementStore, e: number): number {
+  return store.words(e)[store.base(e) + NEXT]!;
+}
