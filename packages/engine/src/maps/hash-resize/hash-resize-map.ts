@@ -11,8 +11,8 @@ import { nextPowerOfTwo, requireInt, type NormalizedSpec } from '../../spec/map-
 import { MapBase, type MapParts } from '../base.js';
 import { MapHeader } from '../header.js';
 import type { BatchOptions, BatchResult, MapHandle, MapStats } from '../map.js';
-import { HASH } from '../hash/layout.js';
 import { IN_NEXT_TABLE, KeyScratch, copyBytes } from '../hash/table.js';
+import { Compaction } from './compaction.js';
 import { Iteration } from './iteration.js';
 import {
   CHUNKS_RELEASED, CUR, DIR, DONE, EBUSY_COUNT, ENTRIES, EPOCH, FIRST_TABLE_SEG, FUT, GROW, GROWS, ITER_RESTARTS, MAX_TABLE_BUCKETS, MIN_BUCKETS, NEXT_SEG, OLD_NB,
@@ -63,7 +63,8 @@ const sleepCell = new Int32Array(new SharedArrayBuffer(4));
  *  - Migration (migration.ts): begin, relink, finish a resize, and the lock order;
  *  - Resizer (resizer.ts): the deferred resizer thread;
  *  - Iteration (iteration.ts): getNextKey and the batch walks;
- *  - this class: the API, the write rules and the EBUSY policies, compaction, repair.
+ *  - Compaction (compaction.ts): releasing empty chunks, emptying a sparse one;
+ *  - this class: the API, the write rules and the EBUSY policies, repair.
  *
  * Lookups take no lock: the key's bucket in CUR under its seqlock; a MOVED
  * bucket, or a miss while a resize is under way (new keys go into the
@@ -101,6 +102,7 @@ export class HashResizeMap extends MapBase {
   readonly migration: Migration;
   private readonly resizer: Resizer;
   private readonly iteration: Iteration;
+  private readonly compaction: Compaction;
   private readonly maxBuckets: number;
   private readonly poolSegBytes: number;
   /**
@@ -159,6 +161,7 @@ export class HashResizeMap extends MapBase {
       () => this.afterResize(),
     );
     this.iteration = new Iteration(this);
+    this.compaction = new Compaction(this.domain, this.words, this.pool, this.tables, this.migration, this.retire, () => this.refresh());
     this.tables.refresh();
   }
 
@@ -466,7 +469,7 @@ export class HashResizeMap extends MapBase {
         // Under the bucket lock (bucket, then pool: the lock order).
         const left = this.pool.release(freed, owner);
         t.unlockBucket(b);
-        this.afterFree(freed >>> this.pool.shift, left);
+        this.compaction.afterFree(freed >>> this.pool.shift, left);
       } else t.unlockBucket(b);
     }
   }
@@ -625,86 +628,9 @@ export class HashResizeMap extends MapBase {
     return this.migration.reclaim();
   }
 
-  // ---- the element pool's upkeep ----
-
-  /**
-   * After a delete gave back an element of chunk c, `left` now live there:
-   * an empty chunk is released; a sparse top chunk is emptied by relocating
-   * its few entries into lower chunks.
-   */
-  private afterFree(c: number, left: number): void {
-    if (left === 0 && c > 0) this.releaseChunk(c);
-    else if (left <= this.pool.chunk >>> 3 && c === this.pool.top() - 1) this.compact();
-  }
-
-  private releaseChunk(c: number): boolean {
-    const owner = this.domain.ownerId();
-    if (this.pool.releaseIfEmpty(c, owner, this.retire)) return true;
-    // The retire queue may hold memory whose grace period is over.
-    return this.migration.reclaim() > 0 && this.pool.releaseIfEmpty(c, owner, this.retire);
-  }
-
-  /**
-   * Empties a sparse top chunk (ElementPool.sparseTop): each of its live
-   * entries gets an element in a lower chunk, copied in its place under
-   * its bucket lock (ChainedTable.replaceLocked), and the old element goes
-   * back. As with a delete, a lock-free reader still standing on the old
-   * element validates against the bucket's seqlock, which the replacement
-   * moved, so it retries; the chunk itself is released only after a grace
-   * period. Returns whether it released the chunk.
-   */
-  private compact(): boolean {
-    const c = this.pool.sparseTop();
-    if (c < 0) return false;
-    const owner = this.domain.ownerId();
-    this.domain.readBegin();
-    try {
-      for (const e of this.pool.liveElements(c, owner)) if (!this.relocate(e, c, owner)) return false;
-    } finally {
-      this.domain.readEnd();
-    }
-    return this.releaseChunk(c);
-  }
-
-  /** Moves the entry in element e (of chunk c) to a lower chunk. False when no lower chunk has room. */
-  private relocate(e: number, c: number, owner: number): boolean {
-    this.refresh();
-    // Read without a lock: if e was given back meanwhile, this is a free-list
-    // link, and the chain search below does not find e.
-    const h = this.pool.store.words(e)[this.pool.store.base(e) + HASH]!;
-    const fut = this.tables.fut;
-    for (const T of fut === null ? [this.tables.cur] : [this.tables.cur, fut]) {
-      const t = T.t;
-      const b = h & t.mask;
-      t.lockBucket(b, owner);
-      let moved = -1;
-      try {
-        if (t.isMoved(b) || !t.chainLocked(b, []).includes(e)) continue;
-        const ne = this.pool.alloc(owner, c);
-        if (ne < 0) return false;
-        if (!t.replaceLocked(b, e, ne)) throw new Error('rightsize: hash_resize relocation lost an element it held under its bucket lock (bug)');
-        moved = e;
-      } finally {
-        if (moved >= 0) this.pool.release(moved, owner);
-        t.unlockBucket(b);
-      }
-      Atomics.add(this.words, RELOCATED, 1);
-      return true;
-    }
-    // Deleted (or given back) since the pool listed it: nothing to move.
-    return true;
-  }
-
-  /**
-   * Background upkeep (the resizer's loop, stats()): reclaim what passed its
-   * grace period, release empty chunks, compact a sparse top chunk. Returns
-   * whether anything changed.
-   */
+  /** Background upkeep (the resizer's loop, stats()): see Compaction.maintain. */
   maintain(): boolean {
-    let changed = this.migration.reclaim() > 0;
-    for (let c = this.pool.top() - 1; c > 0; c--) if (this.pool.liveIn(c) === 0 && this.pool.chunkId(c) > 0 && this.releaseChunk(c)) changed = true;
-    if (this.compact()) changed = true;
-    return changed;
+    return this.compaction.maintain();
   }
 
   // ---- recovery after CPU deaths (see recovery/log.ts) ----

@@ -277,6 +277,10 @@ export class ElementPool {
       for (let c = 0; c < this.maxChunks; c++) {
         if (this.ctl[this.dir(c)] !== -seg) continue;
         Atomics.store(this.ctl, this.dir(c), 0);
+        // This thread's own read section is not waited for (graceOver skips
+        // it): it must not meet index c again through its old view.
+        this.store.forget(c);
+        this.known[c] = undefined;
         if (c < this.ctl[P_LOW]!) this.ctl[P_LOW] = c;
         // Every thread lets the segment go at its next operation (forgetReleased).
         Atomics.add(this.hw, EPOCH, 2);
@@ -289,16 +293,23 @@ export class ElementPool {
   }
 
   /**
-   * At the start of an operation whose EPOCH moved: forgets this thread's
-   * views of chunks that were released and reclaimed, and lets their
-   * segments go.
+   * When EPOCH moved: forgets this thread's views of chunks that are no
+   * longer live (released, in their grace period or past it), and lets go
+   * of the segments no chunk index names any more.
+   *
+   * A view is dropped as soon as its chunk is released, not when the index
+   * becomes free: an operation that began after the release has no element
+   * of the chunk to stand on (none was linked or handed out since), so it
+   * needs no view; if the index is reused later, it resolves the new chunk.
+   * An operation begun before the release may still stand on one of its
+   * elements; it resolves the chunk again from DIR (minus its id) while the
+   * grace period, which waits for it, keeps the index from being reused.
    */
   forgetReleased(owner: number): void {
     for (let c = 0; c < this.known.length; c++) {
       const seg = this.known[c];
       if (seg === undefined) continue;
-      const id = Atomics.load(this.ctl, this.dir(c));
-      if (id === seg || id === -seg) continue;
+      if (Atomics.load(this.ctl, this.dir(c)) === seg) continue;
       this.store.forget(c);
       this.known[c] = undefined;
     }

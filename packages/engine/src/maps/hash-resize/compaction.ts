@@ -1,0 +1,113 @@
+import type { QuiescenceDomain } from '../../rcu/domain.js';
+import type { RetireQueue } from '../../rcu/retire.js';
+import { HASH } from '../hash/layout.js';
+import { RELOCATED } from './layout.js';
+import type { Migration } from './migration.js';
+import type { ElementPool } from './pool.js';
+import type { Tables } from './tables.js';
+
+/**
+ * Memory that follows the entries down: the element pool's upkeep. An
+ * empty chunk is released (after its grace period its memory goes); a
+ * sparse top chunk is emptied by relocating its few entries into lower
+ * chunks, one at a time under its bucket lock (bucket, then pool: the lock
+ * order), so that it can be released too.
+ */
+export class Compaction {
+  constructor(
+    private readonly domain: QuiescenceDomain,
+    private readonly words: Int32Array,
+    private readonly pool: ElementPool,
+    private readonly tables: Tables,
+    private readonly migration: Migration,
+    private readonly retire: RetireQueue,
+    /** Brings this thread's view of the tables up to date. */
+    private readonly refresh: () => void,
+  ) {}
+
+  /**
+   * After a delete gave back an element of chunk c, `left` now live there
+   * (no lock held): an empty chunk is released; a sparse top chunk is
+   * emptied.
+   */
+  afterFree(c: number, left: number): void {
+    if (left === 0 && c > 0) this.release(c);
+    else if (left <= this.pool.chunk >>> 3 && c === this.pool.top() - 1) this.compact();
+  }
+
+  private release(c: number): boolean {
+    const owner = this.domain.ownerId();
+    if (this.pool.releaseIfEmpty(c, owner, this.retire)) return true;
+    // The retire queue may hold memory whose grace period is over.
+    return this.migration.reclaim() > 0 && this.pool.releaseIfEmpty(c, owner, this.retire);
+  }
+
+  /**
+   * Empties a sparse top chunk (ElementPool.sparseTop): each of its live
+   * entries gets an element in a lower chunk, copied in its place under
+   * its bucket lock (ChainedTable.replaceLocked), and the old element goes
+   * back. As with a delete, a lock-free reader still standing on the old
+   * element validates against the bucket's seqlock, which the replacement
+   * moved, so it retries; the chunk itself is released only after a grace
+   * period. Returns whether it released the chunk.
+   */
+  private compact(): boolean {
+    const c = this.pool.sparseTop();
+    if (c < 0) return false;
+    const owner = this.domain.ownerId();
+    this.domain.readBegin();
+    try {
+      for (const e of this.pool.liveElements(c, owner)) if (!this.relocate(e, c, owner)) return false;
+    } finally {
+      this.domain.readEnd();
+    }
+    return this.release(c);
+  }
+
+  /**
+   * Moves the entry in element e (of chunk c) to a lower chunk. The entry
+   * is in its old bucket in CUR, or (during a resize) in the future table:
+   * each is looked at under its own lock, one at a time. False when no lower
+   * chunk has room.
+   */
+  private relocate(e: number, c: number, owner: number): boolean {
+    this.refresh();
+    const store = this.pool.store;
+    // Read without a lock: if e was given back meanwhile, this is a free-list
+    // link, and the chain search below does not find e.
+    const h = store.words(e)[store.base(e) + HASH]!;
+    const fut = this.tables.fut;
+    for (const T of fut === null ? [this.tables.cur] : [this.tables.cur, fut]) {
+      const t = T.t;
+      const b = h & t.mask;
+      t.lockBucket(b, owner);
+      let moved = -1;
+      try {
+        if (t.isMoved(b) || !t.chainLocked(b, []).includes(e)) continue;
+        const ne = this.pool.alloc(owner, c);
+        if (ne < 0) return false;
+        if (!t.replaceLocked(b, e, ne)) throw new Error('rightsize: hash_resize relocation lost an element it held under its bucket lock (bug)');
+        moved = e;
+      } finally {
+        if (moved >= 0) this.pool.release(moved, owner);
+        t.unlockBucket(b);
+      }
+      Atomics.add(this.words, RELOCATED, 1);
+      return true;
+    }
+    // Deleted (or given back) since the pool listed it: nothing to move.
+    return true;
+  }
+
+  /**
+   * Background upkeep (the resizer's loop, stats()): reclaim what passed its
+   * grace period, release empty chunks, compact a sparse top chunk. Returns
+   * whether anything changed.
+   */
+  maintain(): boolean {
+    let changed = this.migration.reclaim() > 0;
+    for (let c = this.pool.top() - 1; c > 0; c--) if (this.pool.liveIn(c) === 0 && this.pool.chunkId(c) > 0 && this.release(c)) changed = true;
+    if (this.compact()) changed = true;
+    return changed;
+  }
+}
