@@ -106,7 +106,7 @@ export const MAX_TABLE_BUCKETS = 2 ** 27;
  *   line 0: [0] the pool lock;
  *   line 1: [0] LOW, the lowest chunk that may have room; [1] TOP, one past
  *           the highest chunk index in use; [2] elements handed out;
- *           [3] chunks holding memory now;
+ *           [3] the segment id of a chunk being made (0 when none);
  *   then, per chunk index c: DIR[c] the chunk's segment id (0: none, minus
  *   the id: released and waiting for its grace period, not to be reused
  *   yet), LIVE[c] elements handed out from it, FREE[c] its free list head.
@@ -115,7 +115,7 @@ export const P_LOCK = 0;
 export const P_LOW = LINE_WORDS;
 export const P_TOP = LINE_WORDS + 1;
 export const P_ALLOCATED = LINE_WORDS + 2;
-export const P_CHUNKS = LINE_WORDS + 3;
+export const P_CREATING = LINE_WORDS + 3;
 export const P_DIR = 2 * LINE_WORDS;
 
 export function poolWords(maxChunks: number): number {

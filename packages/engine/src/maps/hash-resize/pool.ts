@@ -4,7 +4,7 @@ import type { RetireQueue } from '../../rcu/retire.js';
 import { ElementStore } from '../hash/allocator.js';
 import { HASH, NEXT, type ElemLayout } from '../hash/layout.js';
 import { assertHeld } from '../hash/table.js';
-import { CHUNKS_RELEASED, CHUNK_SEG_BASE, EPOCH, NEXT_CHUNK, P_ALLOCATED, P_DIR, P_LOCK, P_LOW, P_TOP } from './layout.js';
+import { CHUNKS_RELEASED, CHUNK_SEG_BASE, EPOCH, NEXT_CHUNK, P_ALLOCATED, P_CREATING, P_DIR, P_LOCK, P_LOW, P_TOP } from './layout.js';
 
 /**
  * hash_resize's element pool: the map's elements, whatever table links
@@ -102,11 +102,15 @@ export class ElementPool {
     // The free list, while the buffer is still private: slot i links to i + 1.
     for (let i = 0; i < size; i++) w[i * stride + HASH] = i + 1 < size ? first + i + 1 : -1;
     const seg = CHUNK_SEG_BASE + Atomics.add(this.hw, NEXT_CHUNK, 1);
+    // Named as in the making before it is published, until it is committed:
+    // forgetReleased must not let go of a chunk between the two.
+    Atomics.store(this.ctl, P_CREATING, seg);
     // Published before its id is stored anywhere (memory/segments.ts, rule 1).
     this.segments.publish(seg, sab);
     this.ctl[this.free(c)] = first;
     this.ctl[this.live(c)] = 0;
     Atomics.store(this.ctl, this.dir(c), seg);
+    Atomics.store(this.ctl, P_CREATING, 0);
     this.addBytes(sab.byteLength);
     if (this.ctl[P_TOP]! <= c) this.ctl[P_TOP] = c + 1;
     this.known[c] = seg;
@@ -305,7 +309,7 @@ export class ElementPool {
    * elements; it resolves the chunk again from DIR (minus its id) while the
    * grace period, which waits for it, keeps the index from being reused.
    */
-  forgetReleased(owner: number): void {
+  forgetReleased(): void {
     for (let c = 0; c < this.known.length; c++) {
       const seg = this.known[c];
       if (seg === undefined) continue;
@@ -313,21 +317,19 @@ export class ElementPool {
       this.store.forget(c);
       this.known[c] = undefined;
     }
-    // Chunks this thread received (a drain takes every publication) but no
-    // longer needs. Under the pool lock no chunk is between its publication
-    // and its commit, so a chunk id in no DIR entry is gone for good (or an
-    // orphan of a dead creator).
-    this.lock(owner);
-    try {
-      const inUse = new Set<number>();
-      for (let c = 0; c < this.maxChunks; c++) {
-        const id = this.ctl[this.dir(c)]!;
-        if (id !== 0) inUse.add(Math.abs(id));
-      }
-      for (const [seg] of this.segments.entries()) if (seg >= CHUNK_SEG_BASE && !inUse.has(seg)) this.segments.drop(seg);
-    } finally {
-      this.unlock();
+    // Chunks this thread received (a drain takes every publication; the
+    // caller drained just before) that no chunk index names: released and
+    // reclaimed, or orphans of a dead creator. Taking no lock (lookups call
+    // this): a chunk published and not yet committed is named by CREATING,
+    // set before its publication and cleared after its commit, so reading
+    // CREATING before the directory sees it in one or the other.
+    const creating = Atomics.load(this.ctl, P_CREATING);
+    const inUse = new Set<number>();
+    for (let c = 0; c < this.maxChunks; c++) {
+      const id = Atomics.load(this.ctl, this.dir(c));
+      if (id !== 0) inUse.add(Math.abs(id));
     }
+    for (const [seg] of this.segments.entries()) if (seg >= CHUNK_SEG_BASE && seg !== creating && !inUse.has(seg)) this.segments.drop(seg);
   }
 
   // ---- repair after a CPU death (under every bucket lock, then the pool lock) ----

@@ -72,7 +72,7 @@ export class Tables {
     }
     if (ep === this.epoch) return;
     this.segments.drain();
-    this.pool.forgetReleased(this.owners.ownerId());
+    this.pool.forgetReleased();
     this.cur = this.view(curId);
     this.fut = futId === 0 ? null : this.view(futId);
     for (const id of [...this.views.keys()]) if (id !== curId && id !== futId) this.views.delete(id);
