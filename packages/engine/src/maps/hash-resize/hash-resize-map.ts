@@ -23,7 +23,7 @@ import { ElementPool } from './pool.js';
 import { Resizer } from './resizer.js';
 import { Tables, type TableView } from './tables.js';
 
-/** Results of one attempt under a bucket lock that are not errnos (errnos are <= 0). */
+// Results of one attempt under a bucket lock that are not errnos (errnos are <= 0).
 /** The key is not in this table's bucket, and this table is not the newest: look in the next one. */
 const NEXT_TABLE = 1;
 /** This thread's view of the tables is stale: refresh and start over. */
@@ -466,7 +466,7 @@ export class HashResizeMap extends MapBase {
       return 0;
     } finally {
       if (freed >= 0) {
-        // Under the bucket lock (bucket, then pool: the lock order).
+        // Under the bucket lock (bucket, then pool: the lock order, see Migration).
         const left = this.pool.release(freed, owner);
         t.unlockBucket(b);
         this.compaction.afterFree(freed >>> this.pool.shift, left);
@@ -492,6 +492,7 @@ export class HashResizeMap extends MapBase {
       if (n >= T.nb && T.nb < this.maxBuckets) return resizing ? BUSY : FULL;
       if (Atomics.compareExchange(w, ENTRIES, n, n + 1) === n) break;
     }
+    // Under the bucket lock (bucket, then pool: the lock order, see Migration).
     const ne = this.pool.alloc(this.domain.ownerId());
     if (ne < 0) {
       Atomics.sub(w, ENTRIES, 1);
