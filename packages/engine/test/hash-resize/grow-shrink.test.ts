@@ -7,6 +7,10 @@ import { elemLayout } from '../../src/maps/hash/layout.js';
 import { tableWords } from '../../src/maps/hash-resize/layout.js';
 import { useMaps } from '../support/maps.js';
 import { settled } from './modes.js';
+import { setLockChecks } from '../../src/maps/hash/table.js';
+
+// Lock contracts checked in this thread.
+setLockChecks(true);
 
 // grow() / shrink(), the talk's bpf_grow() / bpf_shrink(): 0 when a resize
 // starts, -EBUSY while one is under way, -E2BIG past the bound that maxEntries

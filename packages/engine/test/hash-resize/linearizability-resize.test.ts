@@ -7,6 +7,11 @@ import type { EbusyPolicy, ResizeDriver } from '../../src/spec/map-spec.js';
 import { checkKeyHistory, type KeyOp } from '../../src/testing/linearizability.js';
 import { BUILT_ENGINE, FixtureWorker, until } from '../support/threads.js';
 import { hexOf, valueFor } from './fixtures/values.mjs';
+import { setLockChecks } from '../../src/maps/hash/table.js';
+
+// Lock contracts checked in this thread and in its worker threads (they inherit the environment).
+setLockChecks(true);
+process.env.RIGHTSIZE_LOCK_CHECKS = '1';
 
 // Per-key linearizability during resizes: 2 threads run random operations on
 // the same keys at the same time (in lockstep, key by key) while a third

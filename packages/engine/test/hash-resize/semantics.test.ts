@@ -7,6 +7,10 @@ import { filled, hex, keyOf, u32Of, valueOf } from '../support/bytes.js';
 import { useMaps } from '../support/maps.js';
 import { until } from '../support/threads.js';
 import { RESIZE_MODES, settled, walk } from './modes.js';
+import { setLockChecks } from '../../src/maps/hash/table.js';
+
+// Lock contracts checked in this thread.
+setLockChecks(true);
 
 // Every HASH semantic (the kernel's htab: update flags, errors, full map,
 // delete, getNextKey, whole-key compare, batches) holds for hash_resize too,

@@ -5,6 +5,11 @@ import type { BpfMap } from '../../src/maps/map.js';
 import type { ResizeDriver } from '../../src/spec/map-spec.js';
 import { BUILT_ENGINE, FixtureWorker } from '../support/threads.js';
 import { decodeValue } from './fixtures/values.mjs';
+import { setLockChecks } from '../../src/maps/hash/table.js';
+
+// Lock contracts checked in this thread and in its worker threads (they inherit the environment).
+setLockChecks(true);
+process.env.RIGHTSIZE_LOCK_CHECKS = '1';
 
 // The kernel's rhashtable thread test (lib/test_rhashtable.c, threadfunc),
 // adapted: from a table of 4 buckets, 2 threads insert 50 000 keys each (their

@@ -6,6 +6,10 @@ import { createMap } from '../../src/maps/registry.js';
 import type { BpfMap } from '../../src/maps/map.js';
 import type { EbusyPolicy } from '../../src/spec/map-spec.js';
 import { BUILT_ENGINE, until } from '../support/threads.js';
+import { setLockChecks } from '../../src/maps/hash/table.js';
+
+// Lock contracts checked in this thread.
+setLockChecks(true);
 
 // A newcomer's first loop: the default spec, one synchronous loop of 65 536
 // inserts from the initial 4 buckets, no event-loop turn anywhere. Small

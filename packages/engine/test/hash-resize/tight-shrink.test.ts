@@ -6,6 +6,11 @@ import type { HashResizeMap } from '../../src/maps/hash-resize/hash-resize-map.j
 import { createMap } from '../../src/maps/registry.js';
 import { keyOf } from '../support/bytes.js';
 import { BUILT_ENGINE, FixtureWorker, until } from '../support/threads.js';
+import { setLockChecks } from '../../src/maps/hash/table.js';
+
+// Lock contracts checked in this thread and in its worker threads (they inherit the environment).
+setLockChecks(true);
+process.env.RIGHTSIZE_LOCK_CHECKS = '1';
 
 // A shrink to 4 buckets with 3 entries (the 0.75 watermark) leaves the
 // future table room for exactly one more entry (100% load). Two inserts that

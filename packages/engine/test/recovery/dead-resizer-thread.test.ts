@@ -4,6 +4,11 @@ import { setLockTimeout } from '../../src/locks/bucket-lock.js';
 import { RESIZER_OWNER } from '../../src/maps/hash-resize/layout.js';
 import { verify } from '../../src/verify/index.js';
 import { key, useRecovery } from './support.js';
+import { setLockChecks } from '../../src/maps/hash/table.js';
+
+// Lock contracts checked in this thread and in its worker threads (they inherit the environment).
+setLockChecks(true);
+process.env.RIGHTSIZE_LOCK_CHECKS = '1';
 
 // The deferred resizer of a hash_resize map is a worker thread started by
 // whichever thread first asks for a resize. When that is a CPU worker and

@@ -8,6 +8,11 @@ import type { MapSpec } from '../../src/spec/map-spec.js';
 import { verify } from '../../src/verify/index.js';
 import { until } from '../support/threads.js';
 import { key, useRecovery } from './support.js';
+import { setLockChecks } from '../../src/maps/hash/table.js';
+
+// Lock contracts checked in this thread and in its worker threads (they inherit the environment).
+setLockChecks(true);
+process.env.RIGHTSIZE_LOCK_CHECKS = '1';
 
 // hash_resize with a CPU that dies in the middle of a resize it drives:
 // holding R_LOCK mid table switch, halfway through a claimed migration batch,

@@ -9,9 +9,9 @@ import type { QuiescenceDomain } from '../../rcu/domain.js';
 import { RetireQueue, retireQueueWords } from '../../rcu/retire.js';
 import { nextPowerOfTwo, requireInt, type NormalizedSpec } from '../../spec/map-spec.js';
 import { MapBase, type MapParts } from '../base.js';
-import { MapHeader } from '../header.js';
+import { MapHeader, W_REPAIR_LOCK } from '../header.js';
 import type { BatchOptions, BatchResult, MapHandle, MapStats } from '../map.js';
-import { IN_NEXT_TABLE, KeyScratch, copyBytes } from '../hash/table.js';
+import { IN_NEXT_TABLE, KeyScratch, assertHeld, copyBytes } from '../hash/table.js';
 import { Compaction } from './compaction.js';
 import { Iteration } from './iteration.js';
 import {
@@ -672,6 +672,7 @@ export class HashResizeMap extends MapBase {
   protected override repairLocked(): number {
     const w = this.words;
     const owner = this.domain.ownerId();
+    assertHeld(w, W_REPAIR_LOCK, owner, 'repair lock');
     this.resizer.reap();
     this.migration.lockResize();
     try {
