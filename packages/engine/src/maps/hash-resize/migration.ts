@@ -248,37 +248,52 @@ export class Migration {
 
   /**
    * Under old bucket ob's lock (not MOVED): moves its elements, tail first,
-   * to their buckets in the future table (each under that bucket's lock:
-   * old, then new, always), then marks ob MOVED. ob's write section stays
-   * open across the moves, so a lock-free reader of ob retries until the
-   * bucket is settled; it then finds the keys in the future table (ob
-   * empty, or MOVED, sends it there). `lockNew` is false only for the
-   * repair, which already holds every bucket lock of the future table.
+   * to their buckets in the future table, then marks ob MOVED. ob's write
+   * section stays open across the moves, so a lock-free reader of ob
+   * retries until the bucket is settled; it then finds the keys in the
+   * future table (ob empty, or MOVED, sends it there). Each new bucket an
+   * element goes to is locked (old, then new) and its write section opened
+   * once, on its first element, and both are held until ob is done: a grow
+   * sends ob's elements to two new buckets, a shrink to one, and no other
+   * thread can hold two new buckets and wait for ours (a writer holds one
+   * bucket at a time; another migrator's old bucket sends its elements to
+   * other new buckets, or, in a shrink, waits for the same one alone; the
+   * repair takes CUR's buckets, ob included, before any of FUT's).
+   * `lockNew` is false only for the repair, which already holds every
+   * bucket lock of the future table.
    */
   relinkBucketLocked(cur: TableView, fut: TableView, ob: number, lockNew = true): void {
     const ot = cur.t;
     const ft = fut.t;
     const owner = this.domain.ownerId();
     ot.assertBucketHeld(ob);
-    const store = ot.store;
+    if (ot.tailLocked(ob) < 0) {
+      ot.markMovedLocked(ob);
+      return;
+    }
+    let held0 = -1;
+    let held1 = -1;
     ot.seqBegin(ob);
     try {
-      for (;;) {
-        let e = ot.buckets[ob * BUCKET_WORDS + HEAD]!;
-        if (e < 0) break;
-        for (let next = nextOf(store, e); next >= 0; next = nextOf(store, e)) e = next;
+      for (let e = ot.tailLocked(ob); e >= 0; e = ot.tailLocked(ob)) {
         const nb = ot.hashOf(e) & ft.mask;
-        if (lockNew) ft.lockBucket(nb, owner);
-        try {
-          ot.moveTailLocked(ob, ft, nb);
-        } finally {
-          if (lockNew) ft.unlockBucket(nb);
+        if (nb !== held0 && nb !== held1) {
+          if (lockNew) ft.lockBucket(nb, owner);
+          ft.seqBegin(nb);
+          if (held0 < 0) held0 = nb;
+          else held1 = nb;
         }
+        ot.moveTailLocked(ob, ft, nb);
       }
+      ot.markMovedLocked(ob);
     } finally {
+      for (const nb of [held0, held1]) {
+        if (nb < 0) continue;
+        ft.seqEnd(nb);
+        if (lockNew) ft.unlockBucket(nb);
+      }
       ot.seqEnd(ob);
     }
-    ot.markMoved(ob);
   }
 
   /**

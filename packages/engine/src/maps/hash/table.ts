@@ -337,11 +337,15 @@ export class ChainedTable<A = ElementAllocator> {
     return Atomics.load(this.buckets, b * BUCKET_WORDS + HEAD) === MOVED;
   }
 
-  /** Under the bucket lock, after its elements were copied: marks bucket b MOVED. */
-  markMoved(b: number): void {
-    this.seqBegin(b);
-    this.buckets[b * BUCKET_WORDS + HEAD] = MOVED;
-    this.seqEnd(b);
+  /**
+   * Under bucket b's lock, its chain empty (its elements relinked into the
+   * next table): marks b MOVED, final. One store, inside the caller's write
+   * section when the bucket had elements; an empty bucket needs none (a
+   * reader that sees it empty or MOVED looks in the next table either way).
+   */
+  markMovedLocked(b: number): void {
+    if (lockChecks) this.assertBucketHeld(b);
+    Atomics.store(this.buckets, b * BUCKET_WORDS + HEAD, MOVED);
   }
 
   /** Under the bucket lock: the element holding the key, or -1. */
@@ -421,16 +425,16 @@ export class ChainedTable<A = ElementAllocator> {
    * bucket ob's chain to the head of bucket nb of table `dst` (same element
    * pool), without copying it. Returns the element moved, or -1 when the
    * chain is empty. The caller holds ob's lock, then nb's (old before new,
-   * always), and keeps ob's write section open across the whole bucket.
+   * always), and keeps both write sections open (ob's across the whole
+   * bucket, nb's across every element it receives from ob).
    *
-   * Three single stores, in this order: e.NEXT = nb's head; nb's head = e
-   * (both inside nb's write section); then e's predecessor (or ob's head)
-   * ends ob's chain on its own terminator. Moving the tail keeps the rest
-   * of ob's chain intact at every step, so a writer killed between two
-   * stores leaves either ob's chain running on into nb's chain through e,
-   * or e in both chains: Migration.finishRelink completes the move from
-   * either state (it finds e as nb's head, or as the element whose NEXT is
-   * nb's head).
+   * Three single stores, in this order: e.NEXT = nb's head; nb's head = e;
+   * then e's predecessor (or ob's head) ends ob's chain on its own
+   * terminator. Moving the tail keeps the rest of ob's chain intact at every
+   * step, so a writer killed between two stores leaves either ob's chain
+   * running on into nb's chain through e, or e in both chains:
+   * Migration.finishRelink completes the move from either state (it finds e
+   * as nb's head, or as the element whose NEXT is nb's head).
    */
   moveTailLocked(ob: number, dst: ChainedTable<A>, nb: number): number {
     if (lockChecks) {
@@ -438,9 +442,8 @@ export class ChainedTable<A = ElementAllocator> {
       dst.assertBucketHeld(nb);
     }
     const store = this.store;
-    const bi = ob * BUCKET_WORDS;
     let prev = -1;
-    let e = this.buckets[bi + HEAD]!;
+    let e = this.buckets[ob * BUCKET_WORDS + HEAD]!;
     if (e < 0) return -1;
     for (;;) {
       const next = store.words(e)[store.base(e) + NEXT]!;
@@ -449,11 +452,19 @@ export class ChainedTable<A = ElementAllocator> {
       e = next;
     }
     const nbi = nb * BUCKET_WORDS;
-    dst.seqBegin(nb);
     store.words(e)[store.base(e) + NEXT] = dst.buckets[nbi + HEAD]!;
     dst.buckets[nbi + HEAD] = e;
-    dst.seqEnd(nb);
     this.linkAfter(ob, prev, nullsOf(ob));
+    return e;
+  }
+
+  /** The last element of bucket b's chain, or -1 when it is empty (under b's lock). */
+  tailLocked(b: number): number {
+    if (lockChecks) this.assertBucketHeld(b);
+    const store = this.store;
+    let e = this.buckets[b * BUCKET_WORDS + HEAD]!;
+    if (e < 0) return -1;
+    for (let next = store.words(e)[store.base(e) + NEXT]!; next >= 0; next = store.words(e)[store.base(e) + NEXT]!) e = next;
     return e;
   }
 
