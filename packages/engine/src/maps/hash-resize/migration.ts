@@ -21,7 +21,9 @@ import { Tables, type TableView } from './tables.js';
  * Lock order, everywhere in hash_resize:
  *   R_LOCK -> an old table's bucket -> a new table's bucket -> the pool lock.
  * Within one table, a thread holds one bucket lock at a time, except the
- * repair, which takes all of them in index order (recovery/chains.ts).
+ * repair, which takes all of them in index order (recovery/chains.ts), and
+ * a migrator, which holds the (at most two) new buckets its old bucket's
+ * elements go to (relinkBucketLocked says why that cannot deadlock).
  * A writer never holds an old and a new bucket at once; only migrators do,
  * old first (relinkBucketLocked, finishRelink).
  *
