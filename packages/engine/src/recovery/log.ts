@@ -264,7 +264,11 @@ export class RecoveryLog {
     return n;
   }
 
-  /** A claim of migration batch on `area` whose claimer is dead, or null. */
+  /**
+   * A claim of migration batch on `area` whose claimer is dead, or null. A
+   * new incarnation of a dead claimer's slot shares its record: it must take
+   * that claim over (foreignClaim) before it writes a claim of its own.
+   */
   deadClaim(area: number): LogRecord | null {
     for (let slot = 0; slot < DOMAIN_SLOTS; slot++) {
       const rec = this.existing(slot);
@@ -274,15 +278,17 @@ export class RecoveryLog {
   }
 
   /**
-   * Slot `slot`'s record when it may matter to a recovery: only a slot that
-   * saw a death can hold a dead owner's record (the others' owners are
-   * alive), so other slots' records are never opened here. (A death is
-   * marked before its lock can be taken over: isDeadOwner marks it.)
+   * Slot `slot`'s record, if the slot ever wrote this map. Every one is
+   * looked at, not only those of slots already known dead: a thread that
+   * died unnoticed (nobody marks deaths: rcu/liveness.ts) is found dead by
+   * the isDeadOwner the caller asks about the record's owner. Opening a
+   * record never waits (its segment was published before the directory
+   * named it: memory/segments.ts), and this runs only in recoveries.
    */
   private existing(slot: number): LogRecord | null {
     const known = this.views[slot]!;
     if (known !== null) return known;
-    if (Atomics.load(this.dir, LOG_DIR_AT + slot) === 0 || !this.domain.slotSawDeath(slot)) return null;
+    if (Atomics.load(this.dir, LOG_DIR_AT + slot) === 0) return null;
     return this.open(slot, false);
   }
 

@@ -190,7 +190,15 @@ export class Migration {
       end = start;
       futId = Atomics.load(w, FUT);
       if (futId === 0) return false;
-      if (start < oldNb) {
+      if (rec.claimArea === futId && rec.claimOwner !== owner) {
+        // This slot's record still holds the claim of a dead predecessor
+        // (this thread is a CPU started on a dead CPU's id, and they share
+        // the record): claiming anew would overwrite it and lose that batch
+        // for good, so this thread migrates it first.
+        start = rec.claimStart;
+        end = rec.claimEnd;
+        rec.claim(owner, futId, start, end);
+      } else if (start < oldNb) {
         end = Math.min(start + this.spec.resize.migrateBatch, oldNb);
         rec.claim(owner, futId, start, end);
         w[CURSOR] = end;
