@@ -22,6 +22,10 @@ import type { Findings } from './report.js';
 export function verifyHashResize(map: HashResizeMap, f: Findings): void {
   const label = 'hash_resize';
   const w = map.header.words;
+  // This thread's views first: an element chunk released since its last
+  // operation may have been made again at the same index (a new buffer),
+  // and reading it through the old view would report junk.
+  map.refresh();
   const spec = map.spec;
   const domain = map.domain;
   const rlock = Atomics.load(w, R_LOCK);
