@@ -22,10 +22,12 @@ import type { Findings } from './report.js';
 export function verifyHashResize(map: HashResizeMap, f: Findings): void {
   const label = 'hash_resize';
   const w = map.header.words;
-  // This thread's views first: an element chunk released since its last
+  // This thread's chunk views first: a chunk released since its last
   // operation may have been made again at the same index (a new buffer),
-  // and reading it through the old view would report junk.
-  map.refresh();
+  // and reading it through the old view would report junk. (Not the table
+  // state: a broken one, say an odd EPOCH, is what this reports.)
+  map.segments.drain();
+  map.pool.forgetReleased();
   const spec = map.spec;
   const domain = map.domain;
   const rlock = Atomics.load(w, R_LOCK);
