@@ -532,22 +532,33 @@ export class HashResizeMap extends MapBase {
 
   /** A resize is wanted in direction `dir`: the driver starts it. */
   private requestResize(dir: number): void {
-    const r = this.spec.resize;
-    if (r.driver === 'deferred' && this.tables.cur.nb > INLINE_BUCKETS) {
+    if (this.deferredToResizer()) {
       this.resizer.request(dir);
       return;
     }
     if (this.migration.beginResize(dir) !== 0) return;
-    if (r.driver === 'help') this.migration.migrateBatch();
-    else this.migrateAll();
+    this.driveBegun();
   }
 
   /** A resize this thread just began: the driver migrates it. */
   private driveBegun(): void {
-    const r = this.spec.resize;
-    if (r.driver === 'help') this.migration.migrateBatch();
-    else if (r.driver === 'inline' || this.tables.cur.nb <= INLINE_BUCKETS) this.migrateAll();
-    else this.resizer.wake();
+    if (this.spec.resize.driver === 'help') this.migration.migrateBatch();
+    else if (this.deferredToResizer()) this.resizer.wake();
+    else this.migrateAll();
+  }
+
+  /**
+   * Whether the resize at hand goes to the resizer thread: the deferred
+   * driver, a table past INLINE_BUCKETS, and a resizer running now. One that
+   * ended idle (or died) takes ~200 ms to start again: meanwhile this
+   * thread migrates, as with a small table, and starts one for the next
+   * resize. No resize waits for a thread to start.
+   */
+  private deferredToResizer(): boolean {
+    if (this.spec.resize.driver !== 'deferred' || this.tables.cur.nb <= INLINE_BUCKETS) return false;
+    if (this.resizer.running()) return true;
+    this.resizer.ensure();
+    return false;
   }
 
   private migrateAll(): void {

@@ -59,6 +59,12 @@ export class Resizer {
     Atomics.notify(this.host.words, WAKE);
   }
 
+  /** Whether a resizer thread runs now: registered (run) and beating within the last second. */
+  running(): boolean {
+    const beat = Atomics.load(this.host.time64, 2);
+    return Atomics.load(this.host.words, RESIZER_OWNER) !== 0 && beat !== 0n && process.hrtime.bigint() - beat < RESIZER_STALE_NS;
+  }
+
   /** Starts a resizer unless one beat within the last second. */
   ensure(): void {
     const t = this.host.time64;
