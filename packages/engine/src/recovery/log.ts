@@ -65,12 +65,15 @@
  *    migrator records its claimed batch in its record before it advances
  *    the cursor; a migrator that finds nothing left to claim takes over a
  *    batch whose claimer died (migrating a bucket twice is a no-op: MOVED is
- *    checked under its lock). The switch to the new table happens only when
+ *    checked under its lock). A relink cut short (some elements of an old
+ *    bucket in their new buckets, the rest still in the old chain) is
+ *    finished by whoever takes the old bucket's lock over
+ *    (Migration.finishRelink). The switch to the new table happens only when
  *    every old bucket is MOVED (checked under R_LOCK), never on a count, so
  *    no death can make it finish early. The deferred resizer thread dies
- *    with the thread that started it (nested workers end with their parent)
- *    without anyone marking its slot dead: the map records both and marks
- *    the resizer dead once its starter is (HashResizeMap.reapResizer).
+ *    with the thread that started it (nested workers end with their parent):
+ *    the OS liveness check finds it (rcu/liveness.ts), and Resizer.reap marks
+ *    it dead once its starter is, where the OS cannot tell.
  *
  * Hot path cost: an update that rewrites an existing value of more than 4
  * bytes also copies it into the record (word by word) and writes seven
