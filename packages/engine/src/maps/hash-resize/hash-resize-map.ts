@@ -812,7 +812,14 @@ export class HashResizeMap extends MapBase {
   }
 }
 
-/** The most buckets a table of this map may have: enough for maxEntries below the grow watermark. */
+/**
+ * The most buckets a table of this map may have: the kernel HASH's sizing,
+ * the next power of two of maxEntries. A map that fills up to its bound runs
+ * at a load of up to 1 (as a full HASH does) instead of growing past it to
+ * stay under the watermark: the last doubling would cost 16 bytes of bucket
+ * per entry (48 instead of 32 bytes per 4 B/4 B entry when full) to shorten
+ * chains that average one element.
+ */
 function maxBucketsOf(spec: NormalizedSpec): number {
-  return Math.min(MAX_TABLE_BUCKETS, Math.max(MIN_BUCKETS, nextPowerOfTwo(Math.ceil(spec.maxEntries / spec.resize.growAt))));
+  return Math.min(MAX_TABLE_BUCKETS, Math.max(MIN_BUCKETS, nextPowerOfTwo(spec.maxEntries)));
 }
