@@ -53,7 +53,18 @@ export interface ResizeOptions {
   driver?: ResizeDriver;
   /** Buckets one migration step moves. Default 64. */
   migrateBatch?: number;
+  /** Who decides resizes: 'watermarks' (growAt/shrinkAt by 2x, the default) or 'adaptive' (maps/hash-resize/controller.ts). */
+  controller?: ResizeController;
+  /**
+   * The most entries setMaxEntries may raise the bound to (>= maxEntries).
+   * Default maxEntries. The element pool's directory is sized for it: 12
+   * bytes per chunk of elements (a chunk holds up to 1024).
+   */
+  maxEntriesCeiling?: number;
 }
+
+/** Who decides hash_resize's resizes. */
+export type ResizeController = 'watermarks' | 'adaptive';
 
 /** The options specific to `array_resize`. */
 export interface ArrayResizeOptions {
@@ -250,6 +261,9 @@ function resizeOptions(section: unknown): Required<ResizeOptions> {
     retries: r.retries === undefined ? 64 : requireInt('spec.resize.retries', r.retries, 1, 1_000_000),
     driver: r.driver === undefined ? 'deferred' : requireOneOf('spec.resize.driver', r.driver, ['deferred', 'inline', 'help']),
     migrateBatch: r.migrateBatch === undefined ? 64 : requireInt('spec.resize.migrateBatch', r.migrateBatch, 1, 2 ** 30),
+    controller: r.controller === undefined ? 'watermarks' : requireOneOf('spec.resize.controller', r.controller, ['watermarks', 'adaptive']),
+    // 0 (and any value below maxEntries is refused by the map): the spec's maxEntries.
+    maxEntriesCeiling: r.maxEntriesCeiling === undefined ? 0 : requireInt('spec.resize.maxEntriesCeiling', r.maxEntriesCeiling, 0, 2 ** 31 - 1),
   };
   if (!isPowerOfTwo(resize.initialBuckets)) throw new RangeError(`spec.resize.initialBuckets must be a power of two, got ${resize.initialBuckets}`);
   if (resize.shrinkAt * 2 >= resize.growAt) {

@@ -1,5 +1,6 @@
 import { BUCKET_WORDS, HEAD, MOVED } from '../maps/hash/table.js';
 import type { HashResizeMap } from '../maps/hash-resize/hash-resize-map.js';
+import { maxBucketsFor } from '../maps/hash-resize/hash-resize-map.js';
 import { CURSOR, DIR, DONE, ENTRIES, EPOCH, FIRST_TABLE_SEG, FUT, GROW, MIN_BUCKETS, NEXT_SEG, OLD_NB, R_LOCK, SHRINK, CUR } from '../maps/hash-resize/layout.js';
 import type { TableView } from '../maps/hash-resize/tables.js';
 import { isPowerOfTwo } from '../spec/map-spec.js';
@@ -37,10 +38,11 @@ export function verifyHashResize(map: HashResizeMap, f: Findings): void {
   const curId = Atomics.load(w, CUR);
   const futId = Atomics.load(w, FUT);
   const nextSeg = Atomics.load(w, NEXT_SEG);
-  const maxBuckets = map.migration.maxBuckets;
+  // A table may outlive a lowered bound (setMaxEntries) until it shrinks: the ceiling's buckets bound it.
+  const maxBuckets = maxBucketsFor(Math.max(spec.maxEntries, spec.resize.maxEntriesCeiling));
   const cur = tableOf(map, f, 'CUR', curId, nextSeg);
   if (!cur) return;
-  if (cur.nb > maxBuckets) f.problem(`${label}: CUR has ${cur.nb} buckets, over the ${maxBuckets} maxEntries ${spec.maxEntries} allows`);
+  if (cur.nb > maxBuckets) f.problem(`${label}: CUR has ${cur.nb} buckets, over the ${maxBuckets} maxEntriesCeiling ${Math.max(spec.maxEntries, spec.resize.maxEntriesCeiling)} allows`);
   const fut = futId === 0 ? null : tableOf(map, f, 'FUT', futId, nextSeg);
   if (futId !== 0 && !fut) return;
   const pool = map.pool;

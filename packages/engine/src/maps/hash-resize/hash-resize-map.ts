@@ -16,11 +16,15 @@ import { Compaction } from './compaction.js';
 import { Iteration } from './iteration.js';
 import {
   CHUNKS_RELEASED, CUR, DIR, DONE, EBUSY_COUNT, ENTRIES, EPOCH, FIRST_TABLE_SEG, FUT, GROW, GROWS, ITER_RESTARTS, MAX_TABLE_BUCKETS, MIN_BUCKETS, NEXT_SEG, OLD_NB,
-  RELOCATED, RETIRE_SLOTS, RETRY_COUNT, SEG_CONTROL, SEG_POOL, SHRINK, SHRINKS, TIME_BYTE_OFFSET, chunkElements, compactLayout, maxChunks, poolWords, tableWords,
+  MAX_ENTRIES, RELOCATED, RETIRE_SLOTS, RETRY_COUNT, SEG_CONTROL, SEG_POOL, SHRINK, SHRINKS, TIME_BYTE_OFFSET, chunkElements, compactLayout, maxChunks, poolWords, tableWords,
 } from './layout.js';
 import { Migration } from './migration.js';
 import { ElementPool } from './pool.js';
 import { Resizer } from './resizer.js';
+import { ResizeControl } from './resize-control.js';
+import type { Decision, DecisionRecord } from './controller.js';
+import { MaxEntries } from './max-entries.js';
+import { StableWalk, type ScanResult } from './stable-walk.js';
 import { Tables, type TableView } from './tables.js';
 
 // Results of one attempt under a bucket lock that are not errnos (errnos are <= 0).
@@ -103,7 +107,10 @@ export class HashResizeMap extends MapBase {
   private readonly resizer: Resizer;
   private readonly iteration: Iteration;
   private readonly compaction: Compaction;
-  private readonly maxBuckets: number;
+  /** Resize decisions (controller.ts), their log, the live bound. */
+  readonly control: ResizeControl;
+  private readonly bound: MaxEntries;
+  private readonly stableWalk: StableWalk;
   private readonly poolSegBytes: number;
   /**
    * Set while lookupAndDeleteBatch deletes the entries it returns: those
@@ -126,7 +133,8 @@ export class HashResizeMap extends MapBase {
     this.words = this.header.words;
     this.time64 = new BigInt64Array(this.header.sab, TIME_BYTE_OFFSET, 3);
     this.retire = new RetireQueue(new Int32Array(this.segments.get(SEG_CONTROL)), 0, RETIRE_SLOTS, this.domain);
-    this.maxBuckets = maxBucketsOf(spec);
+    this.control = new ResizeControl(this.words, spec, this.header.sab, this.time64, () => this.bound.maxBuckets());
+    this.bound = new MaxEntries(this.words, spec, this.control);
     this.resizer = new Resizer(this);
     this.owners = {
       ownerId: () => this.domain.ownerId(),
@@ -134,8 +142,10 @@ export class HashResizeMap extends MapBase {
     };
     const poolSab = this.segments.get(SEG_POOL);
     this.poolSegBytes = poolSab.byteLength;
-    const chunk = chunkElements(spec.maxEntries, layout.stride);
-    this.pool = new ElementPool(new Int32Array(poolSab), layout, chunk, maxChunks(spec.maxEntries, chunk), this.words, this.segments, this.owners, (n) => this.header.addBytes(n));
+    // The pool is sized for the ceiling setMaxEntries may raise the bound to.
+    const ceiling = ceilingOf(spec);
+    const chunk = chunkElements(ceiling, layout.stride);
+    this.pool = new ElementPool(new Int32Array(poolSab), layout, chunk, maxChunks(ceiling, chunk), this.words, this.segments, this.owners, (n) => this.header.addBytes(n));
     this.log = new RecoveryLog(this.header, this.segments, this.domain, spec.valueSize, (rec) => this.settleRecord(rec));
     this.tables = new Tables(
       this.words,
@@ -156,22 +166,26 @@ export class HashResizeMap extends MapBase {
       this.pool,
       this.retire,
       this.log,
-      this.maxBuckets,
+      this.control,
       () => this.recountBytes(),
       () => this.afterResize(),
     );
     this.iteration = new Iteration(this);
+    this.stableWalk = new StableWalk(this);
     this.compaction = new Compaction(this.domain, this.words, this.pool, this.tables, this.migration, this.retire, () => this.refresh());
     this.tables.refresh();
   }
 
   static bytesAtCreate(spec: NormalizedSpec): number {
     const layout = compactLayout(spec.keySize, spec.valueSize);
-    const chunks = maxChunks(spec.maxEntries, chunkElements(spec.maxEntries, layout.stride));
+    const chunks = maxChunks(ceilingOf(spec), chunkElements(ceilingOf(spec), layout.stride));
     return tableWords(spec.resize.initialBuckets) * 4 + retireQueueWords(RETIRE_SLOTS) * 4 + poolWords(chunks) * 4;
   }
 
   static create(spec: NormalizedSpec, domain: QuiescenceDomain): HashResizeMap {
+    if (spec.resize.maxEntriesCeiling !== 0 && spec.resize.maxEntriesCeiling < spec.maxEntries) {
+      throw new RangeError(`spec.resize.maxEntriesCeiling (${spec.resize.maxEntriesCeiling}) must be >= maxEntries (${spec.maxEntries})`);
+    }
     if (spec.resize.initialBuckets > maxBucketsOf(spec)) {
       throw new RangeError(`spec.resize.initialBuckets (${spec.resize.initialBuckets}) exceeds what maxEntries ${spec.maxEntries} can use (${maxBucketsOf(spec)})`);
     }
@@ -181,7 +195,7 @@ export class HashResizeMap extends MapBase {
     const control = new SharedArrayBuffer(retireQueueWords(RETIRE_SLOTS) * 4);
     segments.publish(SEG_CONTROL, control);
     const layout = compactLayout(spec.keySize, spec.valueSize);
-    const pool = new SharedArrayBuffer(poolWords(maxChunks(spec.maxEntries, chunkElements(spec.maxEntries, layout.stride))) * 4);
+    const pool = new SharedArrayBuffer(poolWords(maxChunks(ceilingOf(spec), chunkElements(ceilingOf(spec), layout.stride))) * 4);
     ElementPool.init(new Int32Array(pool));
     segments.publish(SEG_POOL, pool);
     const table = Tables.newTable(spec.resize.initialBuckets);
@@ -191,6 +205,7 @@ export class HashResizeMap extends MapBase {
     w[CUR] = FIRST_TABLE_SEG;
     w[FUT] = 0;
     w[NEXT_SEG] = FIRST_TABLE_SEG + 1;
+    w[MAX_ENTRIES] = spec.maxEntries;
     const map = new HashResizeMap({ id, spec, header, segments, domain });
     // rhashtable's worker exists from the table's creation: the first
     // deferred grow must not wait for a thread to start (~200 ms here).
@@ -391,7 +406,7 @@ export class HashResizeMap extends MapBase {
           // An idle table at 100% load: with autoResize, grow it now, from this
           // thread (rhashtable_insert_rehash); the insert then goes into the new table.
           if (!r.autoResize) return -Errno.E2BIG;
-          const begun = this.migration.beginResize(GROW);
+          const begun = this.migration.beginResize(GROW, 0, 'full');
           if (begun === 0) this.driveBegun();
           else if (begun === -Errno.ENOMEM) return begun;
           continue;
@@ -487,10 +502,16 @@ export class HashResizeMap extends MapBase {
     // maxEntries, not even for the instant of a refused insert (flood bound).
     for (;;) {
       n = Atomics.load(w, ENTRIES);
-      if (n >= this.spec.maxEntries) return -Errno.E2BIG;
+      if (n >= Atomics.load(w, MAX_ENTRIES)) return -Errno.E2BIG;
       // At the most buckets maxEntries allows, chains take what is left.
-      if (n >= T.nb && T.nb < this.maxBuckets) return resizing ? BUSY : FULL;
+      if (n >= T.nb && T.nb < this.bound.maxBuckets()) return resizing ? BUSY : FULL;
       if (Atomics.compareExchange(w, ENTRIES, n, n + 1) === n) break;
+    }
+    // setMaxEntries lowers the bound, then reads ENTRIES (MaxEntries.set):
+    // an insert that counted itself after that read sees the new bound here.
+    if (n + 1 > Atomics.load(w, MAX_ENTRIES)) {
+      Atomics.sub(w, ENTRIES, 1);
+      return -Errno.E2BIG;
     }
     // Under the bucket lock (bucket, then pool: the lock order, see Migration).
     const ne = this.pool.alloc(this.domain.ownerId());
@@ -525,18 +546,24 @@ export class HashResizeMap extends MapBase {
     if (Atomics.load(this.words, FUT) !== 0) Atomics.wait(sleepCell, 0, 0, RETRY_SLEEP_MS);
   }
 
-  /** After a write on an idle map: ask for the resize the watermark calls for in direction `dir`. */
+  /**
+   * After a write on an idle map: the spec's controller (resize-control.ts)
+   * says whether to resize; a write asks only in its own direction (an
+   * insert grows, a delete shrinks), as with the watermarks alone.
+   */
   private checkWatermarks(dir: number): void {
-    if (this.migration.watermarkDirection(this.tables.cur) === dir) this.requestResize(dir);
+    const d = this.control.decide(this.tables.cur.nb, false);
+    if (d !== null && d.dir === dir) this.requestResize(d);
   }
 
-  /** A resize is wanted in direction `dir`: the driver starts it. */
-  private requestResize(dir: number): void {
+  /** A resize is wanted (a controller's decision): the driver starts it. */
+  private requestResize(d: Decision): void {
     if (this.deferredToResizer()) {
-      this.resizer.request(dir);
+      this.control.setPending(d);
+      this.resizer.request(d.dir);
       return;
     }
-    if (this.migration.beginResize(dir) !== 0) return;
+    if (this.migration.beginResize(d.dir, d.toBuckets, d.reason) !== 0) return;
     this.driveBegun();
   }
 
@@ -570,15 +597,21 @@ export class HashResizeMap extends MapBase {
   /** After a resize finished: the entries may already call for the next one (a burst that outran the grow, a mass delete). */
   private afterResize(): void {
     if (!this.spec.resize.autoResize) return;
-    const dir = this.migration.watermarkDirection(this.tables.cur);
-    if (dir !== 0) this.requestResize(dir);
+    this.control.clearHintIfMet(this.tables.cur.nb);
+    const d = this.control.decide(this.tables.cur.nb, true);
+    if (d !== null) this.requestResize(d);
   }
 
   /** Whether the deferred resizer should resize in direction `req` now. */
   wanted(req: number): number {
     this.tables.refresh();
-    const dir = this.migration.watermarkDirection(this.tables.cur);
-    if (dir !== 0 && (this.spec.resize.autoResize || dir === req)) return dir;
+    // A pending decision of the adaptive controller stands (beginResize takes it).
+    const d = this.control.decide(this.tables.cur.nb, true);
+    const dir = d?.dir ?? 0;
+    if (d !== null && (this.spec.resize.autoResize || dir === req)) {
+      this.control.setPending(d);
+      return dir;
+    }
     // A table at 100% load grows whatever the watermark says.
     return Atomics.load(this.words, ENTRIES) >= this.tables.cur.nb && req === GROW ? GROW : 0;
   }
@@ -599,7 +632,7 @@ export class HashResizeMap extends MapBase {
     this.checkLive();
     this.domain.readBegin();
     try {
-      const r = this.migration.beginResize(dir);
+      const r = this.migration.beginResize(dir, 0, dir === GROW ? 'user-grow' : 'user-shrink');
       if (r === -Errno.EBUSY) return this.ebusy();
       if (r !== 0) return r;
       const driver = this.spec.resize.driver;
@@ -791,7 +824,7 @@ export class HashResizeMap extends MapBase {
     return {
       type: this.spec.type,
       entries: Atomics.load(w, ENTRIES),
-      maxEntries: this.spec.maxEntries,
+      maxEntries: Atomics.load(w, MAX_ENTRIES),
       buckets: this.tables.cur.nb,
       bytes: this.header.heldBytes(),
       grows: Atomics.load(w, GROWS),
@@ -808,8 +841,69 @@ export class HashResizeMap extends MapBase {
       chunks: this.pool.bytes() / this.pool.chunkBytes,
       relocated: Atomics.load(w, RELOCATED),
       chunksReleased: Atomics.load(w, CHUNKS_RELEASED),
+      controller: this.spec.resize.controller,
+      maxEntriesCeiling: this.bound.ceiling,
+      decisions: this.control.counts(),
     };
   }
+
+  // ---- resize dynamics (issue 17): the bound, hints, the decision log, the stable walk ----
+
+  /**
+   * Changes the bound on entries of the live map (max-entries.ts says how,
+   * and how it meets the flood protection): 0; -EINVAL below the live entries (nothing
+   * changes); -EBUSY during a resize. RangeError/TypeError for a bound that
+   * is not an integer in 1..maxEntriesCeiling.
+   */
+  setMaxEntries(n: number): number {
+    this.checkLive();
+    this.domain.readBegin();
+    try {
+      return this.bound.set(n, this.migration);
+    } finally {
+      this.domain.readEnd();
+    }
+  }
+
+  /**
+   * The talk's bpf_grow() as a hint: `entries` are expected soon. The
+   * adaptive controller grows the table to fit them in one resize (the
+   * watermarks controller ignores hints). 0 clears the hint.
+   */
+  resizeHint(entries: number): void {
+    this.checkLive();
+    requireInt('entries', entries, 0, this.bound.ceiling);
+    this.control.hint(entries);
+    this.refresh();
+    if (this.spec.resize.autoResize && this.tables.fut === null) {
+      const d = this.control.decide(this.tables.cur.nb, true);
+      if (d !== null) this.requestResize(d);
+    }
+  }
+
+  /** The decisions logged since sequence number `since` (the ring keeps the last 48; `lost` counts older ones). */
+  decisionLog(since = 0): { next: number; lost: number; records: DecisionRecord[] } {
+    this.checkLive();
+    requireInt('since', since, 0, 2 ** 31 - 1);
+    return this.control.readLog(since);
+  }
+
+  /**
+   * The stable walk (stable-walk.ts): a Redis-SCAN cursor over the
+   * power-of-two bucket space; every key present for the whole walk is
+   * returned at least once across any grows and shrinks. Start with cursor
+   * 0; the walk is over when the returned cursor is 0.
+   */
+  scan(cursor: number, count: number, withValues = false): ScanResult {
+    this.checkLive();
+    if (!this.userMayRead()) return { err: -Errno.EPERM, cursor, keys: [], values: [], count: 0, buckets: 0, retries: 0 };
+    return this.stableWalk.scan(cursor, count, withValues);
+  }
+}
+
+/** The most entries setMaxEntries may raise the bound to. */
+function ceilingOf(spec: NormalizedSpec): number {
+  return Math.max(spec.maxEntries, spec.resize.maxEntriesCeiling);
 }
 
 /**
@@ -821,5 +915,10 @@ export class HashResizeMap extends MapBase {
  * chains that average one element.
  */
 function maxBucketsOf(spec: NormalizedSpec): number {
-  return Math.min(MAX_TABLE_BUCKETS, Math.max(MIN_BUCKETS, nextPowerOfTwo(spec.maxEntries)));
+  return maxBucketsFor(spec.maxEntries);
+}
+
+/** The same, for a bound of maxEntries (the live bound follows setMaxEntries). */
+export function maxBucketsFor(maxEntries: number): number {
+  return Math.min(MAX_TABLE_BUCKETS, Math.max(MIN_BUCKETS, nextPowerOfTwo(maxEntries)));
 }

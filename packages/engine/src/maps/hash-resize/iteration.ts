@@ -70,7 +70,11 @@ export class Iteration {
     const fut = tables.fut;
     if (fut === null) return !moved;
     const ft = fut.t;
-    const targets = fut.nb > cur.nb ? [vb, vb + cur.nb] : [vb & ft.mask];
+    // A grow (by 2x, or up to 8x from the adaptive controller) splits vb over
+    // fut.nb / cur.nb buckets; a shrink merges it into one.
+    const targets: number[] = [];
+    if (fut.nb > cur.nb) for (let nb = vb; nb < fut.nb; nb += cur.nb) targets.push(nb);
+    else targets.push(vb & ft.mask);
     for (const nb of targets) {
       ft.lockBucket(nb, owner);
       try {

@@ -164,3 +164,28 @@ export function compactLayout(keySize: number, valueBytes: number): ElemLayout {
   const valOff = keyOff + keyWords;
   return { keySize, keyWords, valueBytes, extraWords: 0, keyOff, valOff, stride: valOff + ((valueBytes + 3) >>> 2) };
 }
+
+/**
+ * Resize control (controller.ts, resize-control.ts): line 7 of the type's
+ * words. MAX_ENTRIES is the live bound (setMaxEntries; spec.maxEntries at
+ * creation); HINT the entries a program said to expect; CTRL_LOCK lets one
+ * thread at a time evaluate the adaptive controller (a try-lock: the others
+ * skip, they would decide the same); PENDING_* a decision the deferred
+ * resizer carries out; LOG_SEQ counts the decisions logged.
+ */
+const CTRL = TYPE_BASE + 7 * LINE_WORDS;
+export const MAX_ENTRIES = CTRL + 0;
+export const HINT = CTRL + 1;
+export const CTRL_LOCK = CTRL + 2;
+export const PENDING_DIR = CTRL + 3;
+export const PENDING_NB = CTRL + 4;
+export const PENDING_REASON = CTRL + 5;
+export const LOG_SEQ = CTRL + 6;
+/** Per-reason decision counters (controller.ts REASONS, at most one line). */
+export const REASON_COUNTS = TYPE_BASE + 8 * LINE_WORDS;
+/** Byte offset of the adaptive controller's Float64 state (two lines). */
+export const ADAPTIVE_BYTE_OFFSET = (TYPE_BASE + 9 * LINE_WORDS) * 4;
+/** The decision log: a ring of DLOG_SLOTS entries of DLOG_WORDS words, lines 11..34 of the type's words. */
+export const DLOG = TYPE_BASE + 11 * LINE_WORDS;
+export const DLOG_WORDS = 8;
+export const DLOG_SLOTS = (24 * LINE_WORDS) / DLOG_WORDS;

@@ -7,8 +7,10 @@ import type { RetireQueue } from '../../rcu/retire.js';
 import type { NormalizedSpec } from '../../spec/map-spec.js';
 import { W_LOCKS_RECOVERED, type MapHeader } from '../header.js';
 import { BUCKET_WORDS, HEAD, assertHeld } from '../hash/table.js';
-import { CUR, CURSOR, DIR, DONE, DRIVER_OWNER, ENTRIES, EPOCH, FUT, GROW, GROWS, MIN_BUCKETS, NEXT_SEG, OLD_NB, RETIRE_SLOTS, R_LOCK, SHRINK, SHRINKS, TIME_BYTE_OFFSET, tableWords } from './layout.js';
+import { CUR, CURSOR, DIR, DONE, DRIVER_OWNER, ENTRIES, EPOCH, FUT, GROW, GROWS, MIN_BUCKETS, NEXT_SEG, OLD_NB, RETIRE_SLOTS, R_LOCK, SHRINKS, TIME_BYTE_OFFSET, tableWords } from './layout.js';
 import { nextOf, type ElementPool } from './pool.js';
+import type { Reason } from './controller.js';
+import type { ResizeControl } from './resize-control.js';
 import { Tables, type TableView } from './tables.js';
 
 /**
@@ -21,9 +23,11 @@ import { Tables, type TableView } from './tables.js';
  * Lock order, everywhere in hash_resize:
  *   R_LOCK -> an old table's bucket -> a new table's bucket -> the pool lock.
  * Within one table, a thread holds one bucket lock at a time, except the
- * repair, which takes all of them in index order (recovery/chains.ts), and
- * a migrator, which holds the (at most two) new buckets its old bucket's
- * elements go to (relinkBucketLocked says why that cannot deadlock).
+ * repair, which takes all of them in index order (recovery/chains.ts), a
+ * migrator, which holds the new buckets its old bucket's elements go to
+ * (two in a doubling, up to eight in an adaptive grow; relinkBucketLocked
+ * says why that cannot deadlock), and the stable walk, which holds the old
+ * buckets of one hash class in index order, then its new ones (stable-walk.ts).
  * A writer never holds an old and a new bucket at once; only migrators do,
  * old first (relinkBucketLocked, finishRelink).
  *
@@ -48,7 +52,8 @@ export class Migration {
     private readonly pool: ElementPool,
     readonly retire: RetireQueue,
     private readonly log: RecoveryLog,
-    readonly maxBuckets: number,
+    /** Where decisions are logged; its maxBuckets() follows the live bound (setMaxEntries). */
+    private readonly control: ResizeControl,
     /** Makes the bytes held what the map holds (under R_LOCK). */
     private readonly recountBytes: () => void,
     /** After a resize finished: the map may ask for the next one. */
@@ -105,7 +110,7 @@ export class Migration {
 
   /** Whether the next grow fits: within the bucket bound and spec.memoryBudget. */
   canGrow(nb: number): boolean {
-    return nb * 2 <= this.maxBuckets && this.header.heldBytes() + this.tableBytes(nb * 2) <= this.spec.memoryBudget;
+    return nb * 2 <= this.control.maxBuckets() && this.header.heldBytes() + this.tableBytes(nb * 2) <= this.spec.memoryBudget;
   }
 
   /**
@@ -114,8 +119,12 @@ export class Migration {
    * (a resize is under way, or retired memory still fills the retire queue),
    * -E2BIG past the bound, -ENOMEM past spec.memoryBudget, -EINVAL for a
    * shrink below the minimum or one whose table would sit above the grow watermark.
+   * `toBuckets` (a power of two: a grow by 2x..8x, a shrink by 2x or more,
+   * as a controller decided) defaults to a decision the deferred resizer was
+   * handed for this direction, else 2x; `reason` is what the decision log
+   * records (every resize begun is logged, under R_LOCK).
    */
-  beginResize(dir: number): number {
+  beginResize(dir: number, toBuckets = 0, reason: Reason | null = null): number {
     const w = this.hw;
     this.lockResize();
     try {
@@ -124,14 +133,18 @@ export class Migration {
       this.tables.refresh();
       const nb = this.tables.cur.nb;
       const entries = Atomics.load(w, ENTRIES);
+      const pending = toBuckets === 0 && reason === null ? this.control.takePending(dir) : null;
+      const want = toBuckets !== 0 ? toBuckets : (pending?.toBuckets ?? 0);
+      const why: Reason = reason ?? pending?.reason ?? (dir === GROW ? 'watermark-grow' : 'watermark-shrink');
       let newNb: number;
       if (dir === GROW) {
-        newNb = nb * 2;
-        if (newNb > this.maxBuckets) return -Errno.E2BIG;
+        const maxBuckets = this.control.maxBuckets();
+        newNb = want > nb ? Math.min(want, maxBuckets, nb * 8) : nb * 2;
+        if (newNb > maxBuckets || newNb <= nb) return -Errno.E2BIG;
         if (this.header.heldBytes() + this.tableBytes(newNb) > this.spec.memoryBudget) return -Errno.ENOMEM;
       } else {
-        newNb = nb >>> 1;
-        if (newNb < MIN_BUCKETS) return -Errno.EINVAL;
+        newNb = want > 0 && want < nb ? Math.max(want, MIN_BUCKETS) : nb >>> 1;
+        if (newNb < MIN_BUCKETS || newNb >= nb) return -Errno.EINVAL;
         // The smaller table would sit above the grow watermark: refuse rather
         // than shrink and grow straight back.
         if (entries > newNb * this.spec.resize.growAt) return -Errno.EINVAL;
@@ -155,6 +168,7 @@ export class Migration {
       if (this.spec.resize.driver === 'inline') Atomics.store(w, DRIVER_OWNER, this.domain.ownerId());
       Atomics.store(w, FUT, id);
       Atomics.add(w, EPOCH, 1);
+      this.control.logLocked(why, nb, newNb);
       return 0;
     } finally {
       this.unlockResize();
@@ -281,24 +295,23 @@ export class Migration {
       ot.markMovedLocked(ob);
       return;
     }
-    let held0 = -1;
-    let held1 = -1;
+    // The new buckets held: one in a shrink, up to fut.nb / cur.nb in a grow
+    // (2 for a doubling, up to 8 for an adaptive grow by 8x).
+    const held: number[] = [];
     ot.seqBegin(ob);
     try {
       for (let e = ot.tailLocked(ob); e >= 0; e = ot.tailLocked(ob)) {
         const nb = ot.hashOf(e) & ft.mask;
-        if (nb !== held0 && nb !== held1) {
+        if (!held.includes(nb)) {
           if (lockNew) ft.lockBucket(nb, owner);
+          held.push(nb);
           ft.seqBegin(nb);
-          if (held0 < 0) held0 = nb;
-          else held1 = nb;
         }
         ot.moveTailLocked(ob, ft, nb);
       }
       ot.markMovedLocked(ob);
     } finally {
-      for (const nb of [held0, held1]) {
-        if (nb < 0) continue;
+      for (const nb of held) {
         ft.seqEnd(nb);
         if (lockNew) ft.unlockBucket(nb);
       }
@@ -422,15 +435,6 @@ export class Migration {
     while (this.migrateBatch()) {
       // the new driver migrates the whole table, as the dead one would have
     }
-  }
-
-  /** GROW or SHRINK when the entries are past a watermark of table T, else 0. */
-  watermarkDirection(T: TableView): number {
-    const entries = Atomics.load(this.hw, ENTRIES);
-    const r = this.spec.resize;
-    if (entries > r.growAt * T.nb && T.nb < this.maxBuckets) return GROW;
-    if (entries < r.shrinkAt * T.nb && T.nb > MIN_BUCKETS && entries <= (T.nb >>> 1) * r.growAt) return SHRINK;
-    return 0;
   }
 
   /** Frees retired bucket arrays and chunks whose grace period is over. */
