@@ -7,6 +7,7 @@ export { LATENCY_BUCKETS, bucketOf, bucketLow, bucketHigh, quantile } from './ru
 export type { Phase } from './runtime/run-buffer.js';
 export { Agent, type AgentOptions } from './agent/agent.js';
 export type { SweepFn } from './agent/api.js';
+export type { WalkOptions, WalkReport } from './agent/resize-ops.js';
 export { Script, ScriptCpu, type ScriptStep } from './script/script.js';
 export type { LookupResult } from './script/protocol.js';
 export type { KeyInput } from './util/keys.js';

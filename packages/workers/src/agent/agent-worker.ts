@@ -7,6 +7,7 @@ import { keyBytes, type KeyInput } from '../util/keys.js';
 import type { AgentApi } from './api.js';
 import { Sampler } from './sampler.js';
 import { Sweeper, loadSweep } from './sweeper.js';
+import { BoundKeeper, Walker, resizable, type WalkOptions, type WalkReport } from './resize-ops.js';
 
 /**
  * The agent thread: the userspace daemon of the machine. It joins the
@@ -22,6 +23,8 @@ const nowNs = (): number => Number(process.hrtime.bigint() - Atomics.load(clock,
 const maps = new Map<string, BpfMap>();
 let sampler: Sampler | null = null;
 const sweepers: Sweeper[] = [];
+let walker: Walker | null = null;
+let keeper: BoundKeeper | null = null;
 
 function mapNamed(name: string): BpfMap {
   const m = maps.get(name);
@@ -106,6 +109,29 @@ const api: AgentApi = {
       swept: all.reduce((a, s) => a + s.swept, 0),
       errors: all.flatMap((s) => s.errors),
     };
+  },
+  setMaxEntries: (name: string, n: number) => resizable(name, mapNamed(name)).setMaxEntries(n),
+  resizeHint: (name: string, entries: number) => resizable(name, mapNamed(name)).resizeHint(entries),
+  decisionLog: (name: string, since = 0) => resizable(name, mapNamed(name)).decisionLog(since),
+  startWalks(name: string, opts: WalkOptions): void {
+    if (walker) throw new Error('the agent is already walking: stopWalks() first');
+    walker = new Walker(resizable(name, mapNamed(name)), opts);
+  },
+  async stopWalks(): Promise<{ reports: WalkReport[]; errors: string[] }> {
+    const w = walker;
+    walker = null;
+    if (!w) return { reports: [], errors: [] };
+    return { reports: await w.stop(), errors: w.errors };
+  },
+  startBoundKeeper(name: string, everyMs: number, raiseAt: number, factor: number): void {
+    if (keeper) throw new Error('the agent already keeps a bound: stopBoundKeeper() first');
+    if (!(everyMs > 0) || !Number.isFinite(everyMs)) throw new RangeError(`everyMs must be a positive number, got ${everyMs}`);
+    keeper = new BoundKeeper(resizable(name, mapNamed(name)), everyMs, raiseAt, factor);
+  },
+  stopBoundKeeper() {
+    const k = keeper;
+    keeper = null;
+    return k ? k.stop() : { raises: 0, busy: 0, errors: [] };
   },
 };
 

@@ -1,7 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import { wrap, type Remote } from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
-import type { BpfMap, MapHandle, MapStats } from '@rightsize/engine';
+import type { BpfMap, DecisionRecord, MapHandle, MapStats } from '@rightsize/engine';
+import type { WalkOptions, WalkReport } from './resize-ops.js';
 import type { SamplePoint, SweepReport } from '../machine/result.js';
 import { handleOf } from '../machine/options.js';
 import { bounded } from '../util/bounded.js';
@@ -95,6 +96,28 @@ export class Agent {
   }
   stopSampling(): Promise<SamplePoint[]> {
     return this.call('stopSampling', () => this.remote.stopSampling());
+  }
+  /** hash_resize: sets the live map's bound (0, -EINVAL below the entries, -EBUSY during a resize). */
+  setMaxEntries(name: string, n: number): Promise<number> {
+    return this.call('setMaxEntries', () => this.remote.setMaxEntries(name, n));
+  }
+  resizeHint(name: string, entries: number): Promise<void> {
+    return this.call('resizeHint', () => this.remote.resizeHint(name, entries));
+  }
+  decisionLog(name: string, since = 0): Promise<{ next: number; lost: number; records: DecisionRecord[] }> {
+    return this.call('decisionLog', () => this.remote.decisionLog(name, since));
+  }
+  startWalks(name: string, opts: WalkOptions): Promise<void> {
+    return this.call('startWalks', () => this.remote.startWalks(name, opts));
+  }
+  stopWalks(): Promise<{ reports: WalkReport[]; errors: string[] }> {
+    return this.call('stopWalks', () => this.remote.stopWalks());
+  }
+  startBoundKeeper(name: string, everyMs: number, raiseAt: number, factor: number): Promise<void> {
+    return this.call('startBoundKeeper', () => this.remote.startBoundKeeper(name, everyMs, raiseAt, factor));
+  }
+  stopBoundKeeper(): Promise<{ raises: number; busy: number; errors: string[] }> {
+    return this.call('stopBoundKeeper', () => this.remote.stopBoundKeeper());
   }
   startSweep(name: string, module: string | URL, everyMs: number, params?: unknown): Promise<void> {
     const href = moduleHref('sweep module', module);

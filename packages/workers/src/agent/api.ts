@@ -1,4 +1,5 @@
-import type { BpfMap, MapHandle, MapStats } from '@rightsize/engine';
+import type { BpfMap, DecisionRecord, MapHandle, MapStats } from '@rightsize/engine';
+import type { WalkOptions, WalkReport } from './resize-ops.js';
 import type { SamplePoint, SweepReport } from '../machine/result.js';
 import type { KeyInput } from '../util/keys.js';
 
@@ -34,6 +35,18 @@ export interface AgentApi {
   sweepOnce(name: string, moduleHref: string, params?: unknown): Promise<number>;
   /** Stops every sweep; returns their totals. */
   stopSweep(): Promise<SweepReport>;
+  /** hash_resize: sets the bound on entries of the live map (0, -EINVAL below the entries, -EBUSY during a resize). */
+  setMaxEntries(name: string, n: number): number;
+  /** hash_resize: a hint of the entries to expect (the adaptive controller grows to fit them). */
+  resizeHint(name: string, entries: number): void;
+  /** hash_resize: the resize decisions logged since `since` (resize-control.ts). */
+  decisionLog(name: string, since?: number): { next: number; lost: number; records: DecisionRecord[] };
+  /** hash_resize: walks the map again and again from the agent (resize-ops.ts Walker) until stopWalks. */
+  startWalks(name: string, opts: WalkOptions): void;
+  stopWalks(): Promise<{ reports: WalkReport[]; errors: string[] }>;
+  /** hash_resize: raises the bound by `factor` whenever the entries pass `raiseAt` of it (resize-ops.ts BoundKeeper). */
+  startBoundKeeper(name: string, everyMs: number, raiseAt: number, factor: number): void;
+  stopBoundKeeper(): { raises: number; busy: number; errors: string[] };
 }
 
 /**
