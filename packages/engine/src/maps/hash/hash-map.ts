@@ -92,6 +92,8 @@ export class HashMap extends MapBase {
     this.table = new ChainedTable(buckets, nBuckets, store, alloc, this.domain);
     this.log = new RecoveryLog(header, segments, this.domain, this.userValueSize, (rec) => this.settleRecord(rec));
     this.table.setRecovery(this.log, SEG_BUCKETS, header.words);
+    // A preallocated pool is one chunk from creation to destruction: lookups index it directly.
+    if (!spec.flags.noPrealloc) this.table.useFlatElements();
     this.u32Fast = spec.keySize === 4;
     this.wordPath = this.table.wordKeyFastPath;
   }

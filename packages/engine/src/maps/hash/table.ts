@@ -40,6 +40,27 @@ export const LOCK = 1;
 export const SEQ = 2;
 export const SPARE = 3;
 const READ_RETRIES = 128;
+
+/**
+ * Where the first read of a bucket's SEQ may be a plain load: x86-64 only.
+ *
+ * A seqlock reader needs (1) its first SEQ read ordered before its data
+ * reads, (2) its data reads ordered before the validating SEQ read, and
+ * (3) the two SEQ reads not merged. (2) and (3) are kept everywhere by
+ * reading SEQ the second time with Atomics.load: a sequentially consistent
+ * read (acquire on ARM64: LDAR), and to V8's compiler an operation on the
+ * effect chain that nothing is moved across and no load is merged over.
+ * (1) needs acquire ordering of the first read. x86-64 is TSO: loads are not
+ * reordered with other loads, so a plain mov gives it in hardware (the
+ * Linux seqlock on x86 is READ_ONCE plus a compiler barrier, smp_rmb being
+ * only that). V8 keeps the plain load where it is: a typed-array load is on
+ * the effect chain, the data loads are control-dependent on the parity test
+ * of this very value, and an instruction selector folds a load only into a
+ * later use, never an earlier one. Under the bare ECMAScript memory model a
+ * racing plain read gives no ordering at all, so this relies on V8 on x86-64;
+ * every other architecture (ARM64 reorders loads) keeps both reads atomic.
+ */
+const SEQ_BEGIN_PLAIN = typeof process !== 'undefined' && process.arch === 'x64';
 /** predecessorLocked: the element is not in the chain. */
 const NOT_IN_CHAIN = -2;
 const WALK_CHECK = 32;
@@ -109,6 +130,9 @@ export class ChainedTable<A = ElementAllocator> {
   /** The map header's words, where recoveries are counted. */
   private counters: Int32Array | null = null;
   private readonly copier = new WordCopier();
+  /** The one element region of a preallocated map, as this thread views it (useFlatElements), else null. */
+  private flat: Int32Array | null = null;
+  private flatU8: Uint8Array | null = null;
   /** Called after a bucket lock taken over from a dead owner was repaired (hash_resize finishes a relink there). */
   private onRecover: ((b: number) => void) | null = null;
 
@@ -239,10 +263,58 @@ export class ChainedTable<A = ElementAllocator> {
 
   /**
    * lookupCopy for the common case, a one-word key (keySize <= 4): the same
-   * protocol with the key compare hoisted out of the loop (about 1.5x faster
-   * here). `out` receives `len` bytes from `from` at offset 0.
+   * protocol with the key compare hoisted out of the loop. `out` receives
+   * `len` bytes from `from` (a multiple of 4) at offset 0.
+   *
+   * The hot path of every hash-family lookup (docs/performance.md has its
+   * figures). What makes it cheaper than lookupCopy, measured:
+   * - a preallocated map's elements are one region (useFlatElements): no
+   *   chunk view lookup per element;
+   * - a 4-byte value is read as one word inside the read section and stored
+   *   to `out` after validation (one load instead of four, no byte loop);
+   * - on x86-64 the first read of SEQ is a plain load (see SEQ_BEGIN_PLAIN);
+   *   the validating second read stays an Atomics.load everywhere.
    */
   lookupCopyWord(hash: number, k0: number, out: Uint8Array, from: number, len: number): number {
+    const w = this.flat;
+    if (w === null) return this.lookupCopyWordChunked(hash, k0, out, from, len);
+    const bk = this.buckets;
+    const bi = (hash & this.mask) * BUCKET_WORDS;
+    const stride = this.stride;
+    const ko = this.keyOff;
+    const word = len === 4 && (from & 3) === 0 && LITTLE_ENDIAN;
+    const vo = this.valOff + (from >>> 2);
+    for (let attempt = 0; attempt < READ_RETRIES; attempt++) {
+      const s1 = SEQ_BEGIN_PLAIN ? bk[bi + SEQ]! : Atomics.load(bk, bi + SEQ);
+      if ((s1 & 1) !== 0) continue;
+      let e = bk[bi + HEAD]!;
+      let found = e === MOVED ? IN_NEXT_TABLE : -1;
+      let v = 0;
+      let steps = 0;
+      while (e >= 0) {
+        const base = e * stride;
+        if (w[base + HASH] === hash && w[base + ko] === k0) {
+          if (word) v = w[base + vo]!;
+          else copyBytes(this.flatU8!, (base + this.valOff) * 4 + from, out, 0, len);
+          found = e;
+          break;
+        }
+        e = w[base + NEXT]!;
+        if (++steps % WALK_CHECK === 0 && Atomics.load(bk, bi + SEQ) !== s1) break;
+      }
+      if (Atomics.load(bk, bi + SEQ) === s1) {
+        if (word && found >= 0) putWord(out, v);
+        return found;
+      }
+    }
+    return this.lookupWordLocked(hash, k0, out, from, len);
+  }
+
+  /**
+   * lookupCopyWord over chunked elements (noPrealloc, hash_resize's pool): each element's chunk view looked up.
+   * A deliberate copy of the flat walk: one function for both would keep the chunk lookup (or a branch) in every step.
+   */
+  private lookupCopyWordChunked(hash: number, k0: number, out: Uint8Array, from: number, len: number): number {
     const bi = (hash & this.mask) * BUCKET_WORDS;
     const bk = this.buckets;
     const store = this.store;
@@ -250,33 +322,52 @@ export class ChainedTable<A = ElementAllocator> {
     const smask = store.mask;
     const stride = this.stride;
     const ko = this.keyOff;
-    const vo = this.valOff;
+    const word = len === 4 && (from & 3) === 0 && LITTLE_ENDIAN;
+    const vo = this.valOff + (from >>> 2);
     for (let attempt = 0; attempt < READ_RETRIES; attempt++) {
-      const s1 = Atomics.load(bk, bi + SEQ);
+      const s1 = SEQ_BEGIN_PLAIN ? bk[bi + SEQ]! : Atomics.load(bk, bi + SEQ);
       if ((s1 & 1) !== 0) continue;
       let e = bk[bi + HEAD]!;
       let found = e === MOVED ? IN_NEXT_TABLE : -1;
+      let v = 0;
       let steps = 0;
       while (e >= 0) {
         const c = e >>> shift;
         const w = store.i32[c] ?? store.load(c);
         const base = (e & smask) * stride;
         if (w[base + HASH] === hash && w[base + ko] === k0) {
-          const u8 = store.u8[c]!;
-          const vb = (base + vo) * 4 + from;
-          if (len <= 64) for (let i = 0; i < len; i++) out[i] = u8[vb + i]!;
-          else out.set(u8.subarray(vb, vb + len));
+          if (word) v = w[base + vo]!;
+          else copyBytes(store.u8[c]!, (base + this.valOff) * 4 + from, out, 0, len);
           found = e;
           break;
         }
         e = w[base + NEXT]!;
         if (++steps % WALK_CHECK === 0 && Atomics.load(bk, bi + SEQ) !== s1) break;
       }
-      if (Atomics.load(bk, bi + SEQ) === s1) return found;
+      if (Atomics.load(bk, bi + SEQ) === s1) {
+        if (word && found >= 0) putWord(out, v);
+        return found;
+      }
     }
+    return this.lookupWordLocked(hash, k0, out, from, len);
+  }
+
+  private lookupWordLocked(hash: number, k0: number, out: Uint8Array, from: number, len: number): number {
     const k = new Int32Array(1);
     k[0] = k0;
     return this.lookupLocked(hash, k, out, 0, from, len);
+  }
+
+  /**
+   * The elements are one region for the table's whole life (a preallocated
+   * map: one chunk, made at creation, never released): lookups index it
+   * directly. Called by the owner once chunk 0 exists in this thread.
+   */
+  useFlatElements(): void {
+    const store = this.store;
+    if (store.maxElements > store.chunkSize) throw new Error('rightsize: useFlatElements on a store of more than one chunk');
+    this.flat = store.words(0);
+    this.flatU8 = store.bytes(0);
   }
 
   /** Whether lookupCopyWord applies to this table. */
@@ -573,6 +664,14 @@ export class ChainedTable<A = ElementAllocator> {
 
 /** Typed arrays use the platform's byte order: a 4-byte value is one Int32 store only where that order is little-endian. */
 export const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** A 4-byte value read as one little-endian word, stored to out[0..3]. */
+function putWord(out: Uint8Array, v: number): void {
+  out[0] = v;
+  out[1] = v >>> 8;
+  out[2] = v >>> 16;
+  out[3] = v >>> 24;
+}
 
 /**
  * Byte copy without allocation for small lengths (a subarray would allocate
