@@ -439,6 +439,19 @@ function stepSeqWrite(s: Subject, ops: number): void {
   }
 }
 
+/** The same write section with plain increments of SEQ (what seqBegin/seqEnd do on x86-64, under the lock). */
+function stepSeqWritePlain(s: Subject, ops: number): void {
+  const { hashes, buckets, mask } = s;
+  const n = hashes.length;
+  for (let i = 0, p = 0; i < ops; i++) {
+    const bi = (hashes[p]! & mask) * BUCKET_WORDS;
+    buckets[bi + SEQ] = buckets[bi + SEQ]! + 1;
+    buckets[bi + 3] = buckets[bi + 3]!;
+    buckets[bi + SEQ] = buckets[bi + SEQ]! + 1;
+    if (++p === n) p = 0;
+  }
+}
+
 /** Atomics.notify on a word nobody waits on (what an unlock must not do blindly). */
 function stepNotify(s: Subject, ops: number): void {
   const { buckets } = s;
@@ -496,6 +509,7 @@ const STEPS: [string, (s: Subject, ops: number) => void][] = [
   ['unsync table lookupInto', stepUnsync],
   ['update: lock CAS + unlock exchange', stepLockUnlock],
   ['update: write section (2 Atomics.add)', stepSeqWrite],
+  ['update: write section (2 plain increments)', stepSeqWritePlain],
   ['Atomics.notify, no waiter', stepNotify],
   ['HashMap.updateU32 (program side, present key)', stepMapUpdate],
   ['Map.set', stepBuiltinSet],

@@ -18,12 +18,14 @@ import type { ElementAllocator, ElementStore } from './allocator.js';
  * Concurrency rules:
  * - A bucket's chain (HEAD and the NEXT words of its elements) and the values
  *   of its elements change only under the bucket's LOCK, and only between
- *   seqBegin (SEQ odd) and seqEnd (SEQ even again). Both are Atomics.add: full
- *   barriers, so every write of the section is visible before SEQ is even.
- * - Lock-free readers load SEQ (Atomics.load), walk the chain and copy with
- *   plain reads, and load SEQ again. Equal and even: nothing changed in
- *   between, the copy is whole, and since the first load synchronizes with the
- *   last writer's seqEnd, every write before it is seen. Otherwise retry.
+ *   seqBegin (SEQ odd) and seqEnd (SEQ even again): every write of the
+ *   section is visible after SEQ odd and before SEQ even (Atomics.add, a
+ *   full barrier; on x86-64 plain stores, ordered by TSO: see SEQ_PLAIN).
+ * - Lock-free readers load SEQ, walk the chain and copy with plain reads,
+ *   and load SEQ again with Atomics.load. Equal and even: nothing changed in
+ *   between, the copy is whole, and since the first load is acquire-ordered
+ *   (Atomics.load, or a plain load under x86-64's TSO) after the last
+ *   writer's seqEnd, every write before it is seen. Otherwise retry.
  * - A chain can look cyclic to a reader racing with deletes and re-inserts
  *   (an element freed and put back at the head). Readers re-check SEQ every
  *   WALK_CHECK steps, so such a walk ends in a retry rather than a loop.
@@ -42,7 +44,8 @@ export const SPARE = 3;
 const READ_RETRIES = 128;
 
 /**
- * Where the first read of a bucket's SEQ may be a plain load: x86-64 only.
+ * Where a reader's first read of a bucket's SEQ, and a writer's increments
+ * of it (seqBegin, seqEnd), may be plain: x86-64 only.
  *
  * A seqlock reader needs (1) its first SEQ read ordered before its data
  * reads, (2) its data reads ordered before the validating SEQ read, and
@@ -60,7 +63,7 @@ const READ_RETRIES = 128;
  * racing plain read gives no ordering at all, so this relies on V8 on x86-64;
  * every other architecture (ARM64 reorders loads) keeps both reads atomic.
  */
-const SEQ_BEGIN_PLAIN = typeof process !== 'undefined' && process.arch === 'x64';
+const SEQ_PLAIN = typeof process !== 'undefined' && process.arch === 'x64';
 /** predecessorLocked: the element is not in the chain. */
 const NOT_IN_CHAIN = -2;
 const WALK_CHECK = 32;
@@ -171,8 +174,14 @@ export class ChainedTable<A = ElementAllocator> {
 
   lockBucket(b: number, owner: number): number {
     // A recovery that throws hands the lock back to the dead owner (lockRecover): the next taker redoes it.
-    return lockRecover(this.buckets, b * BUCKET_WORDS + LOCK, owner, this.owners, 'bucket lock', () => this.recoverBucket(b));
+    // One closure for every call (no allocation per update): it reads the bucket being locked from a field.
+    this.locking = b;
+    return lockRecover(this.buckets, b * BUCKET_WORDS + LOCK, owner, this.owners, 'bucket lock', this.recoverLocking);
   }
+
+  /** The bucket lockBucket is taking, for recoverLocking (read when the recovery starts, before it can lock another). */
+  private locking = -1;
+  private readonly recoverLocking = (): void => this.recoverBucket(this.locking);
 
   /**
    * Bucket b's lock was just taken over from a dead owner. Its chain is
@@ -207,13 +216,25 @@ export class ChainedTable<A = ElementAllocator> {
     unlock(this.buckets, b * BUCKET_WORDS + LOCK);
   }
 
-  /** Start of a write section on bucket b (under its lock): readers of b will retry. */
+  /**
+   * Start of a write section on bucket b (under its lock): readers of b will
+   * retry. SEQ is written only under the bucket lock, so the increment needs
+   * no atomic read-modify-write. On x86-64 it is a plain store (TSO keeps
+   * stores in program order: SEQ odd is seen before the section's writes,
+   * which are seen before SEQ even; the Linux seqcount writer on x86 is the
+   * same, smp_wmb being a compiler barrier, and V8 keeps typed-array stores
+   * in effect-chain order). Elsewhere Atomics.add, a full barrier.
+   */
   seqBegin(b: number): void {
-    Atomics.add(this.buckets, b * BUCKET_WORDS + SEQ, 1);
+    const i = b * BUCKET_WORDS + SEQ;
+    if (SEQ_PLAIN) this.buckets[i] = this.buckets[i]! + 1;
+    else Atomics.add(this.buckets, i, 1);
   }
 
   seqEnd(b: number): void {
-    Atomics.add(this.buckets, b * BUCKET_WORDS + SEQ, 1);
+    const i = b * BUCKET_WORDS + SEQ;
+    if (SEQ_PLAIN) this.buckets[i] = this.buckets[i]! + 1;
+    else Atomics.add(this.buckets, i, 1);
   }
 
   head(b: number): number {
@@ -272,7 +293,7 @@ export class ChainedTable<A = ElementAllocator> {
    *   chunk view lookup per element;
    * - a 4-byte value is read as one word inside the read section and stored
    *   to `out` after validation (one load instead of four, no byte loop);
-   * - on x86-64 the first read of SEQ is a plain load (see SEQ_BEGIN_PLAIN);
+   * - on x86-64 the first read of SEQ is a plain load (see SEQ_PLAIN);
    *   the validating second read stays an Atomics.load everywhere.
    */
   lookupCopyWord(hash: number, k0: number, out: Uint8Array, from: number, len: number): number {
@@ -285,7 +306,7 @@ export class ChainedTable<A = ElementAllocator> {
     const word = len === 4 && (from & 3) === 0 && LITTLE_ENDIAN;
     const vo = this.valOff + (from >>> 2);
     for (let attempt = 0; attempt < READ_RETRIES; attempt++) {
-      const s1 = SEQ_BEGIN_PLAIN ? bk[bi + SEQ]! : Atomics.load(bk, bi + SEQ);
+      const s1 = SEQ_PLAIN ? bk[bi + SEQ]! : Atomics.load(bk, bi + SEQ);
       if ((s1 & 1) !== 0) continue;
       let e = bk[bi + HEAD]!;
       let found = e === MOVED ? IN_NEXT_TABLE : -1;
@@ -325,7 +346,7 @@ export class ChainedTable<A = ElementAllocator> {
     const word = len === 4 && (from & 3) === 0 && LITTLE_ENDIAN;
     const vo = this.valOff + (from >>> 2);
     for (let attempt = 0; attempt < READ_RETRIES; attempt++) {
-      const s1 = SEQ_BEGIN_PLAIN ? bk[bi + SEQ]! : Atomics.load(bk, bi + SEQ);
+      const s1 = SEQ_PLAIN ? bk[bi + SEQ]! : Atomics.load(bk, bi + SEQ);
       if ((s1 & 1) !== 0) continue;
       let e = bk[bi + HEAD]!;
       let found = e === MOVED ? IN_NEXT_TABLE : -1;
