@@ -42,6 +42,7 @@ export const COUNTERS = [
   'unexpectedErrors',
   'ledgerWrites',
   'quiescentPoints',
+  'lockTimeouts',
 ] as const;
 export type Counter = (typeof COUNTERS)[number];
 export const COUNTER_SLOTS = 32;

@@ -8,8 +8,15 @@ export function soakMarkdown(r: SoakReport): string {
     ['results', `OK ${r.results.ok}, EBUSY ${r.results.ebusy}, E2BIG ${r.results.e2big}, ENOMEM ${r.results.enomem}, ENOENT ${r.results.enoent}, EEXIST ${r.results.eexist}, other ${r.results.other}`],
     ['resizes', `${r.resizes.grows} grows, ${r.resizes.shrinks} shrinks (${Object.entries(r.resizes.byMap).map(([m, s]) => `${m} ${s.grows}/${s.shrinks}`).join(', ')}); ${r.resizes.calls} grow()/shrink() calls`],
     ['EBUSY', String(r.ebusy)],
-    ['kills survived', String(r.kills)],
+    ['kills survived', `${r.kills} (${r.replacementKills} of a CPU started after an earlier death, ${r.quickKills} of them within 50 ms of its start); no CPU marked dead by the soak`],
     ['recovery', `${r.recovery.locksRecovered} locks taken over from dead CPUs, ${r.recovery.recordsReplayed} writes replayed, ${r.recovery.elementsReclaimed} elements given back, ${r.recovery.repairs} repairs`],
+    [
+      'recovery by map',
+      Object.entries(r.recoveryByMap)
+        .map(([m, c]) => `${m} ${c.locksRecovered} locks / ${c.recordsReplayed} replayed / ${c.elementsReclaimed} given back`)
+        .join(', '),
+    ],
+    ['lock timeouts', String(r.lockTimeouts)],
     ['inputs tried', `${r.inputsTried} hostile inputs, ${r.inputsRefused} refused clearly (the others cut short by a kill)`],
     ['values checked', `${r.valuesChecked} lookups checked whole, ${r.tornReads} torn`],
     ['verifies', `${r.verifies} pauses, every map verified; ${r.ledgerChecks} ledger entries checked; ${r.innerMapSwaps} inner maps swapped`],

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { QuiescenceDomain, createMap, verify, type ArrayOfMapsMap, type BpfMap } from '@rightsize/engine';
+import { LockTimeoutError, QuiescenceDomain, createMap, verify, type ArrayOfMapsMap, type BpfMap } from '@rightsize/engine';
 import { builtUrl } from '../experiment/runner/built-url.js';
 import { ACK, CONTROL_WORDS, COUNTER_SLOTS, LEDGER_KEYS, LEDGER_STRIDE, PAUSE, STOP, counterIndex, ledgerHashKey, type Counter } from './layout.js';
 import { KEYSPACE, soakMaps, type SoakMap } from './maps.js';
@@ -46,7 +46,15 @@ export interface SoakReport {
   resizes: { grows: number; shrinks: number; calls: number; byMap: Record<string, { grows: number; shrinks: number }> };
   ebusy: number;
   kills: number;
+  /** Kills of a CPU worker that was itself started after an earlier death (a replacement killed again). */
+  replacementKills: number;
+  /** Of those, kills within QUICK_KILL_MS of the replacement's start (it may still be attaching or taking locks over). */
+  quickKills: number;
   recovery: { locksRecovered: number; recordsReplayed: number; elementsReclaimed: number; repairs: number };
+  /** Recovery per map (array_of_maps: with the inner maps it holds at the end). */
+  recoveryByMap: Record<string, { locksRecovered: number; recordsReplayed: number; elementsReclaimed: number; repairs: number }>;
+  /** LockTimeoutErrors met by any thread (each is a violation too): a lock left held for good. Must be 0. */
+  lockTimeouts: number;
   inputsTried: number;
   inputsRefused: number;
   valuesChecked: number;
@@ -60,12 +68,18 @@ export interface SoakReport {
 interface Cpu {
   worker: Worker | null;
   incarnation: number;
+  /** When the current worker was started (Date.now()). */
+  startedAt: number;
   /** Set while the main thread is the one ending it (a kill or the end of the run). */
   ending: boolean;
 }
 
 const PAUSE_WAIT_MS = 60_000;
+/** A replacement CPU is sometimes killed again this soon after its start. */
+const QUICK_KILL_MS = 50;
 const QUIET_WAIT_MS = 20_000;
+/** A resize seen at this many verify pauses in a row without any progress is stuck. */
+const STUCK_PAUSES = 3;
 
 /**
  * The soak: every map type under mixed load from all CPUs for `seconds`,
@@ -95,12 +109,25 @@ export async function runSoak(opts: SoakOptions, log: (line: string) => void = (
   }
   const aom = maps.get('array_of_maps') as ArrayOfMapsMap;
   let swaps = 0;
+  let mainLockTimeouts = 0;
+  /** Runs a main-thread step; a LockTimeoutError there is counted (and is a violation), not fatal. */
+  const guarded = (what: string, fn: () => void) => {
+    try {
+      fn();
+    } catch (e) {
+      if (!(e instanceof LockTimeoutError)) throw e;
+      mainLockTimeouts++;
+      violate(`main thread, ${what}: ${e.message}`);
+    }
+  };
   const swapInner = (index: number) => {
     const inner = createMap(defs.find((d) => d.name === 'array_of_maps')!.spec.inner!, { domain });
-    const rc = aom.setInner(index, inner);
-    if (rc === 0) swaps++;
-    else inner.destroy();
-    aom.reclaim();
+    guarded(`swapping inner map ${index}`, () => {
+      const rc = aom.setInner(index, inner);
+      if (rc === 0) swaps++;
+      else inner.destroy();
+      aom.reclaim();
+    });
   };
   for (let i = 0; i < aom.spec.maxEntries; i++) swapInner(i);
   // The deferred resizer thread is started by the thread that first asks for
@@ -114,7 +141,7 @@ export async function runSoak(opts: SoakOptions, log: (line: string) => void = (
   const ledgerSab = new SharedArrayBuffer(Math.max(1, ledgerMaps) * 128 * LEDGER_STRIDE * 4);
   const ledger = new Int32Array(ledgerSab).fill(0);
   const workerUrl = builtUrl('./worker.js', import.meta.url);
-  const cpus: Cpu[] = Array.from({ length: opts.cpus }, () => ({ worker: null, incarnation: 0, ending: false }));
+  const cpus: Cpu[] = Array.from({ length: opts.cpus }, () => ({ worker: null, incarnation: 0, startedAt: 0, ending: false }));
 
   const start = (cpu: number) => {
     const c = cpus[cpu]!;
@@ -131,6 +158,7 @@ export async function runSoak(opts: SoakOptions, log: (line: string) => void = (
     };
     const w = new Worker(workerUrl, { workerData: data });
     c.worker = w;
+    c.startedAt = Date.now();
     c.ending = false;
     w.on('message', (m: { violation?: string }) => {
       if (m.violation) violate(m.violation);
@@ -149,20 +177,44 @@ export async function runSoak(opts: SoakOptions, log: (line: string) => void = (
   };
 
   let kills = 0;
+  let replacementKills = 0;
+  let quickKills = 0;
   let verifies = 0;
   let ledgerChecks = 0;
   let valuesChecked = 0;
 
-  const kill = async (cpu: number) => {
+  const killOnce = async (cpu: number) => {
     const c = cpus[cpu]!;
     const w = c.worker;
     if (!w) return;
     c.ending = true;
+    const replacement = c.incarnation > 1;
+    const quick = Date.now() - c.startedAt < QUICK_KILL_MS;
     await w.terminate();
-    // Dead only once the thread is gone (as the worker runtime marks its CPUs).
-    domain.markDead(cpu);
+    // No domain.markDead here, on purpose. The worker runtime calls it when it
+    // sees a CPU worker exit, but a CPU can die where nobody watches (a crash,
+    // an abort, a worker started by someone else), so the engine must find a
+    // dead CPU by itself: its lock waiters and grace periods ask the OS
+    // whether the thread still exists (rcu/liveness.ts). Marking it here
+    // would hide a death the engine fails to find.
     kills++;
+    if (replacement) replacementKills++;
+    if (replacement && quick) quickKills++;
     start(cpu);
+  };
+
+  /**
+   * A CPU death, and now and then the death of its replacement too, soon
+   * after its start (it may still be attaching, going online, or taking over
+   * the locks its predecessor left), while the other CPUs go on with their
+   * loops or wait on those very locks.
+   */
+  const kill = async (cpu: number) => {
+    await killOnce(cpu);
+    while (Math.random() < 0.3) {
+      await new Promise((r) => setTimeout(r, Math.random() * QUICK_KILL_MS));
+      await killOnce(cpu);
+    }
   };
 
   /** The ledger of every CPU: each entry holds its last committed stamp, or the stamp that was in flight. */
@@ -218,6 +270,27 @@ export async function runSoak(opts: SoakOptions, log: (line: string) => void = (
     for (const p of problems) violate(`${name}: ${p}`);
   };
 
+  /**
+   * A resize must end, whoever died in it: its dead migrators' batches are
+   * taken over. One seen at STUCK_PAUSES pauses in a row with the same
+   * progress (while the CPUs wrote the map in between) never will: every
+   * write to its unmigrated buckets answers -EBUSY for good, which the
+   * results alone would not show.
+   */
+  const resizeSeen = new Map<string, { at: string; pauses: number }>();
+  const checkResizeProgress = (name: string, m: BpfMap) => {
+    const s = m.stats();
+    if (s.state !== 'resizing') {
+      resizeSeen.delete(name);
+      return;
+    }
+    const at = JSON.stringify({ grows: s.grows, shrinks: s.shrinks, resizing: s.resizing });
+    const prev = resizeSeen.get(name);
+    const pauses = prev !== undefined && prev.at === at ? prev.pauses + 1 : 1;
+    resizeSeen.set(name, { at, pauses });
+    if (pauses === STUCK_PAUSES) violate(`${name}: a resize made no progress across ${STUCK_PAUSES} verify pauses (${at})`);
+  };
+
   const pauseAndVerify = async () => {
     const epoch = verifies + 1;
     Atomics.store(ctl, PAUSE, epoch);
@@ -227,7 +300,7 @@ export async function runSoak(opts: SoakOptions, log: (line: string) => void = (
       while (Atomics.load(ctl, ACK + cpu) !== epoch) {
         if (Date.now() > deadline) {
           violate(`CPU ${cpu} did not reach a pause point within ${PAUSE_WAIT_MS} ms`);
-          await kill(cpu);
+          await killOnce(cpu);
           break;
         }
         // A CPU replaced meanwhile (or starting) reaches the pause on its first loop.
@@ -237,9 +310,10 @@ export async function runSoak(opts: SoakOptions, log: (line: string) => void = (
     for (const [name, m] of maps) {
       // What the map's next write would do after a death: take over dead
       // owners' locks, replay their writes, give back what they took.
-      m.repair();
+      guarded(`repairing ${name}`, () => m.repair());
       if (name === 'hash_resize_deferred') await verifyQuiet(name, m);
       else for (const p of verify(m).problems) violate(`${name}: ${p}`);
+      checkResizeProgress(name, m);
     }
     checkLedger();
     verifies++;
@@ -260,7 +334,7 @@ export async function runSoak(opts: SoakOptions, log: (line: string) => void = (
     const ops = sum('ops');
     return (
       `[soak ${fmtTime(s)}/${fmtTime(opts.seconds)}] ops ${fmtCount(ops)} (${fmtCount(ops / Math.max(s, 0.001))}/s)  resizes ${resizeTotals(maps).grows + resizeTotals(maps).shrinks}` +
-      `  EBUSY ${fmtCount(sum('ebusy'))}  kills ${kills}  verifies ${verifies}  inputs ${fmtCount(sum('inputsTried'))}  violations ${violations.length}`
+      `  EBUSY ${fmtCount(sum('ebusy'))}  kills ${kills} (${replacementKills} replacements)  lock timeouts ${sum('lockTimeouts') + mainLockTimeouts}  verifies ${verifies}  inputs ${fmtCount(sum('inputsTried'))}  violations ${violations.length}`
     );
   };
   log(`soak: ${opts.seconds} s on ${opts.cpus} CPUs, ${defs.length} maps (${defs.map((d) => d.name).join(', ')}), kill every ~${opts.killEveryMs} ms, verify every ${opts.verifyEveryMs} ms, seed ${opts.seed}`);
@@ -307,7 +381,7 @@ export async function runSoak(opts: SoakOptions, log: (line: string) => void = (
   const elapsed = (Date.now() - t0) / 1000;
   // The last check, with every CPU gone.
   for (const [name, m] of maps) {
-    m.repair();
+    guarded(`repairing ${name}`, () => m.repair());
     if (name === 'hash_resize_deferred') await verifyQuiet(name, m);
     else for (const p of verify(m).problems) violate(`${name}: ${p}`);
   }
@@ -316,12 +390,23 @@ export async function runSoak(opts: SoakOptions, log: (line: string) => void = (
   valuesChecked = sum('lookups');
   const totals = resizeTotals(maps);
   const recovery = { locksRecovered: 0, recordsReplayed: 0, elementsReclaimed: 0, repairs: 0 };
-  for (const m of maps.values()) {
-    const r = m.recoveryCounts();
-    recovery.locksRecovered += r.locksRecovered;
-    recovery.recordsReplayed += r.recordsReplayed;
-    recovery.elementsReclaimed += r.elementsReclaimed;
-    recovery.repairs += r.repairs;
+  const recoveryByMap: SoakReport['recoveryByMap'] = {};
+  const add = (to: SoakReport['recovery'], r: SoakReport['recovery']) => {
+    to.locksRecovered += r.locksRecovered;
+    to.recordsReplayed += r.recordsReplayed;
+    to.elementsReclaimed += r.elementsReclaimed;
+    to.repairs += r.repairs;
+  };
+  for (const [name, m] of maps) {
+    const mine = { locksRecovered: 0, recordsReplayed: 0, elementsReclaimed: 0, repairs: 0 };
+    add(mine, m.recoveryCounts());
+    // Programs write the inner maps: their locks are where CPUs die.
+    if (m === aom) for (let i = 0; i < aom.spec.maxEntries; i++) {
+      const inner = aom.getInner(i);
+      if (inner) add(mine, inner.recoveryCounts());
+    }
+    recoveryByMap[name] = mine;
+    add(recovery, mine);
   }
   const report: SoakReport = {
     seconds: Math.round(elapsed),
@@ -333,7 +418,11 @@ export async function runSoak(opts: SoakOptions, log: (line: string) => void = (
     resizes: { ...totals, calls: sum('resizeCalls') },
     ebusy: sum('ebusy'),
     kills,
+    replacementKills,
+    quickKills,
     recovery,
+    recoveryByMap,
+    lockTimeouts: sum('lockTimeouts') + mainLockTimeouts,
     inputsTried: sum('inputsTried'),
     inputsRefused: sum('inputsRefused'),
     valuesChecked,

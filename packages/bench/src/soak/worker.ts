@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import {
-  BPF_ANY, BPF_EXIST, BPF_NOEXIST, Errno, QuiescenceDomain, attachMap, enterCpu, setDefaultDomain, type BpfMap, type MapHandle,
+  BPF_ANY, BPF_EXIST, BPF_NOEXIST, Errno, LockTimeoutError, QuiescenceDomain, attachMap, enterCpu, setDefaultDomain, type BpfMap, type MapHandle,
 } from '@rightsize/engine';
 import { ACK, LEDGER_KEYS, LEDGER_STRIDE, NEXT_STAMP, PAUSE, STOP, counterIndex, ledgerHashKey, type Counter, COUNTER_SLOTS } from './layout.js';
 import { KEYSPACE } from './maps.js';
@@ -255,6 +255,10 @@ function oneOp(): void {
     else if (t.type === 'array_of_maps') innerOp(t);
     else mapOp(t);
   } catch (e) {
+    // A lock wait that timed out is the hang recovery must rule out (a lock
+    // left held by a dead CPU, or by a live one that will never release it):
+    // counted on its own, and a violation like any unexpected error.
+    if (e instanceof LockTimeoutError) count('lockTimeouts');
     violation(`${t.name}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   }
 }

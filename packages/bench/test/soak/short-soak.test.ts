@@ -4,7 +4,8 @@ import { runSoak, soakDefaults } from '../../src/soak/run-soak.js';
 
 // The CI soak: the same code path as `pnpm soak --minutes N`, for one minute.
 // Every map type under load on every core, CPUs killed at random and
-// replaced, the maps verified in pauses: no violation, and every part of the
+// replaced (replacements killed too, never marked dead), the maps verified in
+// pauses: no violation, no lock timeout, and every part of the
 // machinery actually ran (kills, resizes, hostile inputs, verifies).
 
 describe('a short soak', () => {
@@ -16,9 +17,12 @@ describe('a short soak', () => {
     const lines: string[] = [];
     const r = await runSoak(soakDefaults({ seconds: 60, killEveryMs: 2500, verifyEveryMs: 4000, progressEveryMs: 10_000 }), (l) => lines.push(l));
     expect(r.violations).toEqual([]);
+    expect(r.lockTimeouts).toBe(0);
     expect(r.tornReads).toBe(0);
     expect(r.operations).toBeGreaterThan(10_000);
     expect(r.kills).toBeGreaterThan(3);
+    // CPUs started after a death die too (the engine finds every death itself).
+    expect(r.replacementKills).toBeGreaterThan(0);
     expect(r.resizes.grows).toBeGreaterThan(0);
     expect(r.resizes.shrinks).toBeGreaterThan(0);
     expect(r.inputsTried).toBeGreaterThan(0);

@@ -212,7 +212,8 @@ export abstract class MapBase implements BpfMap {
   repair(): RepairResult {
     this.checkLive();
     const w = this.header.words;
-    const target = this.domain.deaths();
+    // A death nobody has met yet (the thread held no lock) counts too.
+    const target = this.domain.noticeDeaths();
     if (Atomics.load(w, W_DEATHS_SEEN) === target) return { ran: false, reclaimed: 0 };
     // Taken with no other lock of the map held: first in the lock order.
     lock(w, W_REPAIR_LOCK, this.domain.ownerId(), this.domain, 'repair lock');

@@ -247,6 +247,23 @@ export class QuiescenceDomain implements OwnerLiveness {
   }
 
   /**
+   * Asks the OS about the thread of every live slot, and marks dead those
+   * that are gone. A thread that died holding no lock and blocking no grace
+   * period that anybody waits on is otherwise found only when somebody asks
+   * about its slot, which may be never: what it left (an element it took and
+   * never linked, say) would wait for that. A map's repair() asks here first.
+   * Returns deaths() after the sweep.
+   */
+  noticeDeaths(): number {
+    const own = this.currentSlot();
+    for (let s = 0; s < DOMAIN_SLOTS; s++) {
+      if (s === own || Atomics.load(this.words, this.at(s, W_STATE)) !== SLOT_ALIVE) continue;
+      if (Atomics.load(this.words, this.at(s, W_TID)) !== 0) this.slotThreadAlive(s);
+    }
+    return this.deaths();
+  }
+
+  /**
    * Whether the OS thread recorded in a live slot still exists. A thread
    * that is gone is marked dead here (noticeDeath), so every later question
    * about the slot is a plain read. A positive answer is cached for

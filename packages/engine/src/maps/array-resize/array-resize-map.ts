@@ -1,5 +1,5 @@
 import { BPF_F_LOCK, BPF_NOEXIST, Errno, updateFlagsValid } from '../../errno.js';
-import { lockRecover, unlock } from '../../locks/bucket-lock.js';
+import { OWNER_MASK, lockRecover, unlock } from '../../locks/bucket-lock.js';
 import { RecoveryLog, type LogRecord } from '../../recovery/log.js';
 import { LINE_WORDS, SegmentStore, allocArea, newMapId } from '../../memory/segments.js';
 import type { QuiescenceDomain } from '../../rcu/domain.js';
@@ -245,12 +245,26 @@ export class ArrayResizeMap extends MapBase {
         }
       }
       if (attempt < 64) continue;
+      // A resize left half-published by a thread that died (VERSION odd, the
+      // resize lock still its): nobody else may come to finish it, so this
+      // thread takes the lock over, which finishes or undoes that resize
+      // (recoverResize), rather than wait for a thread that is gone.
+      if ((v1 & 1) !== 0 && this.resizerDead()) {
+        this.underResizeLock(() => 0);
+        continue;
+      }
       if (deadline === 0) deadline = performance.now() + META_WAIT_MS;
       if (performance.now() > deadline) {
         throw new Error(`rightsize: array_resize map ${this.id}: a resize stayed half-published for ${META_WAIT_MS} ms (its thread died?)`);
       }
       Atomics.wait(sleepCell, 0, 0, 0.05);
     }
+  }
+
+  /** Whether the resize lock is held by a thread that died. */
+  private resizerDead(): boolean {
+    const holder = Atomics.load(this.header.words, H_RESIZE_LOCK) & OWNER_MASK;
+    return holder !== 0 && this.domain.isDeadOwner(holder);
   }
 
   private adopt(ids: number[], size: number, version: number): void {
