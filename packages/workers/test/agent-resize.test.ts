@@ -28,14 +28,14 @@ describe('the agent and hash_resize resize dynamics', () => {
     expect(log.records.every((r) => r.timeNs > 0)).toBe(true);
     // Walks: both modes return every marker on a quiet map, each key once.
     for (const mode of ['stable', 'best-effort'] as const) {
-      await agent.startWalks('m', { mode, markers: [key(1), key(2), key(50)] });
+      await agent.startWalks('m', { modes: [mode], markers: [key(1), key(2), key(50)] });
       const deadline = Date.now() + 10_000;
       let reports: Awaited<ReturnType<typeof agent.stopWalks>>;
       for (;;) {
         await new Promise((r) => setTimeout(r, 20));
         reports = await agent.stopWalks();
         if (reports.reports.length > 0 || Date.now() > deadline) break;
-        await agent.startWalks('m', { mode, markers: [key(1), key(2), key(50)] });
+        await agent.startWalks('m', { modes: [mode], markers: [key(1), key(2), key(50)] });
       }
       expect(reports.errors).toEqual([]);
       expect(reports.reports[0]).toMatchObject({ mode, markersSkipped: 0, distinct: 101, repeated: 0, completed: true });

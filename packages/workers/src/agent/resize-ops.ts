@@ -25,7 +25,8 @@ export interface WalkReport {
 }
 
 export interface WalkOptions {
-  mode: 'stable' | 'best-effort';
+  /** Walk modes, taken in turn, one walk each (the same conditions for both when they alternate). */
+  modes: ('stable' | 'best-effort')[];
   /** Keys present for the whole walk (the caller inserted them and nobody deletes them). */
   markers: Uint8Array[];
   /** Keys (stable) or getNextKey calls (best effort) per slice: the agent's other work runs between slices. */
@@ -54,7 +55,8 @@ export class Walker {
     private readonly map: HashResizeMap,
     private readonly opts: WalkOptions,
   ) {
-    if (opts.mode !== 'stable' && opts.mode !== 'best-effort') throw new TypeError(`walk mode must be 'stable' or 'best-effort', got ${String(opts.mode)}`);
+    if (!Array.isArray(opts.modes) || opts.modes.length === 0) throw new TypeError('walk modes must be a non-empty array');
+    for (const m of opts.modes) if (m !== 'stable' && m !== 'best-effort') throw new TypeError(`walk mode must be 'stable' or 'best-effort', got ${String(m)}`);
     this.markerHex = opts.markers.map(hex);
     this.idle = this.loop();
   }
@@ -66,13 +68,13 @@ export class Walker {
 
   private async loop(): Promise<void> {
     try {
-      while (!this.stopped) await this.walkOnce();
+      for (let i = 0; !this.stopped; i++) await this.walkOnce(this.opts.modes[i % this.opts.modes.length]!);
     } catch (e) {
       this.errors.push(String(e instanceof Error ? e.stack : e));
     }
   }
 
-  private async walkOnce(): Promise<void> {
+  private async walkOnce(mode: 'stable' | 'best-effort'): Promise<void> {
     const m = this.map;
     const slice = this.opts.sliceSteps ?? 64;
     const maxSteps = (this.opts.maxStepsFactor ?? 4) * (m.stats().entries + this.opts.markers.length) + 1024;
@@ -85,7 +87,7 @@ export class Walker {
     };
     let steps = 0;
     let done = false;
-    if (this.opts.mode === 'stable') {
+    if (mode === 'stable') {
       let cursor = 0;
       while (!done && steps < maxSteps && !this.stopped) {
         const r = m.scan(cursor, slice);
@@ -114,7 +116,7 @@ export class Walker {
     let returned = 0;
     for (const c of seen.values()) returned += c;
     this.reports.push({
-      mode: this.opts.mode,
+      mode,
       returned,
       distinct: seen.size,
       repeated: returned - seen.size,

@@ -14,12 +14,12 @@
  *    trend: it grows when the projection over a reaction horizon (about two
  *    resizes' time) passes growAt, before the watermark, and by 2x..8x so
  *    that the entries projected over the table's wished life land at the
- *    middle of the band (an accelerating rate grows by more); it shrinks only
+ *    middle of the band (a rising rate grows by more); it shrinks only
  *    after the load stayed below shrinkAt for `holdNs`, and doubles that hold
  *    each time a grow follows a shrink soon after (a flap), halving it again
- *    after a quiet period; -EBUSY seen since the last sample, or time spent
- *    resizing above a share of the wall clock, widen the growth step (fewer,
- *    bigger resizes) and postpone shrinks. A program's hint (expected
+ *    after a quiet period; -EBUSY in a trouble window, or time spent
+ *    resizing above a share of it, double the hold and the life a grow is
+ *    sized for (fewer, bigger resizes). A program's hint (expected
  *    entries, the talk's bpf_grow()) grows the table to fit them at once.
  */
 
@@ -99,10 +99,14 @@ export interface AdaptiveState {
   lastShrinkNs: number;
   /** Time of the last backoff or flap (the hold decays after a quiet period). */
   lastTroubleNs: number;
-  /** Extra doubling steps a grow takes (0..MAX_EXTRA_STEPS), widened by backoff. */
+  /** Doublings of the life a grow is sized for (0..MAX_EXTRA_STEPS), added by backoff. */
   extraSteps: number;
+  /** The trouble window: its start, and the -EBUSY and resize time counted when it began. */
+  winNs: number;
+  winEbusy: number;
+  winResizeNs: number;
 }
-export const ADAPTIVE_STATE_WORDS = 11;
+export const ADAPTIVE_STATE_WORDS = 14;
 
 export interface AdaptiveTuning {
   /**
@@ -125,27 +129,47 @@ export interface AdaptiveTuning {
   maxHoldNs: number;
   /** Smoothing weight of a new rate sample (0..1]. */
   alpha: number;
-  /** A share of wall time spent resizing above this is trouble. */
+  /**
+   * Rates (and the trouble signs) are measured over at least this long: a
+   * rate over microseconds (two writes in a row) is noise, and would
+   * project a burst that is not there.
+   */
+  sampleNs: number;
+  /** A share of wall time spent resizing above this, over a trouble window, is trouble. */
   resizeShare: number;
+  /**
+   * -EBUSY and time resizing are judged over windows of at least this long:
+   * one big resize inside a few milliseconds is not "too frequent resizes".
+   */
+  troubleWindowNs: number;
 }
 
 export const DEFAULT_TUNING: AdaptiveTuning = {
   firstHorizonNs: 2e6,
   minHorizonNs: 1e6,
-  maxHorizonNs: 50e6,
-  lifeNs: 50e6,
+  maxHorizonNs: 10e6,
+  lifeNs: 10e6,
   holdNs: 100e6,
   maxHoldNs: 10e9,
   alpha: 0.3,
-  resizeShare: 0.2,
+  sampleNs: 2e6,
+  resizeShare: 0.25,
+  troubleWindowNs: 20e6,
 };
 
 /** Growth never asks for more than 2^MAX_STEPS times the buckets in one resize. */
 const MAX_STEPS = 3;
+/**
+ * The adaptive controller's smallest grown table (4 KiB of buckets): a
+ * table of a few buckets doubled one step at a time by one CPU while another
+ * fills the next tiny table is where -EBUSY comes from at start-up; and
+ * shrinks stop here (flapping among tiny tables saves a few KiB).
+ */
+export const ADAPTIVE_FLOOR_BUCKETS = 256;
 const MAX_EXTRA_STEPS = 2;
 
 export function initialAdaptiveState(t: AdaptiveTuning = DEFAULT_TUNING): AdaptiveState {
-  return { lastNs: 0, lastEntries: 0, lastEbusy: 0, lastResizeNs: 0, rate: 0, accel: 0, lowSinceNs: 0, holdNs: t.holdNs, lastShrinkNs: 0, lastTroubleNs: 0, extraSteps: 0 };
+  return { lastNs: 0, lastEntries: 0, lastEbusy: 0, lastResizeNs: 0, rate: 0, accel: 0, lowSinceNs: 0, holdNs: t.holdNs, lastShrinkNs: 0, lastTroubleNs: 0, extraSteps: 0, winNs: 0, winEbusy: 0, winResizeNs: 0 };
 }
 
 export function saveAdaptiveState(s: AdaptiveState, out: Float64Array, at: number): void {
@@ -160,6 +184,9 @@ export function saveAdaptiveState(s: AdaptiveState, out: Float64Array, at: numbe
   out[at + 8] = s.lastShrinkNs;
   out[at + 9] = s.lastTroubleNs;
   out[at + 10] = s.extraSteps;
+  out[at + 11] = s.winNs;
+  out[at + 12] = s.winEbusy;
+  out[at + 13] = s.winResizeNs;
 }
 
 export function loadAdaptiveState(from: Float64Array, at: number, t: AdaptiveTuning = DEFAULT_TUNING): AdaptiveState {
@@ -177,6 +204,9 @@ export function loadAdaptiveState(from: Float64Array, at: number, t: AdaptiveTun
     lastShrinkNs: from[at + 8]!,
     lastTroubleNs: from[at + 9]!,
     extraSteps: from[at + 10]!,
+    winNs: from[at + 11]!,
+    winEbusy: from[at + 12]!,
+    winResizeNs: from[at + 13]!,
   };
 }
 
@@ -190,34 +220,50 @@ export function decideWatermarks(s: ControllerSample): Decision {
   return none(s);
 }
 
-/** The smallest power-of-two multiple of nb (by 2^1..2^MAX_STEPS, within maxBuckets) that keeps `entries` at or below `load`. */
+/**
+ * The smallest power-of-two multiple of nb (by 2^1..2^MAX_STEPS, within
+ * maxBuckets, and at least ADAPTIVE_FLOOR_BUCKETS when that is within the
+ * steps) that keeps `entries` at or below `load`.
+ */
 function growTarget(nb: number, entries: number, load: number, minSteps: number, maxBuckets: number): number {
   let to = nb * 2 ** Math.max(1, minSteps);
-  while (to < maxBuckets && entries > load * to && to < nb * 2 ** MAX_STEPS) to *= 2;
+  while (to < maxBuckets && (entries > load * to || to < ADAPTIVE_FLOOR_BUCKETS) && to < nb * 2 ** MAX_STEPS) to *= 2;
   return Math.min(to, maxBuckets);
+}
+
+/** What an idle table at 100% load grows to under the adaptive controller (the map's FULL path): its decision when it grows, else 2x, never below the floor's steps. */
+export function fullGrowTarget(nb: number, decided: number, maxBuckets: number): number {
+  return Math.max(decided, growTarget(nb, 0, 1, 1, maxBuckets));
 }
 
 /**
  * The adaptive controller: one sample in, one decision out; `st` is updated
- * in place (the caller stores it back). A sample closer than 1 µs to the
- * last one only reuses the rates.
+ * in place (the caller stores it back). A sample closer than t.sampleNs to
+ * the last measured one reuses the rates.
  */
 export function decideAdaptive(s: ControllerSample, st: AdaptiveState, t: AdaptiveTuning = DEFAULT_TUNING): Decision {
   const nb = s.buckets;
   const dtNs = st.lastNs === 0 ? 0 : s.nowNs - st.lastNs;
   let trouble = false;
-  if (dtNs >= 1000) {
+  if (dtNs >= t.sampleNs) {
     const dt = dtNs / 1e9;
     const rate = (s.entries - st.lastEntries) / dt;
     const prevRate = st.rate;
     st.rate = st.rate === 0 && st.accel === 0 ? rate : t.alpha * rate + (1 - t.alpha) * st.rate;
     st.accel = t.alpha * ((st.rate - prevRate) / dt) + (1 - t.alpha) * st.accel;
-    // Backoff: -EBUSY since the last sample, or resizing took more than its share of the time.
-    const busy = s.ebusy > st.lastEbusy;
-    const resizing = (s.resizeNs - st.lastResizeNs) / dtNs > t.resizeShare;
-    trouble = busy || resizing;
   }
-  if (dtNs >= 1000 || st.lastNs === 0) {
+  if (st.winNs === 0) {
+    st.winNs = s.nowNs;
+    st.winEbusy = s.ebusy;
+    st.winResizeNs = s.resizeNs;
+  } else if (s.nowNs - st.winNs >= t.troubleWindowNs) {
+    // Backoff: -EBUSY in the window, or resizing took more than its share of it.
+    trouble = s.ebusy > st.winEbusy || (s.resizeNs - st.winResizeNs) / (s.nowNs - st.winNs) > t.resizeShare;
+    st.winNs = s.nowNs;
+    st.winEbusy = s.ebusy;
+    st.winResizeNs = s.resizeNs;
+  }
+  if (dtNs >= t.sampleNs || st.lastNs === 0) {
     st.lastNs = s.nowNs;
     st.lastEntries = s.entries;
     st.lastEbusy = s.ebusy;
@@ -242,10 +288,13 @@ export function decideAdaptive(s: ControllerSample, st: AdaptiveState, t: Adapti
   }
   const meanResizeNs = s.resizes > 0 ? s.resizeNs / s.resizes : 0;
   const horizonNs = meanResizeNs > 0 ? Math.min(t.maxHorizonNs, Math.max(t.minHorizonNs, 2 * meanResizeNs)) : t.firstHorizonNs;
-  const ahead = (ns: number): number => {
-    const h = ns / 1e9;
-    return s.entries + Math.max(0, st.rate * h + 0.5 * Math.max(0, st.accel) * h * h);
-  };
+  // The rate a reaction horizon ahead: the trend counts only over that short
+  // horizon (a noisy trend projected far would ask for tables no load needs).
+  // The trend adds at most the rate itself (a measured trend is noisy: a
+  // collector's sweep deletes in bursts).
+  const rate = Math.max(0, st.rate);
+  const rateAhead = rate + Math.min(rate, Math.max(0, st.accel) * (horizonNs / 1e9));
+  const ahead = (ns: number): number => s.entries + (rateAhead * ns) / 1e9;
   const projected = ahead(horizonNs);
   if (nb < s.maxBuckets && (s.entries > s.growAt * nb || projected > s.growAt * nb)) {
     st.lowSinceNs = 0;
@@ -254,8 +303,10 @@ export function decideAdaptive(s: ControllerSample, st: AdaptiveState, t: Adapti
       st.holdNs = Math.min(t.maxHoldNs, st.holdNs * 2);
       st.lastTroubleNs = s.nowNs;
     }
+    // One flap per shrink: the grows that follow it are growth, not flaps.
+    st.lastShrinkNs = 0;
     const lasting = ahead(t.lifeNs * 2 ** st.extraSteps);
-    return { dir: DIR_GROW, toBuckets: growTarget(nb, lasting, mid, 1 + st.extraSteps, s.maxBuckets), reason: s.entries > s.growAt * nb ? 'watermark-grow' : 'trend-grow' };
+    return { dir: DIR_GROW, toBuckets: growTarget(nb, lasting, mid, 1, s.maxBuckets), reason: s.entries > s.growAt * nb ? 'watermark-grow' : 'trend-grow' };
   }
   const low = s.entries < s.shrinkAt * nb && nb > s.minBuckets && s.entries <= (nb >>> 1) * s.growAt && st.rate <= 0;
   if (!low) {
@@ -264,9 +315,15 @@ export function decideAdaptive(s: ControllerSample, st: AdaptiveState, t: Adapti
   }
   if (st.lowSinceNs === 0) st.lowSinceNs = s.nowNs;
   if (s.nowNs - st.lowSinceNs < st.holdNs) return { dir: DIR_NONE, toBuckets: nb, reason: 'shrink-held' };
-  // Shrink to the smallest table whose load stays at or below the middle of the band.
+  // Shrink to the smallest table whose load stays at or below the middle of
+  // the band, not below the floor (a table at or under it may go lower).
+  const floor = nb > ADAPTIVE_FLOOR_BUCKETS ? ADAPTIVE_FLOOR_BUCKETS : s.minBuckets;
+  if (nb >>> 1 < floor) {
+    st.lowSinceNs = 0;
+    return none(s);
+  }
   let to = nb >>> 1;
-  while (to > s.minBuckets && s.entries <= mid * (to >>> 1)) to >>>= 1;
+  while (to > floor && s.entries <= mid * (to >>> 1)) to >>>= 1;
   st.lowSinceNs = 0;
   st.lastShrinkNs = s.nowNs;
   return { dir: DIR_SHRINK, toBuckets: to, reason: 'hold-shrink' };

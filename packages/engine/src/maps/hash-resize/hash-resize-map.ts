@@ -22,7 +22,7 @@ import { Migration } from './migration.js';
 import { ElementPool } from './pool.js';
 import { Resizer } from './resizer.js';
 import { ResizeControl } from './resize-control.js';
-import type { Decision, DecisionRecord } from './controller.js';
+import { fullGrowTarget, type Decision, type DecisionRecord } from './controller.js';
 import { MaxEntries } from './max-entries.js';
 import { StableWalk, type ScanResult } from './stable-walk.js';
 import { Tables, type TableView } from './tables.js';
@@ -406,7 +406,7 @@ export class HashResizeMap extends MapBase {
           // An idle table at 100% load: with autoResize, grow it now, from this
           // thread (rhashtable_insert_rehash); the insert then goes into the new table.
           if (!r.autoResize) return -Errno.E2BIG;
-          const begun = this.migration.beginResize(GROW, 0, 'full');
+          const begun = this.growFull();
           if (begun === 0) this.driveBegun();
           else if (begun === -Errno.ENOMEM) return begun;
           continue;
@@ -529,6 +529,18 @@ export class HashResizeMap extends MapBase {
     return -Errno.EBUSY;
   }
 
+  /**
+   * An idle table at 100% load grows now (rhashtable_insert_rehash): by 2x
+   * under the watermarks; under the adaptive controller by what it decides
+   * (at least 2x, and straight to its floor from a tiny table).
+   */
+  private growFull(): number {
+    const nb = this.tables.cur.nb;
+    if (!this.control.adaptive) return this.migration.beginResize(GROW, 0, 'full');
+    const d = this.control.decide(nb, true);
+    return this.migration.beginResize(GROW, fullGrowTarget(nb, d !== null && d.dir === GROW ? d.toBuckets : 0, this.bound.maxBuckets()), 'full');
+  }
+
   /** 'retry': let the migration progress, then look again (bounded by spec.resize.retries). */
   private waitForMigration(): void {
     Atomics.add(this.words, RETRY_COUNT, 1);
@@ -614,6 +626,21 @@ export class HashResizeMap extends MapBase {
     }
     // A table at 100% load grows whatever the watermark says.
     return Atomics.load(this.words, ENTRIES) >= this.tables.cur.nb && req === GROW ? GROW : 0;
+  }
+
+  /**
+   * The deferred resizer's look with no request: the adaptive controller's
+   * held shrink comes due while nobody writes (the watermarks are looked at
+   * by every write, and need no look of their own).
+   */
+  idleLook(): number {
+    if (!this.spec.resize.autoResize || !this.control.adaptive) return 0;
+    this.tables.refresh();
+    if (this.tables.fut !== null) return 0;
+    const d = this.control.decide(this.tables.cur.nb, true);
+    if (d === null) return 0;
+    this.control.setPending(d);
+    return d.dir;
   }
 
   // ---- resizing from userspace and programs ----

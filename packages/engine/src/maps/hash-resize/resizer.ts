@@ -27,6 +27,8 @@ export interface ResizerHost {
   answerWants(): void;
   /** The direction the entries call for now for a request `req` (0: none). */
   wanted(req: number): number;
+  /** With no request: the controller's own look (0: nothing to do). A held shrink comes due this way on a map nobody writes. */
+  idleLook(): number;
   /** Background upkeep: reclaim, release empty element chunks, compact a sparse top chunk. */
   maintain(): boolean;
 }
@@ -130,6 +132,9 @@ export class Resizer {
         // Only what the entries still call for now (the request may be old).
         const dir = h.wanted(req);
         if (dir !== 0) h.migration.beginResize(dir);
+      } else if (Atomics.load(w, FUT) === 0) {
+        const dir = h.idleLook();
+        if (dir !== 0 && h.migration.beginResize(dir) === 0) busy = true;
       }
       while (h.migration.migrateBatch()) {
         if (h.destroyed()) return;
