@@ -66,6 +66,7 @@ const READ_RETRIES = 128;
 const SEQ_PLAIN = typeof process !== 'undefined' && process.arch === 'x64';
 /** predecessorLocked: the element is not in the chain. */
 const NOT_IN_CHAIN = -2;
+/** A power of two (checked with a mask). */
 const WALK_CHECK = 32;
 
 /**
@@ -135,7 +136,6 @@ export class ChainedTable<A = ElementAllocator> {
   private readonly copier = new WordCopier();
   /** The one element region of a preallocated map, as this thread views it (useFlatElements), else null. */
   private flat: Int32Array | null = null;
-  private flatU8: Uint8Array | null = null;
   /** Called after a bucket lock taken over from a dead owner was repaired (hash_resize finishes a relink there). */
   private onRecover: ((b: number) => void) | null = null;
 
@@ -298,12 +298,13 @@ export class ChainedTable<A = ElementAllocator> {
    */
   lookupCopyWord(hash: number, k0: number, out: Uint8Array, from: number, len: number): number {
     const w = this.flat;
-    if (w === null) return this.lookupCopyWordChunked(hash, k0, out, from, len);
+    // Kept small so that it inlines into the caller's loop: anything but a
+    // one-word value of a flat store takes the general walk.
+    if (w === null || len !== 4 || (from & 3) !== 0 || !LITTLE_ENDIAN) return this.lookupCopyWordGeneral(hash, k0, out, from, len);
     const bk = this.buckets;
     const bi = (hash & this.mask) * BUCKET_WORDS;
     const stride = this.stride;
     const ko = this.keyOff;
-    const word = len === 4 && (from & 3) === 0 && LITTLE_ENDIAN;
     const vo = this.valOff + (from >>> 2);
     for (let attempt = 0; attempt < READ_RETRIES; attempt++) {
       const s1 = SEQ_PLAIN ? bk[bi + SEQ]! : Atomics.load(bk, bi + SEQ);
@@ -315,16 +316,15 @@ export class ChainedTable<A = ElementAllocator> {
       while (e >= 0) {
         const base = e * stride;
         if (w[base + HASH] === hash && w[base + ko] === k0) {
-          if (word) v = w[base + vo]!;
-          else copyBytes(this.flatU8!, (base + this.valOff) * 4 + from, out, 0, len);
+          v = w[base + vo]!;
           found = e;
           break;
         }
         e = w[base + NEXT]!;
-        if (++steps % WALK_CHECK === 0 && Atomics.load(bk, bi + SEQ) !== s1) break;
+        if ((++steps & (WALK_CHECK - 1)) === 0 && Atomics.load(bk, bi + SEQ) !== s1) break;
       }
       if (Atomics.load(bk, bi + SEQ) === s1) {
-        if (word && found >= 0) putWord(out, v);
+        if (found >= 0) putWord(out, v);
         return found;
       }
     }
@@ -332,10 +332,12 @@ export class ChainedTable<A = ElementAllocator> {
   }
 
   /**
-   * lookupCopyWord over chunked elements (noPrealloc, hash_resize's pool): each element's chunk view looked up.
-   * A deliberate copy of the flat walk: one function for both would keep the chunk lookup (or a branch) in every step.
+   * lookupCopyWord for everything else: chunked elements (noPrealloc,
+   * hash_resize's pool; each element's chunk view looked up) and values other
+   * than one word. A deliberate copy of the flat walk above: one function for
+   * both would keep the chunk lookup and the copy choice in the hot one.
    */
-  private lookupCopyWordChunked(hash: number, k0: number, out: Uint8Array, from: number, len: number): number {
+  private lookupCopyWordGeneral(hash: number, k0: number, out: Uint8Array, from: number, len: number): number {
     const bi = (hash & this.mask) * BUCKET_WORDS;
     const bk = this.buckets;
     const store = this.store;
@@ -363,7 +365,7 @@ export class ChainedTable<A = ElementAllocator> {
           break;
         }
         e = w[base + NEXT]!;
-        if (++steps % WALK_CHECK === 0 && Atomics.load(bk, bi + SEQ) !== s1) break;
+        if ((++steps & (WALK_CHECK - 1)) === 0 && Atomics.load(bk, bi + SEQ) !== s1) break;
       }
       if (Atomics.load(bk, bi + SEQ) === s1) {
         if (word && found >= 0) putWord(out, v);
@@ -388,7 +390,6 @@ export class ChainedTable<A = ElementAllocator> {
     const store = this.store;
     if (store.maxElements > store.chunkSize) throw new Error('rightsize: useFlatElements on a store of more than one chunk');
     this.flat = store.words(0);
-    this.flatU8 = store.bytes(0);
   }
 
   /** Whether lookupCopyWord applies to this table. */
