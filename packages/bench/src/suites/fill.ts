@@ -41,7 +41,13 @@ export function createFilled(spec: MapSpec, fill: number): BpfMap {
   return map;
 }
 
-/** Buckets for a hash_resize that holds n entries below its grow watermark (so it never resizes on its own). */
-export function steadyBuckets(n: number, growAt = 0.75): number {
-  return 2 ** Math.ceil(Math.log2(Math.floor(n / growAt) + 1));
+/**
+ * Buckets of a hash_resize that holds n entries and has settled: below its
+ * grow watermark (so it never resizes on its own), and at most the next
+ * power of two of maxEntries, the most a table of that map may have (as many
+ * as a HASH of the same maxEntries has; n defaults to maxEntries: a full map).
+ */
+export function steadyBuckets(maxEntries: number, n = maxEntries, growAt = 0.75): number {
+  const belowWatermark = 2 ** Math.ceil(Math.log2(Math.floor(n / growAt) + 1));
+  return Math.min(belowWatermark, 2 ** Math.ceil(Math.log2(maxEntries)));
 }

@@ -22,17 +22,18 @@ interface MapSubject {
 }
 
 /**
- * hash_resize is bounded at twice the entries, so that it can grow once
- * above its steady size; it starts at the bucket count that holds the
- * entries below its grow watermark, so that "steady" means no resize at all.
+ * hash_resize is bounded at four times the entries, so that it can grow once
+ * above its steady size (a table has at most the next power of two of
+ * maxEntries buckets); it starts at the bucket count that holds the entries
+ * below its grow watermark, so that "steady" means no resize at all.
  */
 const hashResizeSpec = (e: number, v: number, n: number): MapSpec => ({
   type: 'hash_resize',
   keySize: 4,
   valueSize: v,
-  maxEntries: 2 * e,
+  maxEntries: 4 * e,
   nCpus: n,
-  resize: { initialBuckets: steadyBuckets(e) },
+  resize: { initialBuckets: steadyBuckets(4 * e, e) },
 });
 
 export const MAP_SUBJECTS: MapSubject[] = [

@@ -25,15 +25,15 @@ interface ResizeSubject {
   resizing?: boolean;
 }
 
-/** As in the maps suite: bounded at twice the entries, starting at the size that holds them below the grow watermark. */
+/** As in the maps suite: bounded at four times the entries, starting at the size that holds them below the grow watermark. */
 function hashResize(autoResize: boolean, ebusyPolicy: EbusyPolicy) {
   return (e: number, v: number, n: number): MapSpec => ({
     type: 'hash_resize',
     keySize: 4,
     valueSize: v,
-    maxEntries: 2 * e,
+    maxEntries: 4 * e,
     nCpus: n,
-    resize: { initialBuckets: steadyBuckets(e), autoResize, ebusyPolicy },
+    resize: { initialBuckets: steadyBuckets(4 * e, e), autoResize, ebusyPolicy },
   });
 }
 
