@@ -90,6 +90,8 @@ export async function timeChartSvg(c: TimeChartSpec): Promise<string> {
 
 export interface OutcomeChartSpec {
   title: string;
+  /** The y axis title (default 'flows'). */
+  yTitle?: string;
   /** Rows { strategy, outcome, flows }. */
   data: Datum[];
   strategies: string[];
@@ -105,7 +107,7 @@ export async function outcomeChartSvg(c: OutcomeChartSpec): Promise<string> {
   if (c.data.length === 0) throw new RangeError(`chart "${c.title}": no data`);
   const x = { field: 'strategy', type: 'nominal' as const, sort: c.strategies, title: null, axis: { labelAngle: -30, labelLimit: 240 } };
   const xOffset = { field: 'outcome', type: 'nominal' as const, sort: c.outcomes };
-  const y = { field: 'flows', type: 'quantitative' as const, title: 'flows' };
+  const y = { field: 'flows', type: 'quantitative' as const, title: c.yTitle ?? 'flows' };
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: c.title,
@@ -154,7 +156,60 @@ export async function experimentCharts(r: ExperimentReport): Promise<Record<stri
   ]);
   const ticks = r.workload.ticks;
 
+  // Resize dynamics (hash_resize strategies only): the table size each
+  // decision set (a step per decision), the runtime bound, the walks.
+  const resizing = r.strategies.filter((s) => s.dynamics);
+  const extra: Record<string, string> = {};
+  if (resizing.length > 0) {
+    const buckets: Datum[] = resizing.flatMap((s) => thin(s.series.map).map((p) => ({ tick: p.tick, value: p.buckets, series: s.id, dashed: false })));
+    const decided: Datum[] = resizing.flatMap((s) =>
+      (s.dynamics!.decisions ?? []).filter((d) => d.reason !== 'max-entries').map((d) => ({ tick: d.tick, value: d.to, series: s.id, dashed: false })),
+    );
+    extra.buckets = await timeChartSvg({
+      title: `Table size and resize decisions (${r.scenario.name}; one point per decision logged)`,
+      yTitle: 'buckets',
+      data: [...buckets, ...decided],
+      series: resizing.map((s) => s.id),
+      phases,
+      ticks,
+    });
+    const bounded = resizing.filter((s) => s.dynamics!.bound);
+    if (bounded.length > 0) {
+      const rows: Datum[] = bounded.flatMap((s) =>
+        thin(s.series.map).flatMap((p) => [
+          { tick: p.tick, value: p.maxEntries ?? 0, series: `${s.id}: bound`, dashed: true },
+          { tick: p.tick, value: p.entries, series: `${s.id}: entries`, dashed: false },
+        ]),
+      );
+      extra.bound = await timeChartSvg({
+        title: `A bound raised at runtime by the agent (${r.scenario.name})`,
+        yTitle: 'entries',
+        data: rows,
+        series: bounded.flatMap((s) => [`${s.id}: bound`, `${s.id}: entries`]),
+        phases,
+        ticks,
+      });
+    }
+    const walked = resizing.filter((s) => s.summary.walks);
+    if (walked.length > 0) {
+      const rows: Datum[] = walked.flatMap((s) =>
+        (['stable', 'best-effort'] as const).flatMap((m) => [
+          { strategy: `${s.id} ${m}`, outcome: 'marker keys skipped', flows: s.summary.walks![m].skipped },
+          { strategy: `${s.id} ${m}`, outcome: 'keys repeated', flows: s.summary.walks![m].repeated },
+        ]),
+      );
+      extra.walks = await outcomeChartSvg({
+        title: `Walks of the map during the run: stable vs best effort (${r.scenario.name})`,
+        yTitle: 'keys, summed over the walks',
+        data: rows,
+        strategies: walked.flatMap((s) => [`${s.id} stable`, `${s.id} best-effort`]),
+        outcomes: ['marker keys skipped', 'keys repeated'],
+      });
+    }
+  }
+
   return {
+    ...extra,
     memory: await timeChartSvg({ title: `Memory held over time (${r.scenario.name})`, yTitle: 'MiB held (stats().bytes)', data: memory, series: ids, phases, ticks }),
     entries: await timeChartSvg({ title: `Entries over time (${r.scenario.name})`, yTitle: 'entries', data: entries, series: [...ids, WORKLOAD_LINE], phases, ticks }),
     drops: await timeChartSvg({ title: `Flows refused or broken so far (${r.scenario.name})`, yTitle: 'flows refused or broken (cumulative)', data: drops, series: ids, phases, ticks }),

@@ -18,7 +18,9 @@ describe('the experiment report', () => {
     expect(md).toContain('![memory](x-memory.svg)');
 
     const svgs = await experimentCharts(report);
-    expect(Object.keys(svgs).sort()).toEqual(['drops', 'entries', 'memory', 'outcomes']);
+    // 'buckets': the table size and resize decisions of the hash_resize strategies (issue 17).
+    expect(Object.keys(svgs).sort()).toEqual(['buckets', 'drops', 'entries', 'memory', 'outcomes']);
+    expect(md).toContain('Resize dynamics (hash_resize)');
     for (const svg of Object.values(svgs)) expect(svg).toMatch(/^<svg[\s\S]*<\/svg>$/);
     expect(svgs.memory).toContain('resize-help');
 

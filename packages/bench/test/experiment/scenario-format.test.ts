@@ -12,13 +12,16 @@ function base(): Record<string, unknown> {
 // field, and the shipped ones must load.
 describe('scenario files', () => {
   it('the shipped scenarios load and validate', () => {
-    expect(shippedScenarios()).toEqual(expect.arrayContaining(['default', 'flood', 'slow-growth', 'sockmap']));
+    expect(shippedScenarios()).toEqual(expect.arrayContaining(['default', 'flood', 'slow-growth', 'sockmap', 'oscillating', 'tracing']));
     for (const name of shippedScenarios()) {
       const { scenario } = loadScenario(name);
       expect(scenario.name).toBe(name);
       expect(scenario.strategies.length).toBeGreaterThan(0);
     }
-    expect(loadScenario('default').scenario.strategies).toHaveLength(7);
+    // Every strategy, the adaptive controller included (issue 17).
+    expect(loadScenario('default').scenario.strategies).toHaveLength(8);
+    expect(loadScenario('tracing').scenario.bound).toMatchObject({ initial: 2048, factor: 4 });
+    expect(loadScenario('sockmap').scenario.walk).toEqual({ markers: 512, modes: ['stable', 'best-effort'] });
   });
 
   it('a bad field is refused with an error naming it', () => {
@@ -33,6 +36,9 @@ describe('scenario files', () => {
     expect(() => validateScenario(broken((s) => ((s.sizing as Record<string, unknown>).worstCase = 10)))).toThrow(/scenario\.sizing\.worstCase/);
     expect(() => validateScenario(broken((s) => (s.strategies = ['hash-normal', 'hash-perfect'])))).toThrow(/scenario\.strategies\[1\]/);
     expect(() => validateScenario(broken((s) => (s.burstPhase = 'storm')))).toThrow(/scenario\.burstPhase/);
+    expect(() => validateScenario(broken((s) => (s.bound = { initial: 10 ** 9, raiseAt: 0.5, factor: 2 })))).toThrow(/scenario\.bound\.initial/);
+    expect(() => validateScenario(broken((s) => (s.bound = { initial: 10, raiseAt: 0.5, factor: 1 })))).toThrow(/scenario\.bound\.factor/);
+    expect(() => validateScenario(broken((s) => (s.walk = { markers: 4, modes: ['sideways'] })))).toThrow(/scenario\.walk\.modes\[0\]/);
   });
 
   it('a collector timeout shorter than a flow interval is refused: it would expire live flows', () => {

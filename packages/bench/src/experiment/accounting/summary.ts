@@ -1,6 +1,7 @@
 import type { Workload } from '../workload/generate.js';
 import type { MapPoint, StrategyRun } from '../runner/run-strategy.js';
 import type { Counts } from './tally.js';
+import type { WalkReport } from '@rightsize/workers';
 
 /** One strategy's figures, as the table and the JSON report them. */
 export interface StrategySummary {
@@ -41,6 +42,42 @@ export interface StrategySummary {
   gcWaitMsPerCpu: number[];
   /** Whether packets = accepted + refused + broken held for every CPU and in total. */
   accountingExact: boolean;
+  /** hash_resize (issue 17): time spent resizing over the run (ms); null for other maps. */
+  timeResizingMs: number | null;
+  /** Decisions logged over the run (resizes begun, bound changes); null for other maps. */
+  decisionsLogged: number | null;
+  /** The runtime bound (tracing): raises by the agent and the bound at the end; null without one. */
+  boundRaises: number | null;
+  finalBound: number | null;
+  /** The agent's walks, by mode: walks made (completed), marker keys skipped and keys repeated over all of them; null without walks. */
+  walks: Record<'stable' | 'best-effort', WalkFigures> | null;
+}
+
+export interface WalkFigures {
+  walks: number;
+  completed: number;
+  /** Marker keys (present for the whole walk) a walk did not return, summed over the walks. */
+  skipped: number;
+  /** Walks with at least one marker skipped. */
+  walksWithSkips: number;
+  /** Keys returned more than once, summed over the walks. */
+  repeated: number;
+  /** Resizes finished while the walks ran, summed. */
+  resizesDuring: number;
+  meanMs: number;
+}
+
+function walkFigures(reports: WalkReport[], mode: 'stable' | 'best-effort'): WalkFigures {
+  const r = reports.filter((x) => x.mode === mode);
+  return {
+    walks: r.length,
+    completed: r.filter((x) => x.completed).length,
+    skipped: r.reduce((a, x) => a + x.markersSkipped, 0),
+    walksWithSkips: r.filter((x) => x.markersSkipped > 0).length,
+    repeated: r.reduce((a, x) => a + x.repeated, 0),
+    resizesDuring: r.reduce((a, x) => a + x.resizesDuring, 0),
+    meanMs: r.length > 0 ? r.reduce((a, x) => a + x.ms, 0) / r.length : 0,
+  };
 }
 
 /** packets = accepted + refused + broken, and the flow counts add up, for one set of counts. */
@@ -111,6 +148,11 @@ export function summarize(w: Workload, run: StrategyRun): StrategySummary {
     packetsPerSecPerCpu: run.cpus.map((c) => c.packetsPerSec),
     gcWaitMsPerCpu: run.cpus.map((c) => c.waitNs / 1e6),
     accountingExact: run.cpus.every((c) => accountingHolds(c.total) && c.total.packets === c.packets) && accountingHolds(t),
+    timeResizingMs: run.dynamics ? run.dynamics.resizeMs : null,
+    decisionsLogged: run.dynamics ? run.dynamics.decisions.length + run.dynamics.lost : null,
+    boundRaises: run.dynamics?.bound ? run.dynamics.bound.raises : null,
+    finalBound: run.dynamics?.bound ? run.dynamics.bound.final : null,
+    walks: run.dynamics?.walks ? { stable: walkFigures(run.dynamics.walks, 'stable'), 'best-effort': walkFigures(run.dynamics.walks, 'best-effort') } : null,
   };
 }
 

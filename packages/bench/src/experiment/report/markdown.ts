@@ -82,6 +82,75 @@ export function causesTable(r: ExperimentReport): string {
   );
 }
 
+/**
+ * Resize dynamics (issue 17), for the hash_resize strategies: resizes,
+ * -EBUSY, refused, broken, mean and peak memory, time resizing, decisions
+ * logged, the runtime bound, and the agent's walks (keys present throughout
+ * that a walk skipped, keys repeated). Empty when no strategy is hash_resize.
+ */
+export function dynamicsTable(r: ExperimentReport): string {
+  const rows = r.strategies.filter((s) => s.summary.timeResizingMs !== null && s.summary.timeResizingMs !== undefined);
+  if (rows.length === 0) return '';
+  const walked = rows.some((s) => s.summary.walks);
+  const bounded = rows.some((s) => s.summary.boundRaises !== null);
+  const walkCell = (w: { walks: number; completed: number; skipped: number; walksWithSkips: number; repeated: number; meanMs: number } | undefined): string =>
+    w ? `${w.completed}/${w.walks} · ${int(w.skipped)} (${w.walksWithSkips} walks) · ${int(w.repeated)} · ${w.meanMs.toFixed(0)} ms` : '';
+  return markdownTable(
+    [
+      'strategy',
+      'controller',
+      { header: 'resizes', align: 'right' },
+      { header: 'EBUSY', align: 'right' },
+      { header: 'refused', align: 'right' },
+      { header: 'broken', align: 'right' },
+      { header: 'memory mean', align: 'right' },
+      { header: 'peak', align: 'right' },
+      { header: 'time resizing', align: 'right' },
+      { header: 'decisions', align: 'right' },
+      ...(bounded ? [{ header: 'bound raises → final', align: 'right' as const }] : []),
+      ...(walked
+        ? [
+            { header: 'stable walks: done · skipped · repeated · mean', align: 'right' as const },
+            { header: 'best-effort walks: done · skipped · repeated · mean', align: 'right' as const },
+          ]
+        : []),
+    ],
+    rows.map((s) => {
+      const x = s.summary;
+      return [
+        s.id,
+        String(s.dynamics?.controller ?? ''),
+        int(x.grows + x.shrinks),
+        int(x.ebusy),
+        int(x.flowsRefused),
+        int(x.flowsBroken),
+        formatBytes(x.meanBytes),
+        formatBytes(x.peakBytes),
+        `${(x.timeResizingMs ?? 0).toFixed(1)} ms`,
+        int(x.decisionsLogged ?? 0),
+        ...(bounded ? [x.boundRaises === null ? '' : `${x.boundRaises} → ${int(x.finalBound ?? 0)}`] : []),
+        ...(walked ? [walkCell(x.walks?.stable), walkCell(x.walks?.['best-effort'])] : []),
+      ];
+    }),
+  );
+}
+
+/** What the dynamics table's columns mean, and the runtime bound's reference (a HASH sized for the ceiling). */
+function dynamicsNotes(r: ExperimentReport): string {
+  const notes: string[] = [];
+  if (r.strategies.some((s) => s.summary.walks)) {
+    notes.push('Walks: done/made · marker keys (present for the whole walk) skipped, summed (walks with a skip) · keys returned more than once, summed · mean duration.');
+  }
+  for (const s of r.strategies) {
+    const b = s.dynamics?.bound;
+    if (!b) continue;
+    notes.push(
+      `\`${s.id}\`: bound ${int(b.initial)} raised by the agent to ${int(b.final)}; peak ${formatBytes(s.summary.peakBytes)} = ${(s.summary.peakBytes / b.hashForCeilingBytes).toFixed(4)}x the ${formatBytes(b.hashForCeilingBytes)} a HASH sized for ${int(b.ceiling)} entries preallocates.`,
+    );
+  }
+  return notes.join('\n\n');
+}
+
 /** Flows refused and broken, phase by phase. */
 export function phaseTable(r: ExperimentReport): string {
   const phases = r.workload.phases.map((p) => p.name);
@@ -139,7 +208,7 @@ export function experimentMarkdown(r: ExperimentReport, chart: (name: string) =>
       (s.strategies.includes('resize-overflow') ? `; overflow LRU ${int(z.overflow)} entries.` : '.') +
       (s.gc ? ` The collector expires entries idle for more than ${s.gc.idleTimeoutTicks} ticks, sweeping every ${s.gc.everyTicks} ticks.` : ''),
   ].join('\n');
-  const charts = ['memory', 'entries', 'drops', 'outcomes']
+  const charts = ['memory', 'entries', 'drops', 'outcomes', 'buckets', 'bound', 'walks']
     .map((n) => [n, chart(n)] as const)
     .filter((x): x is readonly [string, string] => x[1] !== null)
     .map(([n, f]) => `![${n}](${f})`)
@@ -150,6 +219,7 @@ export function experimentMarkdown(r: ExperimentReport, chart: (name: string) =>
     header,
     section('Results', 3, summaryTable(r), strategyList(r)),
     section('Why', 3, causesTable(r)),
+    dynamicsTable(r) === '' ? '' : section('Resize dynamics (hash_resize)', 3, dynamicsTable(r), dynamicsNotes(r)),
     section('By phase (flows refused / broken)', 3, phaseTable(r)),
     section('Workload', 3, workloadTable(r)),
     charts.length > 0 ? section('Charts', 3, charts) : '',

@@ -4,7 +4,7 @@ import type { MachineInfo } from '../../report/machine.js';
 import { check, isAny, isArray, isBoolean, isLiteral, isNullable, isNumber, isObject, isRecord, isString, type Validator } from '../../report/validate.js';
 import { accountingHolds, type StrategySummary } from '../accounting/summary.js';
 import { COUNTERS, type Counts } from '../accounting/tally.js';
-import type { CountPoint, MapPoint } from '../runner/run-strategy.js';
+import type { CountPoint, MapPoint, RunDynamics } from '../runner/run-strategy.js';
 import type { ExperimentResult } from '../runner/experiment.js';
 import type { Scenario } from '../scenario/scenario.js';
 import type { PhaseFigures } from '../workload/generate.js';
@@ -26,6 +26,8 @@ export interface StrategyReport {
   finalOverflowStats: Record<string, unknown> | null;
   /** The main map's counts before the run (readying hash_resize's resizer); the summary's figures are net of them. */
   baseline: { grows: number; shrinks: number; ebusy: number };
+  /** hash_resize: the decision log, time resizing, the runtime bound, the agent's walks (absent in older files, null for other maps). */
+  dynamics?: RunDynamics | null;
   gc: Record<string, number> | null;
   /** Helper calls by result (the workers package's count), summed over CPUs. */
   helperResults: Record<string, Record<string, number>>;
@@ -86,6 +88,7 @@ export function buildReport(r: ExperimentResult, command: string): ExperimentRep
       finalStats: { ...run.finalStats },
       finalOverflowStats: run.finalOverflowStats ? { ...run.finalOverflowStats } : null,
       baseline: run.baseline,
+      dynamics: run.dynamics,
       gc: run.gc ? { ...run.gc } : null,
       helperResults: run.helperResults,
       latency: run.latency,
@@ -102,6 +105,7 @@ const phaseCountsV = isObject({ phase: isString({ nonEmpty: true }), ...Object.f
 
 const mapPointV = isObject(
   Object.fromEntries(['tMs', 'tick', 'entries', 'bytes', 'buckets', 'grows', 'shrinks', 'ebusy', 'evictions', 'overflowEntries', 'overflowBytes'].map((k) => [k, k === 'tMs' || k === 'tick' ? isNumber() : count])),
+  { resizeMs: count, maxEntries: count },
 );
 const countPointV = isObject(Object.fromEntries(['tMs', 'tick', 'packets', 'accepted', 'refused', 'broken', 'flowsRefused', 'flowsBroken'].map((k) => [k, k === 'tMs' || k === 'tick' ? isNumber() : count])));
 
@@ -115,6 +119,29 @@ const summaryV = isObject(
   },
   {},
   { extra: true },
+);
+
+const decisionV = isObject({
+  seq: count,
+  timeNs: count,
+  reason: isString({ nonEmpty: true }),
+  from: count,
+  to: count,
+  entries: count,
+  tMs: isNumber(),
+  tick: isNumber(),
+});
+const dynamicsV = isNullable(
+  isObject({
+    controller: isString({ nonEmpty: true }),
+    decisions: isArray(decisionV),
+    lost: count,
+    decisionCounts: isRecord(isNumber()),
+    resizeMs: count,
+    bound: isNullable(isRecord(isAny)),
+    walks: isNullable(isArray(isRecord(isAny))),
+    walkErrors: isArray(isString()),
+  }),
 );
 
 const strategyV = isObject({
@@ -136,7 +163,7 @@ const strategyV = isObject({
   helperResults: isRecord(isRecord(count)),
   latency: isRecord(isObject({ p50: count, p99: count })),
   elapsedNs: count,
-});
+}, { dynamics: dynamicsV });
 
 const phaseFiguresV = isObject({
   name: isString({ nonEmpty: true }),

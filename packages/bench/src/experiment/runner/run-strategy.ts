@@ -1,5 +1,5 @@
-import type { MapStats } from '@rightsize/engine';
-import type { LatencySummary, Machine, RunError, RunResult } from '@rightsize/workers';
+import { HashMap, HashResizeMap, normalizeSpec, type DecisionRecord, type MapStats } from '@rightsize/engine';
+import type { LatencySummary, Machine, RunError, RunResult, WalkReport } from '@rightsize/workers';
 import { addCounts, createClock, createPace, createTally, liveTotals, readClock, readCounts, zeroCounts, type Counts } from '../accounting/tally.js';
 import { createGcStats, readGcStats, type SweepParams } from '../gc/sweep.js';
 import type { ExperimentParams } from '../programs/replay.js';
@@ -23,6 +23,35 @@ export interface MapPoint {
   /** The recovery strategy's overflow map (0 otherwise). */
   overflowEntries: number;
   overflowBytes: number;
+  /** hash_resize: time spent resizing so far (ms, net of the baseline) and the live bound. */
+  resizeMs?: number;
+  maxEntries?: number;
+}
+
+/** A resize decision of the main map (hash_resize), placed on the run's time and tick axes. */
+export interface DecisionPoint extends DecisionRecord {
+  tMs: number;
+  tick: number;
+}
+
+/** What the resize-dynamics figures need from a hash_resize run (issue 17). */
+export interface RunDynamics {
+  controller: string;
+  /** Every decision logged during the run (resizes begun, bound changes), in order; `lost` counts any the ring dropped before they were read. */
+  decisions: DecisionPoint[];
+  lost: number;
+  /** Decisions by reason over the run (holds and backoffs included), net of the baseline. */
+  decisionCounts: Record<string, number>;
+  resizeMs: number;
+  /**
+   * The agent's runtime bound keeper (null without one), with the kernel's
+   * answer for reference: the bytes a HASH of the same key and value sized
+   * for the ceiling (max_pid in the tracing scenario) preallocates at creation.
+   */
+  bound: { initial: number; final: number; raises: number; busy: number; errors: string[]; ceiling: number; hashForCeilingBytes: number } | null;
+  /** The agent's walks (null without them). */
+  walks: WalkReport[] | null;
+  walkErrors: string[];
 }
 
 /** The outcome counts at one moment of the run (cumulative). */
@@ -62,6 +91,8 @@ export interface StrategyRun {
   finalOverflowStats: MapStats | null;
   /** The main map's resize and EBUSY counts before the run (readying the resizer): the report subtracts them. */
   baseline: { grows: number; shrinks: number; ebusy: number };
+  /** hash_resize only: decisions, time resizing, the runtime bound and the agent's walks. */
+  dynamics: RunDynamics | null;
   gc: ReturnType<typeof readGcStats> | null;
   /** Helper results by errno, summed over CPUs (the workers package's own count). */
   helperResults: Record<string, Record<string, number>>;
@@ -135,6 +166,24 @@ export async function runStrategy(machine: Machine, w: Workload, plan: StrategyP
   try {
     const before = await readyResizer(maps.main);
     const baseline = { grows: num(before.grows), shrinks: num(before.shrinks), ebusy: num(before.ebusy) };
+    const resizable = maps.main instanceof HashResizeMap ? maps.main : null;
+    const baseResizeNs = num(before.resizeNs);
+    const baseCounts = (before.decisions ?? {}) as Record<string, number>;
+    // Decisions made before the run (readying the resizer) are the baseline, not the run's.
+    let logNext = resizable ? resizable.decisionLog().next : 0;
+    let logLost = 0;
+    const decisions: DecisionPoint[] = [];
+    const markers = resizable && s.walk ? markerKeys(s.walk.markers, resizable.spec.keySize) : [];
+    for (const k of markers) {
+      const rc = resizable!.update(k, new Uint8Array(resizable!.spec.valueSize));
+      if (rc !== 0) throw new Error(`inserting walk marker keys: update returned ${rc}`);
+    }
+    // The agent's own name for the map: the run attaches (and at its end closes) the sampled name.
+    const controlName = `${plan.mapName}:control`;
+    const agent = resizable && (s.walk || s.bound) ? await machine.agent() : null;
+    if (agent) await agent.attach(controlName, resizable!);
+    if (agent && s.walk) await agent.startWalks(controlName, { modes: s.walk.modes, markers });
+    if (agent && s.bound) await agent.startBoundKeeper(controlName, s.bound.everyMs, s.bound.raiseAt, s.bound.factor);
     const overflowCounter = new SharedArrayBuffer(64);
     const overflow = maps.overflow ? { capacity: plan.overflowSpec!.maxEntries, counter: overflowCounter } : null;
     const gcStats = createGcStats();
@@ -157,6 +206,14 @@ export async function runStrategy(machine: Machine, w: Workload, plan: StrategyP
     const sampleCounts = (): void => {
       const ticks = readClock(clock, nCpus);
       const tick = ticks.reduce((a, b) => a + b, 0) / nCpus;
+      if (resizable) {
+        // The ring keeps the last 48 decisions: read every sampling period, none is lost at the rates seen here (counted if one is).
+        const log = resizable.decisionLog(logNext);
+        logLost += log.lost;
+        logNext = log.next;
+        const tMs = machine.nowNs() / 1e6;
+        for (const d of log.records) decisions.push({ ...d, tMs, tick });
+      }
       const t = liveTotals(tally, nCpus, nPhases);
       countSeries.push({
         tMs: machine.nowNs() / 1e6,
@@ -185,12 +242,41 @@ export async function runStrategy(machine: Machine, w: Workload, plan: StrategyP
     sampleCounts();
     const timer = setInterval(sampleCounts, s.sampleEveryMs);
     let r: RunResult;
+    let walked: { reports: WalkReport[]; errors: string[] } | null = null;
+    let kept: { raises: number; busy: number; errors: string[] } | null = null;
     try {
       r = await running;
     } finally {
       clearInterval(timer);
+      if (agent && s.walk) walked = await agent.stopWalks();
+      if (agent && s.bound) kept = await agent.stopBoundKeeper();
+      if (agent) await agent.detach(controlName);
     }
     sampleCounts();
+    const fin = maps.main.stats();
+    const dynamics: RunDynamics | null = resizable
+      ? {
+          controller: String(fin.controller),
+          decisions,
+          lost: logLost,
+          decisionCounts: Object.fromEntries(Object.entries((fin.decisions ?? {}) as Record<string, number>).map(([k, v]) => [k, v - (baseCounts[k] ?? 0)])),
+          resizeMs: (num(fin.resizeNs) - baseResizeNs) / 1e6,
+          bound:
+            s.bound && kept
+              ? {
+                  initial: s.bound.initial,
+                  final: fin.maxEntries,
+                  raises: kept.raises,
+                  busy: kept.busy,
+                  errors: kept.errors,
+                  ceiling: s.sizing.worstCase,
+                  hashForCeilingBytes: HashMap.bytesAtCreate(normalizeSpec({ type: 'hash', keySize: resizable!.spec.keySize, valueSize: resizable!.spec.valueSize, maxEntries: s.sizing.worstCase })),
+                }
+              : null,
+          walks: walked ? walked.reports : null,
+          walkErrors: walked ? walked.errors : [],
+        }
+      : null;
 
     const cpus = r.cpus.map((c) => cpuOutcome(c.cpu, c.teardown, c.iterations, c.elapsedNs, nPhases));
     const byPhase = Array.from({ length: nPhases }, (_, p) => cpus.reduce((a, c) => addCounts(a, c.byPhase[p]!), zeroCounts()));
@@ -207,11 +293,12 @@ export async function runStrategy(machine: Machine, w: Workload, plan: StrategyP
       cpus,
       total,
       byPhase,
-      mapSeries: mapSeries(r.series ?? [], plan.mapName, countSeries, baseline),
+      mapSeries: mapSeries(r.series ?? [], plan.mapName, countSeries, baseline, baseResizeNs),
       countSeries,
-      finalStats: maps.main.stats(),
+      finalStats: fin,
       finalOverflowStats: maps.overflow ? maps.overflow.stats() : null,
       baseline,
+      dynamics,
       gc: s.gc ? readGcStats(gcStats) : null,
       helperResults: r.total.results,
       latency,
@@ -243,7 +330,7 @@ function cpuOutcome(cpu: number, teardown: unknown, iterations: number, elapsedN
 }
 
 /** Places each agent sample on the tick axis, by interpolating the runner's (time, tick) samples. */
-function mapSeries(series: NonNullable<RunResult['series']>, mainName: string, counts: CountPoint[], base: StrategyRun['baseline']): MapPoint[] {
+function mapSeries(series: NonNullable<RunResult['series']>, mainName: string, counts: CountPoint[], base: StrategyRun['baseline'], baseResizeNs: number): MapPoint[] {
   const tickAt = (tMs: number): number => {
     if (counts.length === 0) return 0;
     if (tMs <= counts[0]!.tMs) return counts[0]!.tick;
@@ -273,6 +360,10 @@ function mapSeries(series: NonNullable<RunResult['series']>, mainName: string, c
       pt.ebusy = num(st.ebusy) - base.ebusy;
       pt.evictions = num(st.evictions);
       pt.bytes += st.bytes;
+      if (st.type === 'hash_resize') {
+        pt.resizeMs = (num(st.resizeNs) - baseResizeNs) / 1e6;
+        pt.maxEntries = st.maxEntries;
+      }
     } else {
       pt.overflowEntries = st.entries;
       pt.overflowBytes = st.bytes;
@@ -280,6 +371,21 @@ function mapSeries(series: NonNullable<RunResult['series']>, mainName: string, c
     }
   }
   return [...byTime.values()].sort((a, b) => a.tMs - b.tMs);
+}
+
+/**
+ * Keys of the walk markers: 0xfe 0xed then the index, the rest zero. Flow
+ * keys are 4-tuples of addresses and ports from the workload's generator,
+ * which never makes this prefix (flow-key.ts: source addresses are 10.x).
+ */
+function markerKeys(n: number, keySize: number): Uint8Array[] {
+  return Array.from({ length: n }, (_, i) => {
+    const k = new Uint8Array(keySize);
+    k[0] = 0xfe;
+    k[1] = 0xed;
+    new DataView(k.buffer).setUint32(keySize - 4, i);
+    return k;
+  });
 }
 
 function num(v: unknown): number {

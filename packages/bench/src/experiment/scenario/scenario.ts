@@ -57,6 +57,31 @@ export interface GcSpec {
   everyTicks: number;
 }
 
+/**
+ * A bound raised at runtime (the tracing case: no good bound known in
+ * advance). hash_resize maps start with maxEntries `initial` and may go up
+ * to sizing.worstCase (their maxEntriesCeiling); the agent multiplies the
+ * bound by `factor` whenever the entries pass `raiseAt` of it, looking every
+ * `everyMs`.
+ */
+export interface RuntimeBound {
+  initial: number;
+  raiseAt: number;
+  factor: number;
+  everyMs: number;
+}
+
+/**
+ * The agent walks hash_resize maps while the CPUs update them: `markers`
+ * keys are inserted before the run and never deleted (present for every
+ * walk), and walks of each mode in `modes` alternate (stable: scan();
+ * best-effort: getNextKey).
+ */
+export interface WalkSpec {
+  markers: number;
+  modes: ('stable' | 'best-effort')[];
+}
+
 export interface Scenario {
   name: string;
   description: string;
@@ -73,6 +98,10 @@ export interface Scenario {
   strategies: StrategyId[];
   /** How often the agent samples map stats (wall clock). */
   sampleEveryMs: number;
+  /** hash_resize's bound raised at runtime by the agent (null: the bound is sizing.worstCase). */
+  bound: RuntimeBound | null;
+  /** The agent walks the hash_resize maps during the run (null: no walks). */
+  walk: WalkSpec | null;
 }
 
 /** A phase with its flow shape resolved and its place on the tick axis. */
@@ -201,7 +230,7 @@ function phase(field: string, v: unknown): PhaseSpec {
  */
 export function validateScenario(input: unknown): Scenario {
   const o = obj('scenario', input);
-  onlyKeys('scenario', o, ['name', 'description', 'kind', 'seed', 'flows', 'phases', 'burstPhase', 'sizing', 'resize', 'gc', 'strategies', 'sampleEveryMs']);
+  onlyKeys('scenario', o, ['name', 'description', 'kind', 'seed', 'flows', 'phases', 'burstPhase', 'sizing', 'resize', 'gc', 'strategies', 'sampleEveryMs', 'bound', 'walk']);
   const kind = oneOf('scenario.kind', o.kind, ['conntrack', 'sockmap'] as const);
   const flows = flowShape('scenario.flows', o.flows);
   if (!Array.isArray(o.phases) || o.phases.length === 0) throw new TypeError('scenario.phases must be a non-empty array of phases');
@@ -283,6 +312,28 @@ export function validateScenario(input: unknown): Scenario {
     if (new Set(strategies).size !== strategies.length) throw new RangeError('scenario.strategies lists a strategy twice');
   }
 
+  let bound: RuntimeBound | null = null;
+  if (o.bound !== undefined && o.bound !== null) {
+    const b = obj('scenario.bound', o.bound);
+    onlyKeys('scenario.bound', b, ['initial', 'raiseAt', 'factor', 'everyMs']);
+    bound = {
+      initial: int('scenario.bound.initial', b.initial, 1, sizing.worstCase),
+      raiseAt: num('scenario.bound.raiseAt', b.raiseAt, 0, 1, true),
+      factor: num('scenario.bound.factor', b.factor, 1, 1024, true),
+      everyMs: b.everyMs === undefined ? 1 : num('scenario.bound.everyMs', b.everyMs, 0, 60_000, true),
+    };
+  }
+  let walk: WalkSpec | null = null;
+  if (o.walk !== undefined && o.walk !== null) {
+    const wk = obj('scenario.walk', o.walk);
+    onlyKeys('scenario.walk', wk, ['markers', 'modes']);
+    if (!Array.isArray(wk.modes) || wk.modes.length === 0) throw new TypeError('scenario.walk.modes must be a non-empty array of walk modes (stable, best-effort)');
+    walk = {
+      markers: int('scenario.walk.markers', wk.markers, 1, 1_000_000),
+      modes: wk.modes.map((m, i) => oneOf(`scenario.walk.modes[${i}]`, m, ['stable', 'best-effort'] as const)),
+    };
+  }
+
   return {
     name: str('scenario.name', o.name),
     description: o.description === undefined ? '' : str('scenario.description', o.description),
@@ -296,5 +347,7 @@ export function validateScenario(input: unknown): Scenario {
     gc,
     strategies,
     sampleEveryMs: o.sampleEveryMs === undefined ? 10 : num('scenario.sampleEveryMs', o.sampleEveryMs, 1, 60_000),
+    bound,
+    walk,
   };
 }

@@ -9,6 +9,7 @@ export const STRATEGY_IDS = [
   'resize-retry',
   'resize-help',
   'resize-overflow',
+  'resize-adaptive',
 ] as const;
 
 export type StrategyId = (typeof STRATEGY_IDS)[number];
@@ -19,9 +20,9 @@ export type StrategyId = (typeof STRATEGY_IDS)[number];
  * redirect), and the overflow idea is the talk's answer for conntrack.
  */
 export function strategiesFor(kind: ScenarioKind): StrategyId[] {
-  return kind === 'conntrack' ? [...STRATEGY_IDS] : ['hash-normal', 'hash-worst', 'resize-fail', 'resize-retry', 'resize-help'];
+  return kind === 'conntrack' ? [...STRATEGY_IDS] : ['hash-normal', 'hash-worst', 'resize-fail', 'resize-retry', 'resize-help', 'resize-adaptive'];
 }
 
 export function defaultStrategies(kind: ScenarioKind): StrategyId[] {
-  return kind === 'conntrack' ? [...STRATEGY_IDS] : ['hash-normal', 'hash-worst', 'resize-fail', 'resize-help'];
+  return kind === 'conntrack' ? [...STRATEGY_IDS] : ['hash-normal', 'hash-worst', 'resize-fail', 'resize-help', 'resize-adaptive'];
 }

@@ -33,17 +33,22 @@ const LABELS: Record<StrategyId, string> = {
   'resize-retry': 'hash_resize, EBUSY retries',
   'resize-help': 'hash_resize, EBUSY helps',
   'resize-overflow': 'hash_resize + overflow LRU',
+  'resize-adaptive': 'hash_resize, adaptive controller (EBUSY fails)',
 };
 
 export function planStrategy(s: Scenario, id: StrategyId, nCpus: number): StrategyPlan {
   const valueSize = s.kind === 'conntrack' ? CT_VALUE_SIZE : SOCK_VALUE_SIZE;
   const base = { keySize: KEY_SIZE, valueSize, nCpus };
   const z = s.sizing;
-  const resizable = (ebusyPolicy: 'fail' | 'retry' | 'help'): MapSpec => ({
+  // With a runtime bound (tracing), hash_resize starts at the bound's
+  // initial value and may be raised up to the worst case by the agent.
+  const resizable = (ebusyPolicy: 'fail' | 'retry' | 'help', controller: 'watermarks' | 'adaptive' = 'watermarks'): MapSpec => ({
     ...base,
     type: 'hash_resize',
-    maxEntries: z.worstCase,
+    maxEntries: s.bound ? s.bound.initial : z.worstCase,
     resize: {
+      ...(s.bound ? { maxEntriesCeiling: z.worstCase } : {}),
+      ...(controller === 'adaptive' ? { controller } : {}),
       initialBuckets: RESIZE_START_BUCKETS,
       ebusyPolicy,
       driver: s.resize.driver,
@@ -72,6 +77,9 @@ export function planStrategy(s: Scenario, id: StrategyId, nCpus: number): Strate
       break;
     case 'resize-help':
       spec = resizable('help');
+      break;
+    case 'resize-adaptive':
+      spec = resizable('fail', 'adaptive');
       break;
     case 'resize-overflow':
       // The main map fails fast (-EBUSY, as the kernel would): the overflow is the recovery.
