@@ -259,8 +259,12 @@ export class HashResizeMap extends MapBase {
   }
 
   lookupU32Into(key: number, out: Uint8Array): number {
-    this.checkU32(key);
-    this.checkOut(out);
+    // The program hot path: one cheap guard covers the usual case (as in
+    // HashMap.lookupU32Into); anything else takes the full checks, which throw.
+    if (this.spec.keySize !== 4 || (key >>> 0) !== key || !(out instanceof Uint8Array) || out.length < this.userValueSize || this.header.words[1] !== 0 || this.closed) {
+      this.checkU32(key);
+      this.checkOut(out);
+    }
     if (!this.userMayRead()) return -Errno.EPERM;
     return this.lookupHashed(this.hashU32(key), out);
   }
