@@ -78,17 +78,17 @@ describe('adaptive controller, on scripted inputs', () => {
   it('growth accelerates under an accelerating insert rate: earlier (below the watermark) and by more than 2x', () => {
     // Entries grow quadratically: the rate rises every millisecond.
     const entries = Array.from({ length: 120 }, (_, i) => Math.round(10 * i * i));
-    const { decisions } = script(entries, 2, { buckets: 64 });
+    const { decisions } = script(entries, 2, { buckets: 256 });
     const grows = decisions.filter((d) => d.dir === DIR_GROW);
     expect(grows.length).toBe(decisions.length);
-    const factors = grows.map((d, k) => d.toBuckets / (k === 0 ? 64 : grows[k - 1]!.toBuckets));
+    const factors = grows.map((d, k) => d.toBuckets / (k === 0 ? 256 : grows[k - 1]!.toBuckets));
     // Grows come before the watermark (the projection) and take more than 2x.
     expect(grows.some((d) => d.reason === 'trend-grow')).toBe(true);
     expect(Math.max(...factors)).toBeGreaterThan(2);
     // The table never fell behind: each grow happened at or below 100% load of the table it left.
-    grows.forEach((d, k) => expect(entries[d.i]!).toBeLessThanOrEqual(k === 0 ? 64 : grows[k - 1]!.toBuckets));
+    grows.forEach((d, k) => expect(entries[d.i]!).toBeLessThanOrEqual(k === 0 ? 256 : grows[k - 1]!.toBuckets));
     // Fewer resizes than the watermarks need for the same series.
-    let buckets = 64;
+    let buckets = 256;
     let wm = 0;
     for (const e of entries) {
       const d = decideWatermarks(sample({ entries: e, buckets }));
@@ -108,20 +108,28 @@ describe('adaptive controller, on scripted inputs', () => {
     }
   });
 
-  it('backs off when -EBUSY rises: the shrink hold doubles, grows take a bigger step', () => {
-    const st = initialAdaptiveState();
-    const hold0 = st.holdNs;
-    decideAdaptive(sample({ nowNs: 1e9, entries: 500 }), st);
-    decideAdaptive(sample({ nowNs: 1e9 + 10 * MS, entries: 500, ebusy: 10 }), st);
-    // Judged over a trouble window (20 ms): not yet.
-    expect(st.holdNs).toBe(hold0);
-    decideAdaptive(sample({ nowNs: 1e9 + 20 * MS, entries: 500, ebusy: 10 }), st);
-    expect(st.holdNs).toBe(2 * hold0);
-    expect(st.extraSteps).toBe(1);
-    const d = decideAdaptive(sample({ nowNs: 1e9 + 22 * MS, entries: 800, ebusy: 10 }), st);
-    expect(d.dir).toBe(DIR_GROW);
-    // 800 entries arriving fast at 1024 buckets: backed off, the grow is sized for twice the life (more than 2x).
-    expect(d.toBuckets).toBeGreaterThanOrEqual(4096);
+  it('backs off when -EBUSY rises: the shrink hold doubles, grows are sized for a longer life', () => {
+    const run = (ebusy: number): { st: ReturnType<typeof initialAdaptiveState>; d: Decision } => {
+      const st = initialAdaptiveState();
+      decideAdaptive(sample({ nowNs: 1e9, entries: 500 }), st);
+      decideAdaptive(sample({ nowNs: 1e9 + 10 * MS, entries: 500, ebusy }), st);
+      // Judged over a trouble window (20 ms): not yet.
+      expect(st.holdNs).toBe(DEFAULT_TUNING.holdNs);
+      decideAdaptive(sample({ nowNs: 1e9 + 20 * MS, entries: 500, ebusy }), st);
+      // Entries arriving fast: 500 in 6 ms.
+      const d = decideAdaptive(sample({ nowNs: 1e9 + 26 * MS, entries: 1000, ebusy }), st);
+      return { st, d };
+    };
+    const hold0 = DEFAULT_TUNING.holdNs;
+    const busy = run(10);
+    expect(busy.st.holdNs).toBe(2 * hold0);
+    expect(busy.st.extraSteps).toBe(1);
+    const calm = run(0);
+    expect(calm.st.holdNs).toBe(hold0);
+    expect(busy.d.dir).toBe(DIR_GROW);
+    expect(calm.d.dir).toBe(DIR_GROW);
+    // The same rate, backed off: a bigger table (fewer resizes to come).
+    expect(busy.d.toBuckets).toBeGreaterThan(calm.d.toBuckets);
     // Time spent resizing above its share backs off too.
     const st2 = initialAdaptiveState();
     decideAdaptive(sample({ nowNs: 1e9, entries: 500 }), st2);

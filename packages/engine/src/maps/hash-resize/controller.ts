@@ -151,8 +151,8 @@ export const DEFAULT_TUNING: AdaptiveTuning = {
   lifeNs: 10e6,
   holdNs: 100e6,
   maxHoldNs: 10e9,
-  alpha: 0.3,
-  sampleNs: 2e6,
+  alpha: 0.2,
+  sampleNs: 5e6,
   resizeShare: 0.25,
   troubleWindowNs: 20e6,
 };
