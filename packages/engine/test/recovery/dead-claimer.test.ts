@@ -52,7 +52,7 @@ describe('a migration batch claimed by a CPU that died unmarked', () => {
     );
 
   for (const cpu of [0, 1]) {
-    it(`is taken over when the next CPU runs ${cpu === 1 ? 'on the dead CPU's id (their shared record)' : 'on another id'}: the resize finishes and the map resizes again`, async () => {
+    it(`is taken over when the next CPU runs ${cpu === 1 ? 'on the id of the dead CPU (their shared record)' : 'on another id'}: the resize finishes and the map resizes again`, async () => {
       const domain = QuiescenceDomain.create();
       const m = createMap(
         { type: 'hash_resize', keySize: 4, valueSize: 8, maxEntries: 64, resize: { driver: 'help', ebusyPolicy: 'fail', initialBuckets: 8, migrateBatch: 2, autoResize: false } },
