@@ -158,7 +158,7 @@ export class QuiescenceDomain implements OwnerLiveness {
     this.userSlot = -1;
     const c = this.at(s, W_COUNTER);
     // Offline first (even counter), then free: a reclaimer never waits on it.
-    if ((Atomics.load(this.words, c) & 1) === 1) Atomics.add(this.words, c, 1);
+    if ((Atomics.load(this.words, c) & 1) === 1) this.bump(c, 1);
     Atomics.store(this.words, this.at(s, W_THREAD), 0);
     Atomics.store(this.words, this.at(s, W_TID), 0);
     Atomics.store(this.words, this.at(s, W_STATE), SLOT_FREE);
@@ -190,22 +190,34 @@ export class QuiescenceDomain implements OwnerLiveness {
     this.recordThread(cpu);
     this.revive(cpu);
     const c = this.at(cpu, W_COUNTER);
-    if ((Atomics.load(this.words, c) & 1) === 0) Atomics.add(this.words, c, 1);
+    if ((Atomics.load(this.words, c) & 1) === 0) this.bump(c, 1);
   }
 
   /**
    * A CPU passed a quiescent point (between two program events): it holds no
-   * reference into any map memory. The add is a full barrier, so every read of
-   * the event before it is done before a reclaimer can see the new counter.
+   * reference into any map memory (see bump for the ordering).
    */
   cpuQuiescent(cpu: number): void {
-    Atomics.add(this.words, this.at(cpu, W_COUNTER), 2);
+    this.bump(this.at(cpu, W_COUNTER), 2);
   }
 
   /** A CPU stops running programs (end of a run): it is offline. */
   cpuOffline(cpu: number): void {
     const c = this.at(cpu, W_COUNTER);
-    if ((Atomics.load(this.words, c) & 1) === 1) Atomics.add(this.words, c, 1);
+    if ((Atomics.load(this.words, c) & 1) === 1) this.bump(c, 1);
+  }
+
+  /**
+   * Moves a slot's counter. Only the slot's own thread ever writes its
+   * counter (reclaimers only read it; deaths are marked in W_STATE), so a
+   * load and a store do what an Atomics.add would, with no read-modify-write
+   * on shared memory. The store is sequentially consistent: a full barrier,
+   * so every read of the section it ends is done before a reclaimer can see
+   * the new value, and one that begins a section is visible before the
+   * section reads anything.
+   */
+  private bump(c: number, by: number): void {
+    Atomics.store(this.words, c, this.words[c]! + by);
   }
 
   /**
@@ -215,12 +227,12 @@ export class QuiescenceDomain implements OwnerLiveness {
    */
   readBegin(): void {
     if (currentCpu() >= 0) return;
-    if (this.depth++ === 0) Atomics.add(this.words, this.at(this.currentSlot(), W_COUNTER), 1);
+    if (this.depth++ === 0) this.bump(this.at(this.currentSlot(), W_COUNTER), 1);
   }
 
   readEnd(): void {
     if (currentCpu() >= 0) return;
-    if (--this.depth === 0) Atomics.add(this.words, this.at(this.currentSlot(), W_COUNTER), 1);
+    if (--this.depth === 0) this.bump(this.at(this.currentSlot(), W_COUNTER), 1);
   }
 
   /** Counters of every slot now: the start of a grace period. */
