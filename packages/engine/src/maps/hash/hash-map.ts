@@ -67,6 +67,13 @@ export class HashMap extends MapBase {
     const segments = this.segments;
     const header = this.header;
     const bucketSab = segments.get(SEG_BUCKETS);
+    // A handle whose spec was changed (or mixed with another map's segments)
+    // would lay this spec's views over memory of another shape: refuse it
+    // clearly, before any view exists.
+    const want = bucketSegmentBytes(spec, layout);
+    if (bucketSab.byteLength !== want) {
+      throw new TypeError(`map handle: the bucket segment holds ${bucketSab.byteLength} bytes but the handle's spec needs ${want} (a forged or mixed-up handle)`);
+    }
     const dir = chunkDirectory(bucketSab, nBuckets, spec, layout);
     this.chunkDir = dir;
     const source: ChunkSource = {
@@ -74,7 +81,14 @@ export class HashMap extends MapBase {
         if (c * chunkSize >= capacity) return null;
         const elements = Math.min(chunkSize, capacity - c * chunkSize);
         const committed = Atomics.load(dir, DIR_CHUNKS + c);
-        if (committed !== 0) return { sab: segments.get(committed), byteOffset: 0, elements };
+        if (committed !== 0) {
+          const sab = segments.get(committed);
+          // As for the buckets above: memory of another shape than this spec's elements.
+          if (sab.byteLength !== elements * layout.stride * 4) {
+            throw new TypeError(`map handle: element chunk ${c} holds ${sab.byteLength} bytes but the handle's spec needs ${elements * layout.stride * 4} (a forged or mixed-up handle)`);
+          }
+          return { sab, byteOffset: 0, elements };
+        }
         if (!create) return null;
         // Under the allocator lock: one creator at a time. A fresh id, the
         // buffer published under it, then the commit (see ChunkSource).
