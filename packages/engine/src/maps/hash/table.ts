@@ -298,44 +298,43 @@ export class ChainedTable<A = ElementAllocator> {
    */
   lookupCopyWord(hash: number, k0: number, out: Uint8Array, from: number, len: number): number {
     const w = this.flat;
-    // Kept small so that it inlines into the caller's loop: anything but a
-    // one-word value of a flat store takes the general walk.
+    // One attempt, kept small so that it inlines into the caller's loop
+    // together with the map's lookupU32Into (V8 inlines up to a cumulative
+    // bytecode budget). Anything else takes the general walk: chunked
+    // elements, other value sizes, an odd or changed SEQ (it retries), a
+    // chain longer than WALK_CHECK.
     if (w === null || len !== 4 || (from & 3) !== 0 || !LITTLE_ENDIAN) return this.lookupCopyWordGeneral(hash, k0, out, from, len);
     const bk = this.buckets;
     const bi = (hash & this.mask) * BUCKET_WORDS;
+    const s1 = SEQ_PLAIN ? bk[bi + SEQ]! : Atomics.load(bk, bi + SEQ);
+    const head = bk[bi + HEAD]!;
     const stride = this.stride;
     const ko = this.keyOff;
-    const vo = this.valOff + (from >>> 2);
-    for (let attempt = 0; attempt < READ_RETRIES; attempt++) {
-      const s1 = SEQ_PLAIN ? bk[bi + SEQ]! : Atomics.load(bk, bi + SEQ);
-      if ((s1 & 1) !== 0) continue;
-      let e = bk[bi + HEAD]!;
-      let found = e === MOVED ? IN_NEXT_TABLE : -1;
-      let v = 0;
-      let steps = 0;
-      while (e >= 0) {
-        const base = e * stride;
-        if (w[base + HASH] === hash && w[base + ko] === k0) {
-          v = w[base + vo]!;
-          found = e;
-          break;
-        }
-        e = w[base + NEXT]!;
-        if ((++steps & (WALK_CHECK - 1)) === 0 && Atomics.load(bk, bi + SEQ) !== s1) break;
+    let e = head;
+    let v = 0;
+    let steps = 0;
+    while (e >= 0 && steps < WALK_CHECK) {
+      const base = e * stride;
+      if (w[base + HASH] === hash && w[base + ko] === k0) {
+        v = w[base + this.valOff + (from >>> 2)]!;
+        break;
       }
-      if (Atomics.load(bk, bi + SEQ) === s1) {
-        if (found >= 0) putWord(out, v);
-        return found;
-      }
+      e = w[base + NEXT]!;
+      steps++;
     }
-    return this.lookupWordLocked(hash, k0, out, from, len);
+    if ((s1 & 1) !== 0 || steps === WALK_CHECK || Atomics.load(bk, bi + SEQ) !== s1) return this.lookupCopyWordGeneral(hash, k0, out, from, len);
+    if (e >= 0) {
+      putWord(out, v);
+      return e;
+    }
+    return head === MOVED ? IN_NEXT_TABLE : -1;
   }
 
   /**
-   * lookupCopyWord for everything else: chunked elements (noPrealloc,
-   * hash_resize's pool; each element's chunk view looked up) and values other
-   * than one word. A deliberate copy of the flat walk above: one function for
-   * both would keep the chunk lookup and the copy choice in the hot one.
+   * lookupCopyWord for everything else, with retries: chunked elements
+   * (noPrealloc, hash_resize's pool; each element's chunk view looked up),
+   * values other than one word, and the flat walk's retries. The flat walk
+   * above is a deliberate copy of one attempt of this one, without the chunk lookup.
    */
   private lookupCopyWordGeneral(hash: number, k0: number, out: Uint8Array, from: number, len: number): number {
     const bi = (hash & this.mask) * BUCKET_WORDS;
