@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BPF_ANY, Errno, type BpfMap } from '@rightsize/engine';
+import { BPF_ANY, Errno, type BpfMap, type HashResizeMap } from '@rightsize/engine';
 import type { Machine } from '../dist/index.js';
 import { program, useMachine } from './support/machine.js';
 
@@ -27,6 +27,20 @@ describe('the resize helpers', () => {
     const updates = r.total.results.updateU32!;
     expect(Object.values(updates).reduce((a, b) => a + b, 0)).toBe(2 * 98);
     expect(m.stats().entries).toBe(updates.OK);
+  });
+
+  it('a program hints how many entries are coming: the adaptive controller makes room in one resize, logged as a hint; a HASH says -EINVAL', async () => {
+    const m = map({ type: 'hash_resize', keySize: 4, valueSize: 4, maxEntries: 100_000, resize: { controller: 'adaptive', driver: 'inline' } }) as HashResizeMap;
+    const r = await machine().run(program('hint'), { maps: { m }, iterations: 50, params: { expect: 20_000 } });
+    expect(r.error).toBeUndefined();
+    expect(r.total.results.resizeHint).toEqual({ OK: 2 });
+    const hints = m.decisionLog().records.filter((d) => d.reason === 'hint');
+    expect(hints.length).toBeGreaterThanOrEqual(1);
+    // One hint resize grows by up to 8x at once (the floor takes the first step from 4 buckets to 32).
+    expect(hints.some((d) => d.to >= 8 * d.from)).toBe(true);
+    const h = map({ type: 'hash', keySize: 4, valueSize: 4, maxEntries: 256 });
+    const rh = await machine().run(program('hint'), { maps: { m: h }, iterations: 5, params: { expect: 100 } });
+    expect(rh.total.results.resizeHint).toEqual({ EINVAL: 2 });
   });
 
   /** CPU 0 starts a grow that migrates one bucket per call; CPU 1 meets the resize under way. */

@@ -1,4 +1,4 @@
-import type { BpfMap } from '@rightsize/engine';
+import { Errno, HashResizeMap, type BpfMap } from '@rightsize/engine';
 import {
   H_ATOMIC_ADD,
   H_DELETE,
@@ -7,6 +7,7 @@ import {
   H_LOOKUP,
   H_LOOKUP_AND_DELETE,
   H_LOOKUP_U32,
+  H_RESIZE_HINT,
   H_SHRINK,
   H_UPDATE,
   H_UPDATE_U32,
@@ -158,6 +159,12 @@ export class CpuContext<P = Record<string, unknown>> implements ProgramContext<P
     return this.timed(H_SHRINK, map.shrink(), t0);
   }
 
+  resizeHint(map: BpfMap, entries: number): number {
+    if (--this.left !== 0) return this.count(H_RESIZE_HINT, hintOf(map, entries));
+    const t0 = performance.now();
+    return this.timed(H_RESIZE_HINT, hintOf(map, entries), t0);
+  }
+
   smpProcessorId(): number {
     return this.cpu;
   }
@@ -186,4 +193,11 @@ function timerOverheadMs(): number {
     if (b - a < min) min = b - a;
   }
   return min;
+}
+
+/** The resizeHint helper: hash_resize takes the hint (its adaptive controller acts on it); other maps have no such thing. */
+function hintOf(map: BpfMap, entries: number): number {
+  if (!(map instanceof HashResizeMap)) return -Errno.EINVAL;
+  map.resizeHint(entries);
+  return 0;
 }

@@ -17,6 +17,7 @@ export const HELPERS = [
   'atomicAdd',
   'grow',
   'shrink',
+  'resizeHint',
 ] as const;
 
 export type HelperName = (typeof HELPERS)[number];
@@ -31,6 +32,7 @@ export const H_LOOKUP_AND_DELETE = 6;
 export const H_ATOMIC_ADD = 7;
 export const H_GROW = 8;
 export const H_SHRINK = 9;
+export const H_RESIZE_HINT = 10;
 
 /**
  * Result slots per helper: 'OK', every errno the engine returns, and 'EOTHER'

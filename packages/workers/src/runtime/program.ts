@@ -29,6 +29,12 @@ export interface ProgramContext<P = Record<string, unknown>> {
   grow(map: BpfMap): number;
   /** The talk's `bpf_shrink()`. */
   shrink(map: BpfMap): number;
+  /**
+   * The talk's `bpf_grow()` as a hint to hash_resize's adaptive controller:
+   * `entries` are expected soon, make room in one resize (0 clears it). 0, or
+   * -EINVAL for a map that is not hash_resize.
+   */
+  resizeHint(map: BpfMap, entries: number): number;
   /** `bpf_get_smp_processor_id()`. */
   smpProcessorId(): number;
   /** `bpf_ktime_get_ns()`: ns since the run's epoch, one clock for every CPU and the agent. */
