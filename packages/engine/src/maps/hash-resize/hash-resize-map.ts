@@ -564,12 +564,14 @@ export class HashResizeMap extends MapBase {
 
   /**
    * After a write on an idle map: the spec's controller (resize-control.ts)
-   * says whether to resize; a write asks only in its own direction (an
-   * insert grows, a delete shrinks), as with the watermarks alone.
+   * says whether to resize. Under the watermarks a write asks only in its
+   * own direction (an insert grows, a delete shrinks); the adaptive
+   * controller's decision stands whichever write met it (a held shrink
+   * comes due with time, and its state already counts it as made).
    */
   private checkWatermarks(dir: number): void {
     const d = this.control.decide(this.tables.cur.nb, false);
-    if (d !== null && d.dir === dir) this.requestResize(d);
+    if (d !== null && (d.dir === dir || this.control.adaptive)) this.requestResize(d);
   }
 
   /** A resize is wanted (a controller's decision): the driver starts it. */
