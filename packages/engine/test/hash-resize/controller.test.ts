@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   DIR_GROW, DIR_NONE, DIR_SHRINK, DEFAULT_TUNING, decideAdaptive, decideWatermarks, initialAdaptiveState, loadAdaptiveState, saveAdaptiveState,
-  ADAPTIVE_STATE_WORDS, type ControllerSample, type Decision,
+  ADAPTIVE_FLOOR_BUCKETS, ADAPTIVE_STATE_WORDS, fullGrowTarget, type ControllerSample, type Decision,
 } from '../../src/maps/hash-resize/controller.js';
 
 const MS = 1e6;
@@ -162,6 +162,15 @@ describe('adaptive controller, on scripted inputs', () => {
     // At most 8x in one resize; the next decision continues.
     expect(d.toBuckets).toBe(512);
     expect(decideWatermarks(sample({ entries: 30, buckets: 64, hint: 3000 })).dir).toBe(DIR_NONE);
+  });
+
+  it('a tiny table grows straight to the floor (256 buckets) in one resize', () => {
+    expect(decideAdaptive(sample({ nowNs: 1e9, entries: 4, buckets: 4 }), initialAdaptiveState())).toMatchObject({ dir: DIR_GROW, toBuckets: ADAPTIVE_FLOOR_BUCKETS });
+    expect(fullGrowTarget(4, 0, 1 << 20)).toBe(ADAPTIVE_FLOOR_BUCKETS);
+    expect(fullGrowTarget(4, 0, 64)).toBe(64);
+    // Past the floor, a full table with no decision doubles; a decision stands.
+    expect(fullGrowTarget(1024, 0, 1 << 20)).toBe(2048);
+    expect(fullGrowTarget(1024, 8192, 1 << 20)).toBe(8192);
   });
 
   it('its state round-trips through the shared Float64 words', () => {

@@ -222,6 +222,23 @@ describe('hash_resize stable walk (scan) under forced resizes from two CPUs', ()
   }, 90_000);
 });
 
+describe('hash_resize adaptive controller in the map', () => {
+  const make = useMaps();
+  it('from 4 buckets the first full table goes to the floor in one resize, logged; the watermarks double', () => {
+    const spec = (controller: 'adaptive' | 'watermarks'): MapSpec => ({ type: 'hash_resize', keySize: 4, valueSize: 4, maxEntries: 10_000, resize: { controller, driver: 'inline' } });
+    const a = make(spec('adaptive')) as HashResizeMap;
+    const w = make(spec('watermarks')) as HashResizeMap;
+    for (let k = 0; k < 5; k++) {
+      expect(a.updateU32(k, u32(k))).toBe(0);
+      expect(w.updateU32(k, u32(k))).toBe(0);
+    }
+    expect(a.stats()).toMatchObject({ buckets: 256, grows: 1, controller: 'adaptive' });
+    expect(a.decisionLog().records.map((r) => [r.reason, r.from, r.to])).toEqual([['full', 4, 256]]);
+    expect(w.stats().buckets).toBe(8);
+    expect((w.stats().decisions as Record<string, number>)['watermark-grow']).toBe(1);
+  });
+});
+
 describe('scan arguments and a quiet walk', () => {
   const make = useMaps();
   it('visits every key exactly once when nothing changes; bad cursors and counts throw', () => {

@@ -227,8 +227,18 @@ export function decideWatermarks(s: ControllerSample): Decision {
  */
 function growTarget(nb: number, entries: number, load: number, minSteps: number, maxBuckets: number): number {
   let to = nb * 2 ** Math.max(1, minSteps);
-  while (to < maxBuckets && (entries > load * to || to < ADAPTIVE_FLOOR_BUCKETS) && to < nb * 2 ** MAX_STEPS) to *= 2;
+  while (to < maxBuckets && (entries > load * to || to < ADAPTIVE_FLOOR_BUCKETS) && to < maxGrowTo(nb)) to *= 2;
   return Math.min(to, maxBuckets);
+}
+
+/**
+ * The biggest table one grow from nb buckets may ask for: 2^MAX_STEPS times
+ * nb, or the floor (a table of a few buckets goes there in one resize: at
+ * start-up, a CPU descheduled while it migrates 4 buckets must not leave the
+ * other CPUs a 32-bucket table to fill).
+ */
+export function maxGrowTo(nb: number): number {
+  return Math.max(nb * 2 ** MAX_STEPS, ADAPTIVE_FLOOR_BUCKETS);
 }
 
 /** What an idle table at 100% load grows to under the adaptive controller (the map's FULL path): its decision when it grows, else 2x, never below the floor's steps. */

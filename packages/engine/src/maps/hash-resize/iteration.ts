@@ -70,7 +70,7 @@ export class Iteration {
     const fut = tables.fut;
     if (fut === null) return !moved;
     const ft = fut.t;
-    // A grow (by 2x, or up to 8x from the adaptive controller) splits vb over
+    // A grow (by 2x, by up to 8x or to its floor from the adaptive controller) splits vb over
     // fut.nb / cur.nb buckets; a shrink merges it into one.
     const targets: number[] = [];
     if (fut.nb > cur.nb) for (let nb = vb; nb < fut.nb; nb += cur.nb) targets.push(nb);

@@ -9,7 +9,7 @@ import { W_LOCKS_RECOVERED, type MapHeader } from '../header.js';
 import { BUCKET_WORDS, HEAD, assertHeld } from '../hash/table.js';
 import { CUR, CURSOR, DIR, DONE, DRIVER_OWNER, ENTRIES, EPOCH, FUT, GROW, GROWS, MIN_BUCKETS, NEXT_SEG, OLD_NB, RETIRE_SLOTS, R_LOCK, SHRINKS, TIME_BYTE_OFFSET, tableWords } from './layout.js';
 import { nextOf, type ElementPool } from './pool.js';
-import type { Reason } from './controller.js';
+import { maxGrowTo, type Reason } from './controller.js';
 import type { ResizeControl } from './resize-control.js';
 import { Tables, type TableView } from './tables.js';
 
@@ -25,7 +25,7 @@ import { Tables, type TableView } from './tables.js';
  * Within one table, a thread holds one bucket lock at a time, except the
  * repair, which takes all of them in index order (recovery/chains.ts), a
  * migrator, which holds the new buckets its old bucket's elements go to
- * (two in a doubling, up to eight in an adaptive grow; relinkBucketLocked
+ * (two in a doubling, up to eight in an adaptive grow, 64 to its floor; relinkBucketLocked
  * says why that cannot deadlock), and the stable walk, which holds the old
  * buckets of one hash class in index order, then its new ones (stable-walk.ts).
  * A writer never holds an old and a new bucket at once; only migrators do,
@@ -119,7 +119,8 @@ export class Migration {
    * (a resize is under way, or retired memory still fills the retire queue),
    * -E2BIG past the bound, -ENOMEM past spec.memoryBudget, -EINVAL for a
    * shrink below the minimum or one whose table would sit above the grow watermark.
-   * `toBuckets` (a power of two: a grow by 2x..8x, a shrink by 2x or more,
+   * `toBuckets` (a power of two: a grow by 2x..8x, or straight to the
+   * adaptive floor from a smaller table; a shrink by 2x or more,
    * as a controller decided) defaults to a decision the deferred resizer was
    * handed for this direction, else 2x; `reason` is what the decision log
    * records (every resize begun is logged, under R_LOCK).
@@ -139,7 +140,7 @@ export class Migration {
       let newNb: number;
       if (dir === GROW) {
         const maxBuckets = this.control.maxBuckets();
-        newNb = want > nb ? Math.min(want, maxBuckets, nb * 8) : nb * 2;
+        newNb = want > nb ? Math.min(want, maxBuckets, maxGrowTo(nb)) : nb * 2;
         if (newNb > maxBuckets || newNb <= nb) return -Errno.E2BIG;
         if (this.header.heldBytes() + this.tableBytes(newNb) > this.spec.memoryBudget) return -Errno.ENOMEM;
       } else {
@@ -296,7 +297,8 @@ export class Migration {
       return;
     }
     // The new buckets held: one in a shrink, up to fut.nb / cur.nb in a grow
-    // (2 for a doubling, up to 8 for an adaptive grow by 8x).
+    // (2 for a doubling, up to 8 for an adaptive grow by 8x, 64 from 4 buckets
+    // to the adaptive floor of 256).
     const held: number[] = [];
     ot.seqBegin(ob);
     try {
