@@ -1,8 +1,8 @@
 import { loadavg } from 'node:os';
-import { BPF_ANY, createMap, enterCpu, exitCpu, xxh32U32, type HashMap } from '@rightsize/engine';
+import { BPF_ANY, createMap, enterCpu, exitCpu, xxh32U32, type BpfMap, type HashMap, type MapSpec } from '@rightsize/engine';
 import { keySequence } from '../harness/keys.js';
 import { UnsyncTable } from '../references/unsync-table.js';
-import { fillMap } from '../suites/fill.js';
+import { fillMap, steadyBuckets } from '../suites/fill.js';
 
 /**
  * Where a lookup's and an update's nanoseconds go: one thread, the built
@@ -33,6 +33,10 @@ let sink = 0;
 interface Subject {
   keys: Uint32Array;
   map: HashMap;
+  /** The same keys in the other hash-family types (their lookups, program side). */
+  lru: BpfMap;
+  percpu: BpfMap;
+  resize: BpfMap;
   buckets: Int32Array;
   mask: number;
   w: Int32Array;
@@ -79,9 +83,19 @@ function subject(n: number): Subject {
     open[i * 4 + 2] = 0x01020304;
     open[i * 4 + 3] = 1;
   }
+  const filled = (spec: MapSpec): BpfMap => {
+    const m = createMap(spec);
+    fillMap(m, n);
+    return m;
+  };
   return {
     keys,
     map,
+    lru: filled({ type: 'lru_hash', keySize: 4, valueSize: 4, maxEntries: n, nCpus: 1 }),
+    percpu: filled({ type: 'percpu_hash', keySize: 4, valueSize: 4, maxEntries: n, nCpus: 2 }),
+    // As the maps suite sizes it (suites/maps.ts): a bound of 4x the entries, buckets for the entries below the
+    // grow watermark. The inline driver: no resizer thread (this thread, in a synchronous loop, answers none).
+    resize: filled({ type: 'hash_resize', keySize: 4, valueSize: 4, maxEntries: 4 * n, nCpus: 1, resize: { initialBuckets: steadyBuckets(4 * n, n), driver: 'inline' } }),
     buckets: t.buckets,
     mask: t.mask,
     w: store.words(0),
@@ -387,6 +401,40 @@ function stepMapLookup(s: Subject, ops: number): void {
   sink ^= acc;
 }
 
+// One function per map type (not one taking the map): each call site stays monomorphic, as in the suite's program loops.
+function stepLruLookup(s: Subject, ops: number): void {
+  const { keys, out, lru } = s;
+  const n = keys.length;
+  let acc = 0;
+  for (let i = 0, p = 0; i < ops; i++) {
+    acc ^= lru.lookupU32Into(keys[p]!, out);
+    if (++p === n) p = 0;
+  }
+  sink ^= acc;
+}
+
+function stepPercpuLookup(s: Subject, ops: number): void {
+  const { keys, out, percpu } = s;
+  const n = keys.length;
+  let acc = 0;
+  for (let i = 0, p = 0; i < ops; i++) {
+    acc ^= percpu.lookupU32Into(keys[p]!, out);
+    if (++p === n) p = 0;
+  }
+  sink ^= acc;
+}
+
+function stepResizeLookup(s: Subject, ops: number): void {
+  const { keys, out, resize } = s;
+  const n = keys.length;
+  let acc = 0;
+  for (let i = 0, p = 0; i < ops; i++) {
+    acc ^= resize.lookupU32Into(keys[p]!, out);
+    if (++p === n) p = 0;
+  }
+  sink ^= acc;
+}
+
 function stepBuiltinMap(s: Subject, ops: number): void {
   const { keys, native } = s;
   const n = keys.length;
@@ -505,6 +553,9 @@ const STEPS: [string, (s: Subject, ops: number) => void][] = [
   ['open addressing, inline element, plain + Atomics.load', stepOpenInline],
   ['ChainedTable.lookupCopyWord (prehashed)', stepTableLookup],
   ['HashMap.lookupU32Into (program side)', stepMapLookup],
+  ['lru_hash lookupU32Into (program side)', stepLruLookup],
+  ['percpu_hash lookupU32Into (program side, CPU 0 of 2)', stepPercpuLookup],
+  ['hash_resize lookupU32Into (program side, steady)', stepResizeLookup],
   ['Map.get', stepBuiltinMap],
   ['unsync table lookupInto', stepUnsync],
   ['update: lock CAS + unlock exchange', stepLockUnlock],
@@ -548,7 +599,7 @@ function main(): void {
   console.log(`|${head.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`);
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
   console.log(`\nnode ${process.version}, ${process.arch}; load average ${loadavg().map((x) => x.toFixed(2)).join(' / ')}; sink ${sink & 1}`);
-  for (const s of subjects) s.map.destroy();
+  for (const s of subjects) for (const m of [s.map, s.lru, s.percpu, s.resize]) m.destroy();
 }
 
 main();
