@@ -8,6 +8,13 @@ import { FixtureWorker } from '../support/threads.js';
 const u32 = (k: number): Uint8Array => new Uint8Array(new Uint32Array([k]).buffer);
 const keyOf = (b: Uint8Array): number => new Uint32Array(b.buffer, b.byteOffset, 1)[0]!;
 
+/** The fixture workers of the running test: stopped after each test (bounded). */
+let workers: FixtureWorker[] = [];
+afterEach(async () => {
+  await Promise.all(workers.map((w) => w.stop()));
+  workers = [];
+});
+
 describe('hash_resize setMaxEntries', () => {
   const make = useMaps();
   const spec = (over: Partial<MapSpec['resize']> = {}, maxEntries = 100): MapSpec => ({
@@ -71,11 +78,6 @@ describe('hash_resize setMaxEntries', () => {
   });
 
   describe('under concurrent inserts from two worker threads', () => {
-    let workers: FixtureWorker[] = [];
-    afterEach(async () => {
-      await Promise.all(workers.map((w) => w.stop()));
-      workers = [];
-    });
 
     it('the entries never pass an accepted bound; a refused lowering leaves the bound as it was', async () => {
       const m = make(spec({ driver: 'inline' }, 2000)) as HashResizeMap;
@@ -130,11 +132,6 @@ describe('hash_resize setMaxEntries', () => {
 
 describe('hash_resize stable walk (scan) under forced resizes from two CPUs', () => {
   const make = useMaps();
-  let workers: FixtureWorker[] = [];
-  afterEach(async () => {
-    await Promise.all(workers.map((w) => w.stop()));
-    workers = [];
-  });
 
   const PERMANENT = 3000;
   /** At least this many resizes happen while walks are under way. */

@@ -172,42 +172,21 @@ export function initialAdaptiveState(t: AdaptiveTuning = DEFAULT_TUNING): Adapti
   return { lastNs: 0, lastEntries: 0, lastEbusy: 0, lastResizeNs: 0, rate: 0, accel: 0, lowSinceNs: 0, holdNs: t.holdNs, lastShrinkNs: 0, lastTroubleNs: 0, extraSteps: 0, winNs: 0, winEbusy: 0, winResizeNs: 0 };
 }
 
+/** The state's fields in their shared-word order (ADAPTIVE_STATE_WORDS of them). */
+const STATE_FIELDS: readonly (keyof AdaptiveState)[] = [
+  'lastNs', 'lastEntries', 'lastEbusy', 'lastResizeNs', 'rate', 'accel', 'lowSinceNs', 'holdNs', 'lastShrinkNs', 'lastTroubleNs', 'extraSteps', 'winNs', 'winEbusy', 'winResizeNs',
+];
+
 export function saveAdaptiveState(s: AdaptiveState, out: Float64Array, at: number): void {
-  out[at] = s.lastNs;
-  out[at + 1] = s.lastEntries;
-  out[at + 2] = s.lastEbusy;
-  out[at + 3] = s.lastResizeNs;
-  out[at + 4] = s.rate;
-  out[at + 5] = s.accel;
-  out[at + 6] = s.lowSinceNs;
-  out[at + 7] = s.holdNs;
-  out[at + 8] = s.lastShrinkNs;
-  out[at + 9] = s.lastTroubleNs;
-  out[at + 10] = s.extraSteps;
-  out[at + 11] = s.winNs;
-  out[at + 12] = s.winEbusy;
-  out[at + 13] = s.winResizeNs;
+  STATE_FIELDS.forEach((f, i) => (out[at + i] = s[f]));
 }
 
 export function loadAdaptiveState(from: Float64Array, at: number, t: AdaptiveTuning = DEFAULT_TUNING): AdaptiveState {
   // A fresh shared area is all zeros: holdNs 0 means "never saved".
-  if (from[at + 7] === 0) return initialAdaptiveState(t);
-  return {
-    lastNs: from[at]!,
-    lastEntries: from[at + 1]!,
-    lastEbusy: from[at + 2]!,
-    lastResizeNs: from[at + 3]!,
-    rate: from[at + 4]!,
-    accel: from[at + 5]!,
-    lowSinceNs: from[at + 6]!,
-    holdNs: from[at + 7]!,
-    lastShrinkNs: from[at + 8]!,
-    lastTroubleNs: from[at + 9]!,
-    extraSteps: from[at + 10]!,
-    winNs: from[at + 11]!,
-    winEbusy: from[at + 12]!,
-    winResizeNs: from[at + 13]!,
-  };
+  if (from[at + STATE_FIELDS.indexOf('holdNs')] === 0) return initialAdaptiveState(t);
+  const st = initialAdaptiveState(t);
+  STATE_FIELDS.forEach((f, i) => (st[f] = from[at + i]!));
+  return st;
 }
 
 const none = (s: ControllerSample): Decision => ({ dir: DIR_NONE, toBuckets: s.buckets, reason: 'none' });
