@@ -3,7 +3,7 @@ import { Errno } from '../../src/errno.js';
 import type { HashResizeMap } from '../../src/maps/hash-resize/hash-resize-map.js';
 import type { MapSpec } from '../../src/spec/map-spec.js';
 import { useMaps } from '../support/maps.js';
-import { FixtureWorker } from '../support/threads.js';
+import { FixtureWorker, until } from '../support/threads.js';
 
 const u32 = (k: number): Uint8Array => new Uint8Array(new Uint32Array([k]).buffer);
 const keyOf = (b: Uint8Array): number => new Uint32Array(b.buffer, b.byteOffset, 1)[0]!;
@@ -234,6 +234,24 @@ describe('hash_resize adaptive controller in the map', () => {
     expect(w.stats().buckets).toBe(8);
     expect((w.stats().decisions as Record<string, number>)['watermark-grow']).toBe(1);
   });
+});
+
+describe('hash_resize adaptive controller with the deferred resizer', () => {
+  const make = useMaps();
+  it('a big table left nearly empty shrinks once the hold passed, by the resizer, with no write to trigger it', async () => {
+    const m = make({ type: 'hash_resize', keySize: 4, valueSize: 4, maxEntries: 100_000, nCpus: 1, resize: { controller: 'adaptive', driver: 'deferred' } }) as HashResizeMap;
+    const v = new Uint8Array(4);
+    for (let k = 0; k < 40_000; k++) expect(m.updateU32(k, v)).toBe(0);
+    await until(() => m.stats().state === 'idle' && (m.stats().buckets as number) >= 32_768, 10_000, 'the grows to end');
+    for (let k = 1000; k < 40_000; k++) expect(m.deleteU32(k)).toBe(0);
+    // Nothing writes from here: the resizer's own looks make the held shrink come due.
+    await until(() => m.stats().state === 'idle' && (m.stats().buckets as number) <= 4096, 10_000, 'the held shrink');
+    const shrinks = m.decisionLog().records.filter((r) => r.reason === 'hold-shrink');
+    expect(shrinks.length).toBeGreaterThanOrEqual(1);
+    // The first shrink came after the hold (100 ms) from the last delete at the earliest: no flapping shrink per delete.
+    expect(shrinks.length).toBeLessThanOrEqual(3);
+    for (let k = 0; k < 1000; k++) expect(m.lookupU32Into(k, new Uint8Array(4))).toBe(0);
+  }, 30_000);
 });
 
 describe('scan arguments and a quiet walk', () => {

@@ -623,7 +623,10 @@ export class HashResizeMap extends MapBase {
   /** Whether the deferred resizer should resize in direction `req` now. */
   wanted(req: number): number {
     this.tables.refresh();
-    // A pending decision of the adaptive controller stands (beginResize takes it).
+    // The adaptive controller's decision that sent this request stands
+    // (beginResize takes it): deciding again would count a made shrink as
+    // a new low period and hold it once more.
+    if (this.control.adaptive && this.control.hasPending(req)) return req;
     const d = this.control.decide(this.tables.cur.nb, true);
     const dir = d?.dir ?? 0;
     if (d !== null && (this.spec.resize.autoResize || dir === req)) {

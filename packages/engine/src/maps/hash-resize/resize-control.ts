@@ -110,6 +110,11 @@ export class ResizeControl {
     Atomics.store(this.w, PENDING_DIR, d.dir);
   }
 
+  /** Whether a decision for direction `dir` waits for the deferred resizer. */
+  hasPending(dir: number): boolean {
+    return Atomics.load(this.w, PENDING_DIR) === dir;
+  }
+
   /** Under R_LOCK: the decision waiting for direction `dir`, taken (null when none). */
   takePending(dir: number): { toBuckets: number; reason: Reason } | null {
     const w = this.w;
