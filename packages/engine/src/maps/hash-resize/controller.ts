@@ -285,7 +285,10 @@ export function decideAdaptive(s: ControllerSample, st: AdaptiveState, t: Adapti
   const rateAhead = rate + Math.min(rate, Math.max(0, st.accel) * (horizonNs / 1e9));
   const ahead = (ns: number): number => s.entries + (rateAhead * ns) / 1e9;
   const projected = ahead(horizonNs);
-  if (nb < s.maxBuckets && (s.entries > s.growAt * nb || projected > s.growAt * nb)) {
+  // Early (projected) grows only past the middle of the band: right after a
+  // grow the rates of a burst, or of CPUs catching up after being descheduled,
+  // would otherwise project one grow after another.
+  if (nb < s.maxBuckets && (s.entries > s.growAt * nb || (s.entries > mid * nb && projected > s.growAt * nb))) {
     st.lowSinceNs = 0;
     // A grow soon after a shrink is a flap: shrinks wait twice as long from now on.
     if (st.lastShrinkNs !== 0 && s.nowNs - st.lastShrinkNs < 4 * st.holdNs) {
