@@ -307,6 +307,8 @@ export class ChainedTable<A = ElementAllocator> {
     const bk = this.buckets;
     const bi = (hash & this.mask) * BUCKET_WORDS;
     const s1 = SEQ_PLAIN ? bk[bi + SEQ]! : Atomics.load(bk, bi + SEQ);
+    // Tested before any data read, so that the walk is control-dependent on s1 (see SEQ_PLAIN).
+    if ((s1 & 1) !== 0) return this.lookupCopyWordGeneral(hash, k0, out, from, len);
     const head = bk[bi + HEAD]!;
     const stride = this.stride;
     const ko = this.keyOff;
@@ -322,7 +324,7 @@ export class ChainedTable<A = ElementAllocator> {
       e = w[base + NEXT]!;
       steps++;
     }
-    if ((s1 & 1) !== 0 || steps === WALK_CHECK || Atomics.load(bk, bi + SEQ) !== s1) return this.lookupCopyWordGeneral(hash, k0, out, from, len);
+    if (steps === WALK_CHECK || Atomics.load(bk, bi + SEQ) !== s1) return this.lookupCopyWordGeneral(hash, k0, out, from, len);
     if (e >= 0) {
       putWord(out, v);
       return e;
