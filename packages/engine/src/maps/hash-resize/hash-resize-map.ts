@@ -458,7 +458,7 @@ export class HashResizeMap extends MapBase {
     let freed = -1;
     try {
       // A MOVED bucket is final: its keys are in the next table.
-      if (t.isMoved(b)) return NEXT_TABLE;
+      if (t.isMovedLocked(b)) return NEXT_TABLE;
       const e = t.findLocked(b, h, this.ks.words);
       const futId = Atomics.load(this.words, FUT);
       const newest = futId === 0 || futId === T.id;

@@ -41,6 +41,8 @@ import { Tables, type TableView } from './tables.js';
  */
 export class Migration {
   private readonly time64: BigInt64Array;
+  /** The new buckets the relink in progress holds (see relinkBucketLocked). */
+  private heldScratch = new Int32Array(8);
 
   constructor(
     private readonly hw: Int32Array,
@@ -265,7 +267,7 @@ export class Migration {
     const ot = cur.t;
     ot.lockBucket(ob, this.domain.ownerId());
     try {
-      if (!ot.isMoved(ob)) this.relinkBucketLocked(cur, fut, ob);
+      if (!ot.isMovedLocked(ob)) this.relinkBucketLocked(cur, fut, ob);
     } finally {
       ot.unlockBucket(ob);
     }
@@ -298,22 +300,32 @@ export class Migration {
     }
     // The new buckets held: one in a shrink, up to fut.nb / cur.nb in a grow
     // (2 for a doubling, up to 8 for an adaptive grow by 8x, 64 from 4 buckets
-    // to the adaptive floor of 256).
-    const held: number[] = [];
+    // to the adaptive floor of 256), and never more than ob's chain holds.
+    // Kept in a scratch array of this thread (a relink is never nested): an
+    // array per old bucket was a tenth of a resize's time in the collector.
+    let held = 0;
     ot.seqBegin(ob);
     try {
       for (let e = ot.tailLocked(ob); e >= 0; e = ot.tailLocked(ob)) {
         const nb = ot.hashOf(e) & ft.mask;
-        if (!held.includes(nb)) {
+        let seen = false;
+        for (let i = 0; i < held; i++) if (this.heldScratch[i] === nb) seen = true;
+        if (!seen) {
           if (lockNew) ft.lockBucket(nb, owner);
-          held.push(nb);
+          if (held === this.heldScratch.length) {
+            const wider = new Int32Array(held * 2);
+            wider.set(this.heldScratch);
+            this.heldScratch = wider;
+          }
+          this.heldScratch[held++] = nb;
           ft.seqBegin(nb);
         }
         ot.moveTailLocked(ob, ft, nb);
       }
       ot.markMovedLocked(ob);
     } finally {
-      for (const nb of held) {
+      for (let i = 0; i < held; i++) {
+        const nb = this.heldScratch[i]!;
         ft.seqEnd(nb);
         if (lockNew) ft.unlockBucket(nb);
       }

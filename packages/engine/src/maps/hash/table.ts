@@ -452,14 +452,28 @@ export class ChainedTable<A = ElementAllocator> {
   }
 
   /**
+   * isMoved under b's lock: a plain read. Taking the lock (a compareExchange)
+   * synchronized with the last holder's unlock, after which HEAD was not
+   * written: the read sees the last value.
+   */
+  isMovedLocked(b: number): boolean {
+    if (lockChecks) this.assertBucketHeld(b);
+    return this.buckets[b * BUCKET_WORDS + HEAD] === MOVED;
+  }
+
+  /**
    * Under bucket b's lock, its chain empty (its elements relinked into the
    * next table): marks b MOVED, final. One store, inside the caller's write
    * section when the bucket had elements; an empty bucket needs none (a
    * reader that sees it empty or MOVED looks in the next table either way).
+   * A plain store: a lock-free reader is ordered by the write section's
+   * closing SEQ write (or, for an empty bucket, needs no order: empty and
+   * MOVED send it to the same place), and the next holder of b's lock by the
+   * unlock's exchange.
    */
   markMovedLocked(b: number): void {
     if (lockChecks) this.assertBucketHeld(b);
-    Atomics.store(this.buckets, b * BUCKET_WORDS + HEAD, MOVED);
+    this.buckets[b * BUCKET_WORDS + HEAD] = MOVED;
   }
 
   /** Under the bucket lock: the element holding the key, or -1. */
