@@ -16,6 +16,14 @@ export interface MapParts {
   domain: QuiescenceDomain;
 }
 
+/** How one map type is made and attached. Each type's module provides one. */
+export interface MapTypeImpl {
+  /** Bytes the map takes at creation: checked against spec.memoryBudget before allocating. */
+  bytesAtCreate(spec: NormalizedSpec): number;
+  create(spec: NormalizedSpec, domain: QuiescenceDomain): BpfMap;
+  attach(handle: MapHandle, parts: MapParts): BpfMap;
+}
+
 /**
  * What all map types share: the handle, input checks that throw before
  * anything changes, the userspace/program distinction, and the parts of the

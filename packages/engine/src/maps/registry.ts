@@ -1,7 +1,7 @@
 import { SegmentStore } from '../memory/segments.js';
 import { QuiescenceDomain, getDefaultDomain } from '../rcu/domain.js';
 import { normalizeSpec, type MapType, type NormalizedSpec } from '../spec/map-spec.js';
-import { MapBase, checkHandle, type MapParts } from './base.js';
+import { MapBase, checkHandle, type MapParts, type MapTypeImpl } from './base.js';
 import { MapHeader } from './header.js';
 import type { BpfMap, MapHandle } from './map.js';
 import { ArrayMap } from './array/array-map.js';
@@ -10,14 +10,6 @@ import { LruHashMap } from './lru/lru-hash-map.js';
 import { ArrayResizeMap } from './array-resize/array-resize-map.js';
 import { ArrayOfMapsMap } from './array-of-maps/array-of-maps.js';
 import { HashResizeMap } from './hash-resize/hash-resize-map.js';
-
-/** How one map type is made and attached. Each type's module provides one. */
-export interface MapTypeImpl {
-  /** Bytes the map takes at creation: checked against spec.memoryBudget before allocating. */
-  bytesAtCreate(spec: NormalizedSpec): number;
-  create(spec: NormalizedSpec, domain: QuiescenceDomain): BpfMap;
-  attach(handle: MapHandle, parts: MapParts): BpfMap;
-}
 
 const impls = new Map<MapType, MapTypeImpl>();
 

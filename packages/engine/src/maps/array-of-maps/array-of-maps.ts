@@ -5,10 +5,9 @@ import { LINE_WORDS, SegmentStore, allocArea, newMapId } from '../../memory/segm
 import type { QuiescenceDomain } from '../../rcu/domain.js';
 import { RetireQueue, retireQueueWords } from '../../rcu/retire.js';
 import { describe, normalizeSpec, requireInt, type NormalizedSpec } from '../../spec/map-spec.js';
-import { MapBase, checkHandle, type MapParts } from '../base.js';
+import { MapBase, checkHandle, type MapParts, type MapTypeImpl } from '../base.js';
 import { MapHeader, TYPE_BASE, W_LOCKS_RECOVERED } from '../header.js';
 import type { BatchOptions, BatchResult, BpfMap, MapHandle, MapStats } from '../map.js';
-import type { MapTypeImpl } from '../registry.js';
 import { dropDescriptor, publishDescriptor, readDescriptor, type InnerDescriptor } from './inner-descriptor.js';
 import { innerMatches } from './inner-template.js';
 
