@@ -1,13 +1,5 @@
+import type { ScenarioKind } from './kind.js';
 import { STRATEGY_IDS, type StrategyId, defaultStrategies, strategiesFor } from '../strategies/ids.js';
-
-/**
- * A scenario: the workload (phases of new flows, flow shapes, seed), the
- * sizes each strategy is given, and the garbage collector. Time is virtual:
- * the workload is a sequence of ticks, each holding the packets that flows
- * send in it, so a scenario gives the same packets in the same order on
- * every run whatever the machine's speed.
- */
-export type ScenarioKind = 'conntrack' | 'sockmap';
 
 /** How flows look: packet counts, the gap between two packets of a flow, how many end with a close. */
 export interface FlowShape {
@@ -82,6 +74,13 @@ export interface WalkSpec {
   modes: ('stable' | 'best-effort')[];
 }
 
+/**
+ * A scenario: the workload (phases of new flows, flow shapes, seed), the
+ * sizes each strategy is given, and the garbage collector. Time is virtual:
+ * the workload is a sequence of ticks, each holding the packets that flows
+ * send in it, so a scenario gives the same packets in the same order on
+ * every run whatever the machine's speed.
+ */
 export interface Scenario {
   name: string;
   description: string;
