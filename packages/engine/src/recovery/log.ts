@@ -81,8 +81,8 @@
  * record); an update's end reads two words (the domain's death count, the
  * map's) to know whether a repair is due. Figures: docs/reliability.md.
  */
-import { copyBytes } from '../maps/hash/table.js';
 import { LOG_DIR_AT, type MapHeader } from '../maps/header.js';
+import { copyBytes } from '../memory/byte-copy.js';
 import { LINE_WORDS, type SegmentStore } from '../memory/segments.js';
 import { WordCopier } from '../memory/word-copy.js';
 import { DOMAIN_SLOTS, OWNER_SLOT_MASK, type QuiescenceDomain } from '../rcu/domain.js';
