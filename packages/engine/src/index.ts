@@ -34,4 +34,3 @@ export { HashResizeMap } from './maps/hash-resize/hash-resize-map.js';
 export { decideAdaptive, decideWatermarks, REASONS, type ControllerKind, type ControllerSample, type Decision, type DecisionRecord, type Reason } from './maps/hash-resize/controller.js';
 export type { ScanResult } from './maps/hash-resize/stable-walk.js';
 export { verify, type VerifyReport, type VerifyOptions } from './verify/index.js';
-export { checkKeyHistory, MAX_HISTORY_OPS, type KeyOp, type KeyOpKind, type CheckResult, type CheckOptions, type Verdict } from './testing/linearizability.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BPF_ANY, BPF_EXIST, BPF_NOEXIST, Errno } from '../../src/errno.js';
-import { MAX_HISTORY_OPS, checkKeyHistory, type KeyOp } from '../../src/testing/linearizability.js';
+import { MAX_HISTORY_OPS, checkKeyHistory, type KeyOp } from '@rightsize/engine/testing';
 
 // The per-key checker on hand-made histories: what it must reject, what it
 // must accept although operations overlap, and the model's kernel semantics.

@@ -4,7 +4,7 @@ import { Errno } from '../../src/errno.js';
 import type { HashResizeMap } from '../../src/maps/hash-resize/hash-resize-map.js';
 import { createMap } from '../../src/maps/registry.js';
 import type { EbusyPolicy, ResizeDriver } from '../../src/spec/map-spec.js';
-import { checkKeyHistory, type KeyOp } from '../../src/testing/linearizability.js';
+import { checkKeyHistory, type KeyOp } from '@rightsize/engine/testing';
 import { BUILT_ENGINE, FixtureWorker, until } from '../support/threads.js';
 import { hexOf, valueFor } from './fixtures/values.mjs';
 import { setLockChecks } from '../../src/maps/hash/table.js';
