@@ -16,6 +16,8 @@ export {
   type EbusyPolicy,
   type ResizeDriver,
 } from './spec/map-spec.js';
+// describe is exported under a longer name: a bare `describe` would shadow the test runner's in users' test files.
+export { describe as describeValue, requireInt } from './spec/map-spec.js';
 export { currentCpu, enterCpu, exitCpu } from './context.js';
 export { QuiescenceDomain, getDefaultDomain, setDefaultDomain } from './rcu/domain.js';
 export { LockTimeoutError, setLockTimeout } from './locks/bucket-lock.js';

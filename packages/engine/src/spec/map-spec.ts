@@ -127,8 +127,12 @@ export function setDefaultMemoryBudget(bytes: number): void {
   defaultMemoryBudget = bytes;
 }
 
-/** Throws a TypeError naming `field` unless `v` is an integer in [min, max]. */
-export function requireInt(field: string, v: unknown, min: number, max: number): number {
+/**
+ * Throws a TypeError naming `field` unless `v` is an integer, a RangeError
+ * unless it is in [min, max]. The workers' and bench's option checks use it
+ * too, so every input error reads alike.
+ */
+export function requireInt(field: string, v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof v !== 'number' || !Number.isInteger(v)) {
     throw new TypeError(`${field} must be an integer, got ${describe(v)}`);
   }

@@ -1,11 +1,11 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import { MAX_CPUS, QuiescenceDomain, setDefaultDomain, type BpfMap, type MapHandle } from '@rightsize/engine';
+import { MAX_CPUS, QuiescenceDomain, requireInt, setDefaultDomain, type BpfMap, type MapHandle } from '@rightsize/engine';
 import { Agent, type AgentOptions } from '../agent/agent.js';
 import { Script } from '../script/script.js';
 import { bounded } from '../util/bounded.js';
-import { handleOf, requireInt, requireMs, validateRunOptions, type RunOptions } from './options.js';
+import { handleOf, requireMs, validateRunOptions, type RunOptions } from './options.js';
 import type { RunResult } from './result.js';
 import { ActiveRun } from './run.js';
 

@@ -1,4 +1,4 @@
-import type { BpfMap, MapHandle } from '@rightsize/engine';
+import { describeValue as describe, requireInt, type BpfMap, type MapHandle } from '@rightsize/engine';
 
 /** The agent's part in a run: sampling and/or a periodic sweep for the run's duration. */
 export interface AgentRunOptions {
@@ -41,18 +41,6 @@ export interface ValidRunOptions {
   setupTimeoutMs: number;
   timeoutMs: number;
   stopGraceMs: number;
-}
-
-function describe(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v);
-  return Array.isArray(v) ? 'an array' : `a ${typeof v}`;
-}
-
-export function requireInt(field: string, v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw new TypeError(`${field} must be an integer, got ${describe(v)}`);
-  if (v < min || v > max) throw new RangeError(`${field} must be in ${min}..${max}, got ${v}`);
-  return v;
 }
 
 export function requireMs(field: string, v: unknown): number {

@@ -1,3 +1,4 @@
+import { describeValue as describe, requireInt } from '@rightsize/engine';
 import type { ScenarioKind } from './kind.js';
 import { STRATEGY_IDS, type StrategyId, defaultStrategies, strategiesFor } from '../strategies/ids.js';
 
@@ -132,12 +133,6 @@ export function resolvePhases(s: Scenario): ResolvedPhase[] {
 
 type Obj = Record<string, unknown>;
 
-function describe(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v);
-  return Array.isArray(v) ? 'an array' : `a ${typeof v}`;
-}
-
 function obj(field: string, v: unknown): Obj {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new TypeError(`${field} must be an object, got ${describe(v)}`);
   return v as Obj;
@@ -147,12 +142,6 @@ function onlyKeys(field: string, o: Obj, allowed: string[]): void {
   for (const k of Object.keys(o)) {
     if (!allowed.includes(k)) throw new TypeError(`${field}.${k} is not a known field (known: ${allowed.join(', ')})`);
   }
-}
-
-function int(field: string, v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw new TypeError(`${field} must be an integer, got ${describe(v)}`);
-  if (v < min || v > max) throw new RangeError(`${field} must be in ${min}..${max}, got ${v}`);
-  return v;
 }
 
 function num(field: string, v: unknown, min: number, max: number, minOpen = false): number {
@@ -178,9 +167,9 @@ function packetsShape(field: string, v: unknown, partial: boolean): Partial<Flow
   const o = obj(field, v);
   onlyKeys(field, o, ['min', 'alpha', 'max']);
   const out: Partial<FlowShape['packets']> = {};
-  if (o.min !== undefined || !partial) out.min = int(`${field}.min`, o.min, 1, 1_000_000);
+  if (o.min !== undefined || !partial) out.min = requireInt(`${field}.min`, o.min, 1, 1_000_000);
   if (o.alpha !== undefined || !partial) out.alpha = num(`${field}.alpha`, o.alpha, 0, 100, true);
-  if (o.max !== undefined || !partial) out.max = int(`${field}.max`, o.max, 1, 1_000_000);
+  if (o.max !== undefined || !partial) out.max = requireInt(`${field}.max`, o.max, 1, 1_000_000);
   return out;
 }
 
@@ -188,8 +177,8 @@ function intervalShape(field: string, v: unknown, partial: boolean): Partial<Flo
   const o = obj(field, v);
   onlyKeys(field, o, ['min', 'max']);
   const out: Partial<FlowShape['intervalTicks']> = {};
-  if (o.min !== undefined || !partial) out.min = int(`${field}.min`, o.min, 1, 10_000);
-  if (o.max !== undefined || !partial) out.max = int(`${field}.max`, o.max, 1, 10_000);
+  if (o.min !== undefined || !partial) out.min = requireInt(`${field}.min`, o.min, 1, 10_000);
+  if (o.max !== undefined || !partial) out.max = requireInt(`${field}.max`, o.max, 1, 10_000);
   return out;
 }
 
@@ -208,7 +197,7 @@ function phase(field: string, v: unknown): PhaseSpec {
   onlyKeys(field, o, ['name', 'ticks', 'newFlowsPerTick', 'flows']);
   const p: PhaseSpec = {
     name: str(`${field}.name`, o.name),
-    ticks: int(`${field}.ticks`, o.ticks, 1, MAX_TICKS),
+    ticks: requireInt(`${field}.ticks`, o.ticks, 1, MAX_TICKS),
     newFlowsPerTick: num(`${field}.newFlowsPerTick`, o.newFlowsPerTick, 0, 1_000_000),
   };
   if (o.flows !== undefined) {
@@ -243,9 +232,9 @@ export function validateScenario(input: unknown): Scenario {
   const sz = obj('scenario.sizing', o.sizing);
   onlyKeys('scenario.sizing', sz, ['normal', 'worstCase', 'overflow']);
   const sizing: Sizing = {
-    normal: int('scenario.sizing.normal', sz.normal, 1, MAX_ENTRIES),
-    worstCase: int('scenario.sizing.worstCase', sz.worstCase, 1, MAX_ENTRIES),
-    overflow: sz.overflow === undefined ? 1024 : int('scenario.sizing.overflow', sz.overflow, 1, MAX_ENTRIES),
+    normal: requireInt('scenario.sizing.normal', sz.normal, 1, MAX_ENTRIES),
+    worstCase: requireInt('scenario.sizing.worstCase', sz.worstCase, 1, MAX_ENTRIES),
+    overflow: sz.overflow === undefined ? 1024 : requireInt('scenario.sizing.overflow', sz.overflow, 1, MAX_ENTRIES),
   };
   if (sizing.worstCase < sizing.normal) throw new RangeError(`scenario.sizing.worstCase (${sizing.worstCase}) must be >= scenario.sizing.normal (${sizing.normal})`);
 
@@ -255,7 +244,7 @@ export function validateScenario(input: unknown): Scenario {
     driver: rz.driver === undefined ? 'deferred' : oneOf('scenario.resize.driver', rz.driver, ['deferred', 'inline', 'help'] as const),
     growAt: rz.growAt === undefined ? 0.75 : num('scenario.resize.growAt', rz.growAt, 0, 1, true),
     shrinkAt: rz.shrinkAt === undefined ? 0.3 : num('scenario.resize.shrinkAt', rz.shrinkAt, 0, 1, true),
-    retries: rz.retries === undefined ? 64 : int('scenario.resize.retries', rz.retries, 1, 1_000_000),
+    retries: rz.retries === undefined ? 64 : requireInt('scenario.resize.retries', rz.retries, 1, 1_000_000),
   };
   if (resize.shrinkAt * 2 >= resize.growAt) throw new RangeError(`scenario.resize.shrinkAt (${resize.shrinkAt}) must be below half of scenario.resize.growAt (${resize.growAt})`);
 
@@ -277,8 +266,8 @@ export function validateScenario(input: unknown): Scenario {
     const g = obj('scenario.gc', o.gc);
     onlyKeys('scenario.gc', g, ['idleTimeoutTicks', 'everyTicks']);
     gc = {
-      idleTimeoutTicks: int('scenario.gc.idleTimeoutTicks', g.idleTimeoutTicks, 1, MAX_TICKS),
-      everyTicks: int('scenario.gc.everyTicks', g.everyTicks, 1, MAX_TICKS),
+      idleTimeoutTicks: requireInt('scenario.gc.idleTimeoutTicks', g.idleTimeoutTicks, 1, MAX_TICKS),
+      everyTicks: requireInt('scenario.gc.everyTicks', g.everyTicks, 1, MAX_TICKS),
     };
     // The collector's exactness rests on this: a live flow's next packet comes
     // at most maxInterval ticks after its last, so an entry idle for longer
@@ -316,7 +305,7 @@ export function validateScenario(input: unknown): Scenario {
     const b = obj('scenario.bound', o.bound);
     onlyKeys('scenario.bound', b, ['initial', 'raiseAt', 'factor', 'everyMs']);
     bound = {
-      initial: int('scenario.bound.initial', b.initial, 1, sizing.worstCase),
+      initial: requireInt('scenario.bound.initial', b.initial, 1, sizing.worstCase),
       raiseAt: num('scenario.bound.raiseAt', b.raiseAt, 0, 1, true),
       factor: num('scenario.bound.factor', b.factor, 1, 1024, true),
       everyMs: b.everyMs === undefined ? 1 : num('scenario.bound.everyMs', b.everyMs, 0, 60_000, true),
@@ -328,7 +317,7 @@ export function validateScenario(input: unknown): Scenario {
     onlyKeys('scenario.walk', wk, ['markers', 'modes']);
     if (!Array.isArray(wk.modes) || wk.modes.length === 0) throw new TypeError('scenario.walk.modes must be a non-empty array of walk modes (stable, best-effort)');
     walk = {
-      markers: int('scenario.walk.markers', wk.markers, 1, 1_000_000),
+      markers: requireInt('scenario.walk.markers', wk.markers, 1, 1_000_000),
       modes: wk.modes.map((m, i) => oneOf(`scenario.walk.modes[${i}]`, m, ['stable', 'best-effort'] as const)),
     };
   }
@@ -337,7 +326,7 @@ export function validateScenario(input: unknown): Scenario {
     name: str('scenario.name', o.name),
     description: o.description === undefined ? '' : str('scenario.description', o.description),
     kind,
-    seed: int('scenario.seed', o.seed, 0, 0xffffffff),
+    seed: requireInt('scenario.seed', o.seed, 0, 0xffffffff),
     flows,
     phases,
     burstPhase,
