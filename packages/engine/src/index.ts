@@ -33,6 +33,7 @@ export type { LruCensus } from './maps/lru/lru-lists.js';
 export { ArrayResizeMap, MAX_SUB_ARRAYS } from './maps/array-resize/array-resize-map.js';
 export { ArrayOfMapsMap } from './maps/array-of-maps/array-of-maps.js';
 export { HashResizeMap } from './maps/hash-resize/hash-resize-map.js';
+export { builtModuleUrl } from './maps/hash-resize/built-module.js';
 export { decideAdaptive, decideWatermarks, REASONS, type ControllerKind, type ControllerSample, type Decision, type DecisionRecord, type Reason } from './maps/hash-resize/controller.js';
 export type { ScanResult } from './maps/hash-resize/stable-walk.js';
 export { verify, type VerifyReport, type VerifyOptions } from './verify/index.js';

@@ -1,7 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { LockTimeoutError, QuiescenceDomain, createMap, verify, type ArrayOfMapsMap, type BpfMap } from '@rightsize/engine';
-import { builtUrl } from '../experiment/runner/built-url.js';
+import { builtModuleUrl, createMap, LockTimeoutError, QuiescenceDomain, verify, type ArrayOfMapsMap, type BpfMap } from '@rightsize/engine';
 import { ACK, CONTROL_WORDS, COUNTER_SLOTS, LEDGER_KEYS, LEDGER_STRIDE, PAUSE, STOP, counterIndex, ledgerHashKey, type Counter } from './layout.js';
 import { KEYSPACE, soakMaps, type SoakMap } from './maps.js';
 import type { SoakWorkerData } from './worker.js';
@@ -140,7 +139,7 @@ export async function runSoak(opts: SoakOptions, log: (line: string) => void = (
   const counters = new Float64Array(countersSab);
   const ledgerSab = new SharedArrayBuffer(Math.max(1, ledgerMaps) * 128 * LEDGER_STRIDE * 4);
   const ledger = new Int32Array(ledgerSab).fill(0);
-  const workerUrl = builtUrl('./worker.js', import.meta.url);
+  const workerUrl = builtModuleUrl('./worker.js', import.meta.url);
   const cpus: Cpu[] = Array.from({ length: opts.cpus }, () => ({ worker: null, incarnation: 0, startedAt: 0, ending: false }));
 
   const start = (cpu: number) => {

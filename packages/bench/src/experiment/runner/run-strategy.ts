@@ -1,11 +1,10 @@
-import { HashMap, HashResizeMap, normalizeSpec, type DecisionRecord, type MapStats } from '@rightsize/engine';
+import { builtModuleUrl, HashMap, HashResizeMap, normalizeSpec, type DecisionRecord, type MapStats } from '@rightsize/engine';
 import type { LatencySummary, Machine, RunError, RunResult, WalkReport } from '@rightsize/workers';
 import { addCounts, createClock, createPace, createTally, liveTotals, readClock, readCounts, zeroCounts, type Counts } from '../accounting/tally.js';
 import { createGcStats, readGcStats, type SweepParams } from '../gc/sweep.js';
 import type { ExperimentParams } from '../programs/replay.js';
 import { createStrategyMaps, destroyStrategyMaps, readyResizer, type StrategyPlan } from '../strategies/strategies.js';
 import type { Workload } from '../workload/generate.js';
-import { builtUrl } from './built-url.js';
 
 /** The map's state at one agent sample, placed on the tick axis. */
 export interface MapPoint {
@@ -110,7 +109,7 @@ export interface RunProgress {
 const PROGRAMS = { conntrack: '../programs/conntrack.js', sockmap: '../programs/sockmap.js' } as const;
 
 export function programUrl(kind: keyof typeof PROGRAMS): URL {
-  return builtUrl(PROGRAMS[kind], import.meta.url);
+  return builtModuleUrl(PROGRAMS[kind], import.meta.url);
 }
 
 function paramsFor(
@@ -236,7 +235,7 @@ export async function runStrategy(machine: Machine, w: Workload, plan: StrategyP
         sample: { maps: sampled, everyMs: s.sampleEveryMs },
         // The collector keeps workload time (see the sweep module): the agent
         // only polls it, every millisecond.
-        ...(sweep ? { sweep: { map: plan.mapName, everyMs: 1, module: builtUrl('../gc/sweep.js', import.meta.url), params: sweep } } : {}),
+        ...(sweep ? { sweep: { map: plan.mapName, everyMs: 1, module: builtModuleUrl('../gc/sweep.js', import.meta.url), params: sweep } } : {}),
       },
     });
     sampleCounts();

@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
  * The URL of a compiled module next to `base`, for `new Worker(url)`.
  * Worker threads load JavaScript: when the engine itself runs from its
  * TypeScript sources (vitest), the sibling `.js` exists only in dist/, so
- * the same relative path is tried there.
+ * the same relative path is tried there. Exported for the bench's workers,
+ * which are started the same way.
  */
 export function builtModuleUrl(relative: string, base: string): URL {
   const direct = new URL(relative, base);
