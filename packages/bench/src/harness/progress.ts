@@ -18,8 +18,46 @@ export type ProgressMode = 'auto' | 'bar' | 'plain' | 'silent';
  */
 export function createProgress(mode: ProgressMode = 'auto', stream: NodeJS.WriteStream = process.stderr): Progress {
   if (mode === 'silent') return silentProgress;
-  const bar = mode === 'bar' || (mode === 'auto' && stream.isTTY === true && !process.env.CI);
-  return bar ? new BarProgress(stream) : new LineProgress(stream);
+  return drawsBar(mode, stream) ? new BarProgress(stream) : new LineProgress(stream);
+}
+
+/** Whether `mode` draws a bar on `stream` ('auto': on a terminal outside CI). */
+export function drawsBar(mode: ProgressMode, stream: NodeJS.WriteStream): boolean {
+  return mode === 'bar' || (mode === 'auto' && stream.isTTY === true && !process.env.CI);
+}
+
+/**
+ * One cli-progress bar on `stream` (the only place the bench draws one).
+ * Lines logged while it shows are written above it.
+ */
+export class TerminalBar {
+  private readonly multi: cliProgress.MultiBar;
+  private readonly bar: cliProgress.SingleBar;
+
+  /** `format` is cli-progress's; `payload` gives the starting value of each {name} in it beyond the built-in ones. */
+  constructor(stream: NodeJS.WriteStream, format: string, total: number, payload: Record<string, string>, opts: { clearOnComplete: boolean; etaBuffer?: number }) {
+    this.multi = new cliProgress.MultiBar(
+      { stream, format, hideCursor: true, clearOnComplete: opts.clearOnComplete, ...(opts.etaBuffer === undefined ? {} : { etaBuffer: opts.etaBuffer }) },
+      cliProgress.Presets.shades_classic,
+    );
+    this.bar = this.multi.create(total, 0, payload);
+  }
+
+  increment(payload: Record<string, string>): void {
+    this.bar.increment(1, payload);
+  }
+
+  update(value: number, payload: Record<string, string>): void {
+    this.bar.update(value, payload);
+  }
+
+  log(line: string): void {
+    this.multi.log(`${line}\n`);
+  }
+
+  stop(): void {
+    this.multi.stop();
+  }
 }
 
 /** Reports nothing (tests, library use). */
@@ -58,38 +96,26 @@ class LineProgress implements Progress {
 }
 
 class BarProgress implements Progress {
-  private multi: cliProgress.MultiBar | null = null;
-  private bar: cliProgress.SingleBar | null = null;
+  private bar: TerminalBar | null = null;
 
   constructor(private readonly stream: NodeJS.WriteStream) {}
 
   start(total: number, title: string): void {
     this.stop();
-    this.multi = new cliProgress.MultiBar(
-      {
-        stream: this.stream,
-        format: `${title} {bar} {value}/{total} | {duration_formatted} (ETA {eta_formatted}) | {label}`,
-        hideCursor: true,
-        clearOnComplete: false,
-        etaBuffer: 20,
-      },
-      cliProgress.Presets.shades_classic,
-    );
-    this.bar = this.multi.create(total, 0, { label: 'starting' });
+    this.bar = new TerminalBar(this.stream, `${title} {bar} {value}/{total} | {duration_formatted} (ETA {eta_formatted}) | {label}`, total, { label: 'starting' }, { clearOnComplete: false, etaBuffer: 20 });
   }
 
   tick(label: string): void {
-    this.bar?.increment(1, { label });
+    this.bar?.increment({ label });
   }
 
   log(line: string): void {
-    if (this.multi) this.multi.log(`${line}\n`);
+    if (this.bar) this.bar.log(line);
     else this.stream.write(`${line}\n`);
   }
 
   stop(): void {
-    this.multi?.stop();
-    this.multi = null;
+    this.bar?.stop();
     this.bar = null;
   }
 }

@@ -1,6 +1,5 @@
-import cliProgress from 'cli-progress';
 import { formatBytes } from '../../report/format.js';
-import type { ProgressMode } from '../../harness/progress.js';
+import { TerminalBar, drawsBar, type ProgressMode } from '../../harness/progress.js';
 import { int } from '../report/markdown.js';
 import type { ExperimentEvent } from './experiment.js';
 
@@ -12,8 +11,7 @@ export interface ExperimentProgress {
 
 export function experimentProgress(mode: ProgressMode = 'auto', stream: NodeJS.WriteStream = process.stderr): ExperimentProgress {
   if (mode === 'silent') return { onEvent() {}, stop() {} };
-  const bar = mode === 'bar' || (mode === 'auto' && stream.isTTY === true && !process.env.CI);
-  return bar ? new BarDisplay(stream) : new LineDisplay(stream);
+  return drawsBar(mode, stream) ? new BarDisplay(stream) : new LineDisplay(stream);
 }
 
 function doneLine(e: Extract<ExperimentEvent, { kind: 'strategy-end' }>): string {
@@ -58,7 +56,7 @@ class LineDisplay implements ExperimentProgress {
 }
 
 class BarDisplay implements ExperimentProgress {
-  private bar: cliProgress.SingleBar | null = null;
+  private bar: TerminalBar | null = null;
   constructor(private readonly stream: NodeJS.WriteStream) {}
 
   onEvent(e: ExperimentEvent): void {
@@ -68,16 +66,13 @@ class BarDisplay implements ExperimentProgress {
         break;
       case 'strategy-start':
         this.stop();
-        this.bar = new cliProgress.SingleBar(
-          {
-            stream: this.stream,
-            format: `[${e.index + 1}/${e.of}] ${e.id.padEnd(16)} {bar} {percent}% | refused {refused} broken {broken} | {duration_formatted}`,
-            hideCursor: true,
-            clearOnComplete: true,
-          },
-          cliProgress.Presets.shades_classic,
+        this.bar = new TerminalBar(
+          this.stream,
+          `[${e.index + 1}/${e.of}] ${e.id.padEnd(16)} {bar} {percent}% | refused {refused} broken {broken} | {duration_formatted}`,
+          100,
+          { refused: '0', broken: '0' },
+          { clearOnComplete: true },
         );
-        this.bar.start(100, 0, { refused: '0', broken: '0' });
         break;
       case 'progress':
         this.bar?.update(Math.min(100, Math.floor((100 * e.progress.tick) / e.ticks)), {
