@@ -1,6 +1,7 @@
 import type { Summary } from '../harness/summary.js';
 import type { MachineInfo } from './machine.js';
-import { check, isAny, isArray, isBoolean, isLiteral, isNullable, isNumber, isObject, isRecord, isString, isAnyOf, type Validator } from './validate.js';
+import { Type } from '@sinclair/typebox';
+import { Int, IsoTimestamp, Nullable, Strict, check } from './validate.js';
 
 /** The version of the result file format. A reader refuses any other. */
 export const BENCH_SCHEMA = 'rightsize-bench/1';
@@ -87,76 +88,79 @@ export interface BenchResult {
   wallMs: number;
 }
 
-const count = isNumber({ min: 0 });
-const rate = isNumber({ min: 0 });
+const count = Type.Number({ minimum: 0 });
+const rate = Type.Number({ minimum: 0 });
 
-const summaryV: Validator = isObject({ n: isNumber({ min: 1, integer: true }), median: rate, min: rate, max: rate, q1: rate, q3: rate, mean: rate });
+const summarySchema = Strict({ n: Int({ minimum: 1 }), median: rate, min: rate, max: rate, q1: rate, q3: rate, mean: rate });
 
-const cpuFigureV = isObject({
-  cpu: isNumber({ min: 0, integer: true }),
+const cpuFigureSchema = Strict({
+  cpu: Int({ minimum: 0 }),
   lookups: count,
   updates: count,
   misses: count,
   ops: count,
-  elapsedNs: isNumber({ min: 0 }),
+  elapsedNs: Type.Number({ minimum: 0 }),
   opsPerSec: rate,
-  cpuNs: isNullable(isNumber({ min: 0 })),
+  cpuNs: Nullable(Type.Number({ minimum: 0 })),
 });
 
-const repetitionV = isObject(
-  { opsPerSec: rate, ops: count, elapsedNs: isNumber({ min: 0 }), misses: count, results: isRecord(count), cpus: isArray(cpuFigureV, { minLength: 1 }) },
-  { extra: isRecord(isNumber()) },
-);
-
-const paramV: Validator = isAnyOf(isString(), isNumber(), isBoolean);
-
-const cellV = isObject(
-  {
-    id: isString({ nonEmpty: true }),
-    subject: isString({ nonEmpty: true }),
-    role: isLiteral('map', 'reference', 'baseline'),
-    params: isRecord(paramV),
-    repetitions: isArray(repetitionV),
-    summary: isNullable(summaryV),
-    ratios: isRecord(isNullable(isNumber({ min: 0 }))),
-    notes: isRecord(isAnyOf(isNumber(), isString(), isLiteral(null))),
-  },
-  { mapStats: isRecord(isAny), error: isString() },
-);
-
-const goalV = isObject({
-  id: isString({ nonEmpty: true }),
-  text: isString({ nonEmpty: true }),
-  target: isNumber(),
-  value: isNullable(isNumber()),
-  met: isNullable(isBoolean),
-  detail: isString(),
+const repetitionSchema = Strict({
+  opsPerSec: rate,
+  ops: count,
+  elapsedNs: Type.Number({ minimum: 0 }),
+  misses: count,
+  results: Type.Record(Type.String(), count),
+  cpus: Type.Array(cpuFigureSchema, { minItems: 1 }),
+  extra: Type.Optional(Type.Record(Type.String(), Type.Number())),
 });
 
-export const machineInfoV = isObject({
-  cpuModel: isString(),
-  cores: isNumber({ min: 1, integer: true }),
-  availableParallelism: isNumber({ min: 1, integer: true }),
+const cellSchema = Strict({
+  id: Type.String({ minLength: 1 }),
+  subject: Type.String({ minLength: 1 }),
+  role: Type.Union([Type.Literal('map'), Type.Literal('reference'), Type.Literal('baseline')]),
+  params: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()])),
+  repetitions: Type.Array(repetitionSchema),
+  summary: Nullable(summarySchema),
+  ratios: Type.Record(Type.String(), Nullable(Type.Number({ minimum: 0 }))),
+  notes: Type.Record(Type.String(), Type.Union([Type.Number(), Type.String(), Type.Null()])),
+  mapStats: Type.Optional(Type.Record(Type.String(), Type.Any())),
+  error: Type.Optional(Type.String()),
+});
+
+const goalSchema = Strict({
+  id: Type.String({ minLength: 1 }),
+  text: Type.String({ minLength: 1 }),
+  target: Type.Number(),
+  value: Nullable(Type.Number()),
+  met: Nullable(Type.Boolean()),
+  detail: Type.String(),
+});
+
+export const machineInfoSchema = Strict({
+  cpuModel: Type.String(),
+  cores: Int({ minimum: 1 }),
+  availableParallelism: Int({ minimum: 1 }),
   totalMemoryBytes: count,
-  platform: isString(),
-  arch: isString(),
-  osRelease: isString(),
-  nodeVersion: isString({ pattern: /^v\d+\./ }),
-  v8Version: isString(),
-  loadAverage: isArray(isNumber({ min: 0 })),
+  platform: Type.String(),
+  arch: Type.String(),
+  osRelease: Type.String(),
+  nodeVersion: Type.String({ pattern: '^v\\d+\\.' }),
+  v8Version: Type.String(),
+  loadAverage: Type.Array(Type.Number({ minimum: 0 })),
 });
 
-const benchResultV = isObject({
-  schema: isLiteral(BENCH_SCHEMA),
-  suite: isString({ nonEmpty: true }),
-  title: isString(),
-  createdAt: isString({ pattern: /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/ }),
-  command: isString(),
-  machine: machineInfoV,
-  parameters: isRecord(isAny),
-  cells: isArray(cellV),
-  goals: isArray(goalV),
-  wallMs: isNumber({ min: 0 }),
+/** A result file of the suites (`rightsize-bench/1`), as JSON Schema: published as schemas/bench-result.schema.json. */
+export const benchResultSchema = Strict({
+  schema: Type.Literal(BENCH_SCHEMA),
+  suite: Type.String({ minLength: 1 }),
+  title: Type.String(),
+  createdAt: IsoTimestamp,
+  command: Type.String(),
+  machine: machineInfoSchema,
+  parameters: Type.Record(Type.String(), Type.Any()),
+  cells: Type.Array(cellSchema),
+  goals: Type.Array(goalSchema),
+  wallMs: Type.Number({ minimum: 0 }),
 });
 
 /** Checks that go beyond shapes: figures that must agree with each other. */
@@ -192,7 +196,7 @@ function consistency(r: BenchResult, errors: string[]): void {
 
 /** The problems of a would-be result file; an empty list means it is valid. */
 export function validateBenchResult(value: unknown): string[] {
-  const errors = check(benchResultV, value);
+  const errors = check(benchResultSchema, value);
   if (errors.length === 0) consistency(value as BenchResult, errors);
   return errors;
 }

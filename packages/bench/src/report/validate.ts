@@ -1,11 +1,13 @@
+import { Type, type TProperties, type TSchema } from '@sinclair/typebox';
+import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
+
 /**
- * A small runtime schema language: a Validator checks a value and appends
- * one message per problem, each naming where it is ($.cells[3].summary).
- * Result files are checked with it before they are written, and tests hold
- * real and broken files against it. Other reports (the experiment) declare
- * their schemas with the same pieces.
+ * Result files are described with TypeBox schemas (which are JSON Schema, so
+ * they are also published under packages/bench/schemas/). This module turns
+ * TypeBox's errors into one short message per problem, each naming where it
+ * is ($.cells[3].summary), and gives the few schema shapes the writers use
+ * that TypeBox spells at length.
  */
-export type Validator = (value: unknown, path: string, errors: string[]) => void;
 
 function show(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v);
@@ -13,123 +15,93 @@ function show(v: unknown): string {
   return Array.isArray(v) ? 'an array' : `a ${typeof v}`;
 }
 
-export interface NumberRule {
-  min?: number;
-  max?: number;
-  integer?: boolean;
+/** '/cells/3/summary' as '$.cells[3].summary'. */
+function jsonPath(root: string, pointer: string): string {
+  let out = root;
+  for (const raw of pointer.split('/').slice(1)) {
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    out += /^\d+$/.test(key) ? `[${key}]` : `.${key}`;
+  }
+  return out;
 }
 
-/** A finite number (never NaN or Infinity, which JSON cannot hold anyway), optionally an integer within bounds. */
-export function isNumber(rule: NumberRule = {}): Validator {
-  return (v, path, errors) => {
-    if (typeof v !== 'number' || !Number.isFinite(v)) {
-      errors.push(`${path}: expected a finite number, got ${show(v)}`);
-      return;
+function message(e: ValueError, root: string): string[] {
+  const at = jsonPath(root, e.path);
+  const s = e.schema as Record<string, unknown>;
+  switch (e.type) {
+    case ValueErrorType.ObjectRequiredProperty:
+      return [`${at}: missing`];
+    case ValueErrorType.ObjectAdditionalProperties:
+      return [`${at}: unknown property`];
+    case ValueErrorType.Number:
+      return [`${at}: expected a finite number, got ${show(e.value)}`];
+    case ValueErrorType.NumberMultipleOf:
+      return [`${at}: expected an integer, got ${show(e.value)}`];
+    case ValueErrorType.NumberMinimum:
+      return [`${at}: expected >= ${String(s.minimum)}, got ${show(e.value)}`];
+    case ValueErrorType.NumberMaximum:
+      return [`${at}: expected <= ${String(s.maximum)}, got ${show(e.value)}`];
+    case ValueErrorType.String:
+      return [`${at}: expected a string, got ${show(e.value)}`];
+    case ValueErrorType.StringMinLength:
+      return [`${at}: expected a non-empty string`];
+    case ValueErrorType.StringPattern:
+      return [`${at}: ${show(e.value)} does not match /${String(s.pattern)}/`];
+    case ValueErrorType.Boolean:
+      return [`${at}: expected a boolean, got ${show(e.value)}`];
+    case ValueErrorType.Array:
+      return [`${at}: expected an array, got ${show(e.value)}`];
+    case ValueErrorType.ArrayMinItems:
+      return [`${at}: expected at least ${String(s.minItems)} items, got ${(e.value as unknown[]).length}`];
+    case ValueErrorType.Object:
+      return [`${at}: expected an object, got ${show(e.value)}`];
+    case ValueErrorType.Literal:
+      return [`${at}: expected ${show(s.const)}, got ${show(e.value)}`];
+    case ValueErrorType.Null:
+      return [`${at}: expected null, got ${show(e.value)}`];
+    case ValueErrorType.Union: {
+      const variants = (s.anyOf as Record<string, unknown>[]) ?? [];
+      if (variants.length > 0 && variants.every((v) => 'const' in v)) {
+        return [`${at}: expected one of ${variants.map((v) => show(v.const)).join(', ')}, got ${show(e.value)}`];
+      }
+      // Like a nullable or an any-of: the problems of the first alternative (the main one, written first).
+      return e.errors[0] ? collect(e.errors[0], root) : [`${at}: ${e.message}`];
     }
-    if (rule.integer && !Number.isInteger(v)) errors.push(`${path}: expected an integer, got ${v}`);
-    if (rule.min !== undefined && v < rule.min) errors.push(`${path}: expected >= ${rule.min}, got ${v}`);
-    if (rule.max !== undefined && v > rule.max) errors.push(`${path}: expected <= ${rule.max}, got ${v}`);
-  };
+    default:
+      return [`${at}: ${e.message}`];
+  }
 }
 
-export function isString(rule: { nonEmpty?: boolean; pattern?: RegExp } = {}): Validator {
-  return (v, path, errors) => {
-    if (typeof v !== 'string') {
-      errors.push(`${path}: expected a string, got ${show(v)}`);
-      return;
-    }
-    if (rule.nonEmpty && v.length === 0) errors.push(`${path}: expected a non-empty string`);
-    if (rule.pattern && !rule.pattern.test(v)) errors.push(`${path}: ${show(v)} does not match ${rule.pattern}`);
-  };
+/** An integer check reads before the bounds of the same number (TypeBox yields it last). */
+const rank = (e: ValueError): number => (e.type === ValueErrorType.NumberMultipleOf ? 0 : 1);
+
+function collect(errors: Iterable<ValueError>, root: string): string[] {
+  const list = [...errors];
+  // A missing property is one problem: TypeBox also checks its (undefined) value.
+  const missing = list.filter((e) => e.type === ValueErrorType.ObjectRequiredProperty).map((e) => e.path);
+  const kept = list.filter((e) => e.type === ValueErrorType.ObjectRequiredProperty || !missing.some((p) => e.path === p || e.path.startsWith(`${p}/`)));
+  const ordered: ValueError[] = [];
+  for (const e of kept) {
+    let at = ordered.length;
+    while (at > 0 && ordered[at - 1]!.path === e.path && ordered[at - 1]!.schema === e.schema && rank(ordered[at - 1]!) > rank(e)) at--;
+    ordered.splice(at, 0, e);
+  }
+  return ordered.flatMap((e) => message(e, root));
 }
 
-export const isBoolean: Validator = (v, path, errors) => {
-  if (typeof v !== 'boolean') errors.push(`${path}: expected a boolean, got ${show(v)}`);
-};
-
-/** One of the given constants. */
-export function isLiteral(...values: (string | number | boolean | null)[]): Validator {
-  return (v, path, errors) => {
-    if (!values.includes(v as string | number | boolean | null)) errors.push(`${path}: expected one of ${values.map(show).join(', ')}, got ${show(v)}`);
-  };
+/** The problems of `value` against `schema`, one message each; empty when the value is valid. */
+export function check(schema: TSchema, value: unknown, root = '$'): string[] {
+  return collect(Value.Errors(schema, value), root);
 }
 
-export function isArray(item: Validator, rule: { minLength?: number } = {}): Validator {
-  return (v, path, errors) => {
-    if (!Array.isArray(v)) {
-      errors.push(`${path}: expected an array, got ${show(v)}`);
-      return;
-    }
-    if (rule.minLength !== undefined && v.length < rule.minLength) errors.push(`${path}: expected at least ${rule.minLength} items, got ${v.length}`);
-    v.forEach((x, i) => item(x, `${path}[${i}]`, errors));
-  };
-}
+/** An object with exactly these properties (Type.Optional for the optional ones): a typo in a writer should not pass silently. */
+export const Strict = <T extends TProperties>(properties: T) => Type.Object(properties, { additionalProperties: false });
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+/** `inner` or null (null first in the messages' eyes: a non-null value gets `inner`'s problems). */
+export const Nullable = <T extends TSchema>(inner: T) => Type.Union([inner, Type.Null()]);
 
-/** An object whose every property passes `value` (a dictionary). */
-export function isRecord(value: Validator): Validator {
-  return (v, path, errors) => {
-    if (!isPlainObject(v)) {
-      errors.push(`${path}: expected an object, got ${show(v)}`);
-      return;
-    }
-    for (const [k, x] of Object.entries(v)) value(x, `${path}.${k}`, errors);
-  };
-}
+/** A finite number (TypeBox refuses NaN and Infinity) that is an integer; the bounds go in `rule`. */
+export const Int = (rule: { minimum?: number; maximum?: number } = {}) => Type.Number({ ...rule, multipleOf: 1 });
 
-/**
- * An object with the `required` properties and possibly the `optional` ones.
- * Unknown properties are errors unless `extra` is set: a typo in a writer
- * should not pass silently.
- */
-export function isObject(required: Record<string, Validator>, optional: Record<string, Validator> = {}, rule: { extra?: boolean } = {}): Validator {
-  return (v, path, errors) => {
-    if (!isPlainObject(v)) {
-      errors.push(`${path}: expected an object, got ${show(v)}`);
-      return;
-    }
-    for (const [k, check] of Object.entries(required)) {
-      if (!(k in v)) errors.push(`${path}.${k}: missing`);
-      else check(v[k], `${path}.${k}`, errors);
-    }
-    for (const [k, check] of Object.entries(optional)) {
-      if (k in v && v[k] !== undefined) check(v[k], `${path}.${k}`, errors);
-    }
-    if (!rule.extra) {
-      for (const k of Object.keys(v)) if (!(k in required) && !(k in optional)) errors.push(`${path}.${k}: unknown property`);
-    }
-  };
-}
-
-export function isNullable(inner: Validator): Validator {
-  return (v, path, errors) => {
-    if (v !== null) inner(v, path, errors);
-  };
-}
-
-/** Passes when any of the alternatives passes; otherwise reports the first alternative's problems. */
-export function isAnyOf(...alternatives: Validator[]): Validator {
-  return (v, path, errors) => {
-    let first: string[] | null = null;
-    for (const alt of alternatives) {
-      const e: string[] = [];
-      alt(v, path, e);
-      if (e.length === 0) return;
-      first ??= e;
-    }
-    errors.push(...(first ?? [`${path}: no alternative given`]));
-  };
-}
-
-/** Accepts anything (a free-form field such as a map's stats()). */
-export const isAny: Validator = () => {};
-
-/** Runs a validator: the list of problems, empty when the value is valid. */
-export function check(validator: Validator, value: unknown, root = '$'): string[] {
-  const errors: string[] = [];
-  validator(value, root, errors);
-  return errors;
-}
+/** A UTC time as Date.toISOString() writes it. */
+export const IsoTimestamp = Type.String({ pattern: '^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?Z$' });

@@ -1,7 +1,8 @@
 import type { MapSpec } from '@rightsize/engine';
-import { machineInfoV } from '../../report/bench-result.js';
+import { Type, type TProperties, type TSchema } from '@sinclair/typebox';
+import { machineInfoSchema } from '../../report/bench-result.js';
 import type { MachineInfo } from '../../report/machine.js';
-import { check, isAny, isArray, isBoolean, isLiteral, isNullable, isNumber, isObject, isRecord, isString, type Validator } from '../../report/validate.js';
+import { Int, IsoTimestamp, Nullable, Strict, check } from '../../report/validate.js';
 import { accountingHolds, type StrategySummary } from '../accounting/summary.js';
 import { COUNTERS, type Counts } from '../accounting/tally.js';
 import type { CountPoint, MapPoint, RunDynamics } from '../runner/run-strategy.js';
@@ -99,74 +100,76 @@ export function buildReport(r: ExperimentResult, command: string): ExperimentRep
 
 // ---- the schema ----
 
-const count = isNumber({ min: 0 });
-const countsV = isObject(Object.fromEntries(COUNTERS.map((n) => [n, isNumber({ min: 0, integer: true })])));
-const phaseCountsV = isObject({ phase: isString({ nonEmpty: true }), ...Object.fromEntries(COUNTERS.map((n) => [n, isNumber({ min: 0, integer: true })])) });
+const count = Type.Number({ minimum: 0 });
+const schemaOf = (keys: readonly string[], of: (k: string) => TSchema): TProperties => Object.fromEntries(keys.map((k) => [k, of(k)]));
+const countsSchema = Strict(schemaOf(COUNTERS, () => Int({ minimum: 0 })));
+const phaseCountsSchema = Strict({ phase: Type.String({ minLength: 1 }), ...schemaOf(COUNTERS, () => Int({ minimum: 0 })) });
 
-const mapPointV = isObject(
-  Object.fromEntries(['tMs', 'tick', 'entries', 'bytes', 'buckets', 'grows', 'shrinks', 'ebusy', 'evictions', 'overflowEntries', 'overflowBytes'].map((k) => [k, k === 'tMs' || k === 'tick' ? isNumber() : count])),
-  { resizeMs: count, maxEntries: count },
-);
-const countPointV = isObject(Object.fromEntries(['tMs', 'tick', 'packets', 'accepted', 'refused', 'broken', 'flowsRefused', 'flowsBroken'].map((k) => [k, k === 'tMs' || k === 'tick' ? isNumber() : count])));
+const timeOrCount = (k: string): TSchema => (k === 'tMs' || k === 'tick' ? Type.Number() : count);
+const mapPointSchema = Strict({
+  ...schemaOf(['tMs', 'tick', 'entries', 'bytes', 'buckets', 'grows', 'shrinks', 'ebusy', 'evictions', 'overflowEntries', 'overflowBytes'], timeOrCount),
+  resizeMs: Type.Optional(count),
+  maxEntries: Type.Optional(count),
+});
+const countPointSchema = Strict(schemaOf(['tMs', 'tick', 'packets', 'accepted', 'refused', 'broken', 'flowsRefused', 'flowsBroken'], timeOrCount));
 
-const summaryV = isObject(
-  {
-    id: isString({ nonEmpty: true }),
-    label: isString({ nonEmpty: true }),
-    refusedByErrno: isObject({ E2BIG: count, EBUSY: count, ENOMEM: count, overflowFull: count, other: count }),
-    packetsPerSecPerCpu: isArray(count, { minLength: 1 }),
-    accountingExact: isBoolean,
-  },
-  {},
-  { extra: true },
-);
+// Open (extra properties allowed): a strategy's summary has more figures than these, which are the ones checked.
+const summarySchema = Type.Object({
+  id: Type.String({ minLength: 1 }),
+  label: Type.String({ minLength: 1 }),
+  refusedByErrno: Strict({ E2BIG: count, EBUSY: count, ENOMEM: count, overflowFull: count, other: count }),
+  packetsPerSecPerCpu: Type.Array(count, { minItems: 1 }),
+  accountingExact: Type.Boolean(),
+});
 
-const decisionV = isObject({
+const decisionSchema = Strict({
   seq: count,
   timeNs: count,
-  reason: isString({ nonEmpty: true }),
+  reason: Type.String({ minLength: 1 }),
   from: count,
   to: count,
   entries: count,
-  tMs: isNumber(),
-  tick: isNumber(),
+  tMs: Type.Number(),
+  tick: Type.Number(),
 });
-const dynamicsV = isNullable(
-  isObject({
-    controller: isString({ nonEmpty: true }),
-    decisions: isArray(decisionV),
+const anyRecord = Type.Record(Type.String(), Type.Any());
+const dynamicsSchema = Nullable(
+  Strict({
+    controller: Type.String({ minLength: 1 }),
+    decisions: Type.Array(decisionSchema),
     lost: count,
-    decisionCounts: isRecord(isNumber()),
+    decisionCounts: Type.Record(Type.String(), Type.Number()),
     resizeMs: count,
-    bound: isNullable(isRecord(isAny)),
-    walks: isNullable(isArray(isRecord(isAny))),
-    walkErrors: isArray(isString()),
+    bound: Nullable(anyRecord),
+    walks: Nullable(Type.Array(anyRecord)),
+    walkErrors: Type.Array(Type.String()),
   }),
 );
 
-const strategyV = isObject({
-  id: isString({ nonEmpty: true }),
-  label: isString({ nonEmpty: true }),
-  maps: isObject({ main: isRecord(isAny), overflow: isNullable(isRecord(isAny)) }),
-  summary: summaryV,
-  total: countsV,
-  byPhase: isArray(phaseCountsV, { minLength: 1 }),
-  cpus: isArray(
-    isObject({ cpu: isNumber({ min: 0, integer: true }), packets: count, elapsedNs: count, waitNs: count, packetsPerSec: count, digest: isNumber({ min: 0, max: 0xffffffff, integer: true }), total: countsV, byPhase: isArray(countsV) }),
-    { minLength: 1 },
+const strategySchema = Strict({
+  id: Type.String({ minLength: 1 }),
+  label: Type.String({ minLength: 1 }),
+  maps: Strict({ main: anyRecord, overflow: Nullable(anyRecord) }),
+  summary: summarySchema,
+  total: countsSchema,
+  byPhase: Type.Array(phaseCountsSchema, { minItems: 1 }),
+  cpus: Type.Array(
+    Strict({ cpu: Int({ minimum: 0 }), packets: count, elapsedNs: count, waitNs: count, packetsPerSec: count, digest: Int({ minimum: 0, maximum: 0xffffffff }), total: countsSchema, byPhase: Type.Array(countsSchema) }),
+    { minItems: 1 },
   ),
-  series: isObject({ map: isArray(mapPointV), counts: isArray(countPointV) }),
-  finalStats: isRecord(isAny),
-  finalOverflowStats: isNullable(isRecord(isAny)),
-  baseline: isObject({ grows: count, shrinks: count, ebusy: count }),
-  gc: isNullable(isRecord(count)),
-  helperResults: isRecord(isRecord(count)),
-  latency: isRecord(isObject({ p50: count, p99: count })),
+  series: Strict({ map: Type.Array(mapPointSchema), counts: Type.Array(countPointSchema) }),
+  finalStats: anyRecord,
+  finalOverflowStats: Nullable(anyRecord),
+  baseline: Strict({ grows: count, shrinks: count, ebusy: count }),
+  gc: Nullable(Type.Record(Type.String(), count)),
+  helperResults: Type.Record(Type.String(), Type.Record(Type.String(), count)),
+  latency: Type.Record(Type.String(), Strict({ p50: count, p99: count })),
   elapsedNs: count,
-}, { dynamics: dynamicsV });
+  dynamics: Type.Optional(dynamicsSchema),
+});
 
-const phaseFiguresV = isObject({
-  name: isString({ nonEmpty: true }),
+const phaseFiguresSchema = Strict({
+  name: Type.String({ minLength: 1 }),
   startTick: count,
   endTick: count,
   newFlows: count,
@@ -176,24 +179,25 @@ const phaseFiguresV = isObject({
   peakWithGcLag: count,
 });
 
-const reportV: Validator = isObject({
-  schema: isLiteral(EXPERIMENT_SCHEMA),
-  createdAt: isString({ pattern: /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/ }),
-  command: isString(),
-  machine: machineInfoV,
-  cpus: isNumber({ min: 1, integer: true }),
+/** A result file of the experiment, as JSON Schema: published as schemas/experiment-result.schema.json. */
+export const experimentReportSchema = Strict({
+  schema: Type.Literal(EXPERIMENT_SCHEMA),
+  createdAt: IsoTimestamp,
+  command: Type.String(),
+  machine: machineInfoSchema,
+  cpus: Int({ minimum: 1 }),
   wallMs: count,
-  scenario: isRecord(isAny),
-  workload: isObject({
-    ticks: isNumber({ min: 1, integer: true }),
+  scenario: anyRecord,
+  workload: Strict({
+    ticks: Int({ minimum: 1 }),
     packetsPerCpu: count,
     maxIntervalTicks: count,
-    phases: isArray(phaseFiguresV, { minLength: 1 }),
-    open: isArray(count),
-    mustHold: isArray(count),
-    mustHoldWithGcLag: isArray(count),
+    phases: Type.Array(phaseFiguresSchema, { minItems: 1 }),
+    open: Type.Array(count),
+    mustHold: Type.Array(count),
+    mustHoldWithGcLag: Type.Array(count),
   }),
-  strategies: isArray(strategyV, { minLength: 1 }),
+  strategies: Type.Array(strategySchema, { minItems: 1 }),
 });
 
 /** Figures that must agree: the accounting identities, per CPU and in total, and the sums across CPUs and phases. */
@@ -217,7 +221,7 @@ function consistency(r: ExperimentReport, errors: string[]): void {
 }
 
 export function validateExperimentReport(value: unknown): string[] {
-  const errors = check(reportV, value);
+  const errors = check(experimentReportSchema, value);
   if (errors.length === 0) consistency(value as ExperimentReport, errors);
   return errors;
 }
