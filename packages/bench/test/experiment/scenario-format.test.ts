@@ -20,7 +20,7 @@ describe('scenario files', () => {
     }
     // Every strategy, the adaptive controller included (issue 17).
     expect(loadScenario('default').scenario.strategies).toHaveLength(8);
-    expect(loadScenario('tracing').scenario.bound).toMatchObject({ initial: 2048, factor: 4 });
+    expect(loadScenario('tracing').scenario.bound).toMatchObject({ initial: 2048, raiseAt: 0.125, factor: 8 });
     expect(loadScenario('sockmap').scenario.walk).toEqual({ markers: 512, modes: ['stable', 'best-effort'] });
   });
 
