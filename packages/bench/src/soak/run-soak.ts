@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { builtModuleUrl, createMap, LockTimeoutError, QuiescenceDomain, verify, type ArrayOfMapsMap, type BpfMap } from '@rightsize/engine';
 import { ACK, CONTROL_WORDS, COUNTER_SLOTS, LEDGER_KEYS, LEDGER_STRIDE, PAUSE, STOP, counterIndex, ledgerHashKey, type Counter } from './layout.js';
-import { KEYSPACE, soakMaps, type SoakMap } from './maps.js';
+import { KEYSPACE, soakMaps } from './maps.js';
 import type { SoakWorkerData } from './worker.js';
 import { stampOf } from './values.js';
 

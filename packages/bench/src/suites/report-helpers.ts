@@ -63,7 +63,13 @@ export function chartData(cells: Cell[], extra: (c: Cell) => Record<string, stri
 }
 
 /** The run's machine and parameters as a short paragraph. */
-export function runHeader(r: { command: string; createdAt: string; machine: { cpuModel: string; cores: number; nodeVersion: string; loadAverage: number[] }; parameters: Record<string, unknown>; cells: Cell[] }): string {
+export function runHeader(r: {
+  command: string;
+  createdAt: string;
+  machine: { cpuModel: string; cores: number; nodeVersion: string; loadAverage: number[] };
+  parameters: Record<string, unknown>;
+  cells: Cell[];
+}): string {
   const p = r.parameters;
   const shares = r.cells.map((c) => ({ id: c.id, share: c.notes.cpuShare })).filter((x): x is { id: string; share: number } => typeof x.share === 'number');
   const lowest = shares.reduce<{ id: string; share: number } | null>((a, x) => (a === null || x.share < a.share ? x : a), null);

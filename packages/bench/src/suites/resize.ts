@@ -75,7 +75,11 @@ function plan(o: SuiteOptions): GroupPlan[] {
 function goals(cells: Cell[], o: SuiteOptions): Goal[] {
   const at = { entries: GOAL_ENTRIES, valueSize: GOAL_VALUE, cpus: 1 };
   const mixers = [...new Set(cells.filter((c) => c.subject === IDLE).map((c) => c.params.mixer))];
-  const fig = (a: string, b: string) => mixers.map((m) => ({ label: mixerLabel(m as Mixer), value: ratio(median(findCell(cells, a, { ...at, mixer: m })), median(findCell(cells, b, { ...at, mixer: m }))) }));
+  const fig = (a: string, b: string) =>
+    mixers.map((m) => ({
+      label: mixerLabel(m as Mixer),
+      value: ratio(median(findCell(cells, a, { ...at, mixer: m })), median(findCell(cells, b, { ...at, mixer: m }))),
+    }));
   const steady = fig(IDLE, 'hash');
   const during = fig(resizing(o.policies[0]!), IDLE);
   const ws = worst(steady);

@@ -1,9 +1,9 @@
 import { SegmentStore } from '../memory/segments.js';
 import { QuiescenceDomain, getDefaultDomain } from '../rcu/domain.js';
-import { normalizeSpec, type MapType, type NormalizedSpec } from '../spec/map-spec.js';
+import { normalizeSpec, type MapType } from '../spec/map-spec.js';
 import { MapBase, checkHandle, type MapParts, type MapTypeImpl } from './base.js';
 import { MapHeader } from './header.js';
-import type { BpfMap, MapHandle } from './map.js';
+import type { BpfMap } from './map.js';
 import { ArrayMap } from './array/array-map.js';
 import { HashMap } from './hash/hash-map.js';
 import { LruHashMap } from './lru/lru-hash-map.js';

@@ -75,7 +75,8 @@ async function step(req: StepRequest): Promise<unknown> {
   }
 }
 
-port.on('message', async (req: StepRequest) => {
+/** Runs one step and replies; it never throws (every failure becomes the reply). */
+async function answer(req: StepRequest): Promise<void> {
   let reply: StepReply;
   for (const d of domains) d.cpuOnline(init.cpu);
   try {
@@ -96,6 +97,8 @@ port.on('message', async (req: StepRequest) => {
     port.postMessage({ id: req.id, ok: false, message: `the step's result cannot be sent to the main thread: ${(err as Error).message}` } satisfies StepReply);
   }
   if (req.op === 'close') port.close();
-});
+}
+
+port.on('message', (req: StepRequest) => void answer(req));
 
 port.postMessage({ ready: true });

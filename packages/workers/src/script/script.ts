@@ -60,7 +60,10 @@ class ScriptCpuWorker {
       const timer = setTimeout(() => {
         this.pending.delete(id);
         const err = new Error(`step ${body.op} on CPU ${this.cpu} did not finish within ${timeoutMs} ms; the CPU's worker was terminated and its slot marked dead`);
-        onTimeout().finally(() => reject(err));
+        // The step is rejected once the worker is gone, whether terminating it worked or not.
+        void onTimeout()
+          .catch(() => undefined)
+          .then(() => reject(err));
       }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer });
       this.worker.postMessage({ ...body, id } as StepRequest);

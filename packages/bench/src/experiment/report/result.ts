@@ -154,7 +154,16 @@ const strategySchema = Strict({
   total: countsSchema,
   byPhase: Type.Array(phaseCountsSchema, { minItems: 1 }),
   cpus: Type.Array(
-    Strict({ cpu: Int({ minimum: 0 }), packets: count, elapsedNs: count, waitNs: count, packetsPerSec: count, digest: Int({ minimum: 0, maximum: 0xffffffff }), total: countsSchema, byPhase: Type.Array(countsSchema) }),
+    Strict({
+      cpu: Int({ minimum: 0 }),
+      packets: count,
+      elapsedNs: count,
+      waitNs: count,
+      packetsPerSec: count,
+      digest: Int({ minimum: 0, maximum: 0xffffffff }),
+      total: countsSchema,
+      byPhase: Type.Array(countsSchema),
+    }),
     { minItems: 1 },
   ),
   series: Strict({ map: Type.Array(mapPointSchema), counts: Type.Array(countPointSchema) }),

@@ -169,7 +169,22 @@ export const ADAPTIVE_FLOOR_BUCKETS = 256;
 const MAX_EXTRA_STEPS = 2;
 
 export function initialAdaptiveState(t: AdaptiveTuning = DEFAULT_TUNING): AdaptiveState {
-  return { lastNs: 0, lastEntries: 0, lastEbusy: 0, lastResizeNs: 0, rate: 0, accel: 0, lowSinceNs: 0, holdNs: t.holdNs, lastShrinkNs: 0, lastTroubleNs: 0, extraSteps: 0, winNs: 0, winEbusy: 0, winResizeNs: 0 };
+  return {
+    lastNs: 0,
+    lastEntries: 0,
+    lastEbusy: 0,
+    lastResizeNs: 0,
+    rate: 0,
+    accel: 0,
+    lowSinceNs: 0,
+    holdNs: t.holdNs,
+    lastShrinkNs: 0,
+    lastTroubleNs: 0,
+    extraSteps: 0,
+    winNs: 0,
+    winEbusy: 0,
+    winResizeNs: 0,
+  };
 }
 
 /** The state's fields in their shared-word order (ADAPTIVE_STATE_WORDS of them). */

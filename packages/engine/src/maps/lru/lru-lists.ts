@@ -115,10 +115,10 @@ export const L_FREE = 4;
 export const L_NFREE = 5;
 export const L_STACK = 6;
 export const L_ENTRIES = 7;
+/** Evictions: a 64-bit counter, low word here, high word at L_EVICT_LO + 1 (readWide / bumpWide). */
 const L_EVICT_LO = 8;
-const L_EVICT_HI = 9;
+/** Second chances given: likewise, words 10 and 11. */
 const L_CHANCE_LO = 10;
-const L_CHANCE_HI = 11;
 export const L_POOL = 12;
 
 /** STACK of an element not popped (or linked since): not a popper's tag. */
