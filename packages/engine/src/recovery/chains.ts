@@ -1,5 +1,5 @@
-import { NEXT } from '../maps/hash/layout.js';
-import { BUCKET_WORDS, HEAD, type ChainedTable } from '../maps/hash/table.js';
+import { NEXT } from '../maps/chained/layout.js';
+import { BUCKET_WORDS, HEAD, type ChainedTable } from '../maps/chained/table.js';
 
 /** The elements a repair found linked in a table's chains. */
 export interface Linked {

@@ -1,8 +1,8 @@
 import { hashKey } from '../hash/hasher.js';
 import type { QuiescenceDomain } from '../rcu/domain.js';
-import type { ElementAllocator } from '../maps/hash/allocator.js';
-import { AUX, HASH, NEXT, nullsOf } from '../maps/hash/layout.js';
-import { BUCKET_WORDS, HEAD, LOCK, MOVED, SEQ, type ChainedTable } from '../maps/hash/table.js';
+import type { ElementAllocator } from '../maps/chained/allocator.js';
+import { AUX, HASH, NEXT, nullsOf } from '../maps/chained/layout.js';
+import { BUCKET_WORDS, HEAD, LOCK, MOVED, SEQ, type ChainedTable } from '../maps/chained/table.js';
 import { describeLock } from './owners.js';
 import type { Findings } from './report.js';
 

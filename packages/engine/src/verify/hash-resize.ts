@@ -1,4 +1,4 @@
-import { BUCKET_WORDS, HEAD, MOVED } from '../maps/hash/table.js';
+import { BUCKET_WORDS, HEAD, MOVED } from '../maps/chained/table.js';
 import type { HashResizeMap } from '../maps/hash-resize/hash-resize-map.js';
 import { maxBucketsFor } from '../maps/hash-resize/hash-resize-map.js';
 import { CURSOR, DIR, DONE, ENTRIES, EPOCH, FIRST_TABLE_SEG, FUT, GROW, MIN_BUCKETS, NEXT_SEG, OLD_NB, R_LOCK, SHRINK, CUR } from '../maps/hash-resize/layout.js';

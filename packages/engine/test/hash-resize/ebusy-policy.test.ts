@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BPF_ANY, BPF_EXIST, BPF_NOEXIST, Errno } from '../../src/errno.js';
-import { setLockChecks } from '../../src/maps/hash/table.js';
+import { setLockChecks } from '../../src/maps/chained/table.js';
 import type { HashResizeMap } from '../../src/maps/hash-resize/hash-resize-map.js';
 import type { EbusyPolicy, ResizeDriver } from '../../src/spec/map-spec.js';
 import { filled, keyOf, valueOf } from '../support/bytes.js';

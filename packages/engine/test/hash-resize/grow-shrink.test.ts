@@ -3,11 +3,11 @@ import { Errno } from '../../src/errno.js';
 import type { HashResizeMap } from '../../src/maps/hash-resize/hash-resize-map.js';
 import type { ResizeOptions } from '../../src/spec/map-spec.js';
 import { keyOf, valueOf } from '../support/bytes.js';
-import { elemLayout } from '../../src/maps/hash/layout.js';
+import { elemLayout } from '../../src/maps/chained/layout.js';
 import { tableWords } from '../../src/maps/hash-resize/layout.js';
 import { useMaps } from '../support/maps.js';
 import { settled } from './modes.js';
-import { setLockChecks } from '../../src/maps/hash/table.js';
+import { setLockChecks } from '../../src/maps/chained/table.js';
 
 // Lock contracts checked in this thread.
 setLockChecks(true);

@@ -7,7 +7,7 @@ import type { EbusyPolicy, ResizeDriver } from '../../src/spec/map-spec.js';
 import { checkKeyHistory, type KeyOp } from '@rightsize/engine/testing';
 import { BUILT_ENGINE, FixtureWorker, until } from '../support/threads.js';
 import { hexOf, valueFor } from './fixtures/values.mjs';
-import { setLockChecks } from '../../src/maps/hash/table.js';
+import { setLockChecks } from '../../src/maps/chained/table.js';
 
 // Lock contracts checked in this thread and in its worker threads (they inherit the environment).
 setLockChecks(true);

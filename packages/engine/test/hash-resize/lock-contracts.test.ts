@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { setLockChecks } from '../../src/maps/hash/table.js';
+import { setLockChecks } from '../../src/maps/chained/table.js';
 import type { HashResizeMap } from '../../src/maps/hash-resize/hash-resize-map.js';
 import { keyOf, valueOf } from '../support/bytes.js';
 import { useMaps } from '../support/maps.js';

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Errno } from '../../src/errno.js';
 import type { HashResizeMap } from '../../src/maps/hash-resize/hash-resize-map.js';
-import { setLockChecks } from '../../src/maps/hash/table.js';
+import { setLockChecks } from '../../src/maps/chained/table.js';
 import { verify } from '../../src/verify/index.js';
 import { useMaps } from '../support/maps.js';
 import { BUILT_ENGINE, FixtureWorker, until } from '../support/threads.js';

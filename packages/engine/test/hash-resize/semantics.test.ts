@@ -7,7 +7,7 @@ import { filled, hex, keyOf, u32Of, valueOf } from '../support/bytes.js';
 import { useMaps } from '../support/maps.js';
 import { until } from '../support/threads.js';
 import { RESIZE_MODES, settled, walk } from './modes.js';
-import { setLockChecks } from '../../src/maps/hash/table.js';
+import { setLockChecks } from '../../src/maps/chained/table.js';
 
 // Lock contracts checked in this thread.
 setLockChecks(true);

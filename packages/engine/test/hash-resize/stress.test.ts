@@ -4,7 +4,7 @@ import { Errno } from '../../src/errno.js';
 import type { HashResizeMap } from '../../src/maps/hash-resize/hash-resize-map.js';
 import { createMap } from '../../src/maps/registry.js';
 import type { BpfMap } from '../../src/maps/map.js';
-import { setLockChecks } from '../../src/maps/hash/table.js';
+import { setLockChecks } from '../../src/maps/chained/table.js';
 import type { EbusyPolicy, ResizeDriver } from '../../src/spec/map-spec.js';
 import { BUILT_ENGINE, FixtureWorker, until, type Reply } from '../support/threads.js';
 import { decodeValue, valueFor } from './fixtures/values.mjs';

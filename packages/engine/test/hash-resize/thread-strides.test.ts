@@ -5,7 +5,7 @@ import type { BpfMap } from '../../src/maps/map.js';
 import type { ResizeDriver } from '../../src/spec/map-spec.js';
 import { BUILT_ENGINE, FixtureWorker } from '../support/threads.js';
 import { decodeValue } from './fixtures/values.mjs';
-import { setLockChecks } from '../../src/maps/hash/table.js';
+import { setLockChecks } from '../../src/maps/chained/table.js';
 
 // Lock contracts checked in this thread and in its worker threads (they inherit the environment).
 setLockChecks(true);

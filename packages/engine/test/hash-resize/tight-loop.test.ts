@@ -6,7 +6,7 @@ import { createMap } from '../../src/maps/registry.js';
 import type { BpfMap } from '../../src/maps/map.js';
 import type { EbusyPolicy } from '../../src/spec/map-spec.js';
 import { BUILT_ENGINE, until } from '../support/threads.js';
-import { setLockChecks } from '../../src/maps/hash/table.js';
+import { setLockChecks } from '../../src/maps/chained/table.js';
 
 // Lock contracts checked in this thread.
 setLockChecks(true);

@@ -6,7 +6,7 @@ import type { HashResizeMap } from '../../src/maps/hash-resize/hash-resize-map.j
 import { createMap } from '../../src/maps/registry.js';
 import { keyOf } from '../support/bytes.js';
 import { BUILT_ENGINE, FixtureWorker, until } from '../support/threads.js';
-import { setLockChecks } from '../../src/maps/hash/table.js';
+import { setLockChecks } from '../../src/maps/chained/table.js';
 
 // Lock contracts checked in this thread and in its worker threads (they inherit the environment).
 setLockChecks(true);

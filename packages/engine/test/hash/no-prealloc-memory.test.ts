@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BPF_NOEXIST } from '../../src/errno.js';
-import { elemLayout } from '../../src/maps/hash/layout.js';
+import { elemLayout } from '../../src/maps/chained/layout.js';
 import { MAX_VALUE_SIZE } from '../../src/spec/map-spec.js';
 import { digest, keyOf, valueOf } from '../support/bytes.js';
 import { useMaps } from '../support/maps.js';

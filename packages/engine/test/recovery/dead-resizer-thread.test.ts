@@ -4,7 +4,7 @@ import { setLockTimeout } from '../../src/locks/bucket-lock.js';
 import { RESIZER_OWNER } from '../../src/maps/hash-resize/layout.js';
 import { verify } from '../../src/verify/index.js';
 import { key, useRecovery } from './support.js';
-import { setLockChecks } from '../../src/maps/hash/table.js';
+import { setLockChecks } from '../../src/maps/chained/table.js';
 
 // Lock contracts checked in this thread and in its worker threads (they inherit the environment).
 setLockChecks(true);

@@ -8,7 +8,7 @@ import type { MapSpec } from '../../src/spec/map-spec.js';
 import { verify } from '../../src/verify/index.js';
 import { until } from '../support/threads.js';
 import { key, useRecovery } from './support.js';
-import { setLockChecks } from '../../src/maps/hash/table.js';
+import { setLockChecks } from '../../src/maps/chained/table.js';
 
 // Lock contracts checked in this thread and in its worker threads (they inherit the environment).
 setLockChecks(true);

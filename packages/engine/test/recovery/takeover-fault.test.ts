@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { hashKey } from '../../src/hash/hasher.js';
 import { OWNER_MASK, setLockTimeout } from '../../src/locks/bucket-lock.js';
 import type { HashMap } from '../../src/maps/hash/hash-map.js';
-import { BUCKET_WORDS, LOCK } from '../../src/maps/hash/table.js';
+import { BUCKET_WORDS, LOCK } from '../../src/maps/chained/table.js';
 import { setRecoveryFaultHook, type RecoveryStep } from '../../src/recovery/faults.js';
 import { verify } from '../../src/verify/index.js';
 import { key, useRecovery } from './support.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AOM_SEG_SLOTS, type ArrayOfMapsMap } from '../../src/maps/array-of-maps/array-of-maps.js';
-import { BUCKET_WORDS, SEQ, type ChainedTable } from '../../src/maps/hash/table.js';
+import { BUCKET_WORDS, SEQ, type ChainedTable } from '../../src/maps/chained/table.js';
 import type { HashMap } from '../../src/maps/hash/hash-map.js';
 import { verify } from '../../src/verify/index.js';
 import { u32 } from '../lru/helpers.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HashMap } from '../../src/maps/hash/hash-map.js';
-import { AUX, HASH, NEXT, nullsOf } from '../../src/maps/hash/layout.js';
-import { BUCKET_WORDS, HEAD, LOCK, SEQ } from '../../src/maps/hash/table.js';
+import { AUX, HASH, NEXT, nullsOf } from '../../src/maps/chained/layout.js';
+import { BUCKET_WORDS, HEAD, LOCK, SEQ } from '../../src/maps/chained/table.js';
 import { verify } from '../../src/verify/index.js';
 import { keyOf, valueOf } from '../support/bytes.js';
 import { HASH_MODES, useMaps } from '../support/maps.js';

@@ -9,7 +9,8 @@ import { arraySlotWords } from '../array/array-map.js';
 import { MapBase, type MapParts } from '../base.js';
 import { MapHeader, TYPE_BASE, W_LOCKS_RECOVERED, W_RECORDS_REPLAYED } from '../header.js';
 import type { BatchOptions, BatchResult, MapHandle, MapStats } from '../map.js';
-import { LITTLE_ENDIAN, copyBytes } from '../hash/table.js';
+import { LITTLE_ENDIAN } from '../chained/table.js';
+import { copyBytes } from '../../memory/byte-copy.js';
 
 /**
  * array_resize: the talk's resizable array, built as proposed from a map of

@@ -9,7 +9,8 @@ import { isPercpuType, percpuValueStride, requireInt, type NormalizedSpec } from
 import { MapBase, type MapParts } from '../base.js';
 import { MapHeader, W_LOCKS_RECOVERED, W_RECORDS_REPLAYED } from '../header.js';
 import type { BatchOptions, BatchResult, MapHandle, MapStats } from '../map.js';
-import { LITTLE_ENDIAN, copyBytes } from '../hash/table.js';
+import { LITTLE_ENDIAN } from '../chained/table.js';
+import { copyBytes } from '../../memory/byte-copy.js';
 
 const SEG_SLOTS = 1;
 

@@ -1,6 +1,6 @@
 import type { QuiescenceDomain } from '../../rcu/domain.js';
 import type { RetireQueue } from '../../rcu/retire.js';
-import { HASH } from '../hash/layout.js';
+import { HASH } from '../chained/layout.js';
 import { RELOCATED } from './layout.js';
 import type { Migration } from './migration.js';
 import type { ElementPool } from './pool.js';

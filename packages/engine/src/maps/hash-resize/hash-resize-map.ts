@@ -11,7 +11,8 @@ import { nextPowerOfTwo, requireInt, type NormalizedSpec } from '../../spec/map-
 import { MapBase, type MapParts } from '../base.js';
 import { MapHeader, W_REPAIR_LOCK } from '../header.js';
 import type { BatchOptions, BatchResult, MapHandle, MapStats } from '../map.js';
-import { IN_NEXT_TABLE, KeyScratch, assertHeld, copyBytes } from '../hash/table.js';
+import { IN_NEXT_TABLE, KeyScratch, assertHeld } from '../chained/table.js';
+import { copyBytes } from '../../memory/byte-copy.js';
 import { Compaction } from './compaction.js';
 import { Iteration } from './iteration.js';
 import {

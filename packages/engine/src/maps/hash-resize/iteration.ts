@@ -1,8 +1,9 @@
 import { Errno } from '../../errno.js';
 import type { QuiescenceDomain } from '../../rcu/domain.js';
 import type { NormalizedSpec } from '../../spec/map-spec.js';
-import { walkBatch, type BucketWalk } from '../hash/batch.js';
-import { BUCKET_WORDS, HEAD, MOVED, copyBytes, type ChainedTable } from '../hash/table.js';
+import { walkBatch, type BucketWalk } from '../chained/batch.js';
+import { BUCKET_WORDS, HEAD, MOVED, type ChainedTable } from '../chained/table.js';
+import { copyBytes } from '../../memory/byte-copy.js';
 import type { BatchOptions, BatchResult } from '../map.js';
 import { ITER_RESTARTS } from './layout.js';
 import type { ElementPool } from './pool.js';

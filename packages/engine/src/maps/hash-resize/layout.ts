@@ -1,6 +1,6 @@
 import { LINE_WORDS } from '../../memory/segments.js';
-import { BUCKET_WORDS } from '../hash/table.js';
-import type { ElemLayout } from '../hash/layout.js';
+import { BUCKET_WORDS } from '../chained/table.js';
+import type { ElemLayout } from '../chained/layout.js';
 import { TYPE_BASE } from '../header.js';
 
 /**

@@ -6,7 +6,7 @@ import type { QuiescenceDomain } from '../../rcu/domain.js';
 import type { RetireQueue } from '../../rcu/retire.js';
 import type { NormalizedSpec } from '../../spec/map-spec.js';
 import { W_LOCKS_RECOVERED, type MapHeader } from '../header.js';
-import { BUCKET_WORDS, HEAD, assertHeld } from '../hash/table.js';
+import { BUCKET_WORDS, HEAD, assertHeld } from '../chained/table.js';
 import { CUR, CURSOR, DIR, DONE, DRIVER_OWNER, ENTRIES, EPOCH, FUT, GROW, GROWS, MIN_BUCKETS, NEXT_SEG, OLD_NB, RETIRE_SLOTS, R_LOCK, SHRINKS, TIME_BYTE_OFFSET, tableWords } from './layout.js';
 import { nextOf, type ElementPool } from './pool.js';
 import { maxGrowTo, type Reason } from './controller.js';

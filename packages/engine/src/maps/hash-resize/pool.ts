@@ -1,9 +1,9 @@
 import { lock, unlock, type LockOwners } from '../../locks/bucket-lock.js';
 import type { SegmentStore } from '../../memory/segments.js';
 import type { RetireQueue } from '../../rcu/retire.js';
-import { ElementStore } from '../hash/allocator.js';
-import { HASH, NEXT, type ElemLayout } from '../hash/layout.js';
-import { assertHeld } from '../hash/table.js';
+import { ElementStore } from '../chained/allocator.js';
+import { HASH, NEXT, type ElemLayout } from '../chained/layout.js';
+import { assertHeld } from '../chained/table.js';
 import { CHUNKS_RELEASED, CHUNK_SEG_BASE, EPOCH, NEXT_CHUNK, P_ALLOCATED, P_CREATING, P_DIR, P_LOCK, P_LOW, P_TOP } from './layout.js';
 
 /**

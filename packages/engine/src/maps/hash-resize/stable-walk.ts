@@ -1,6 +1,7 @@
 import type { QuiescenceDomain } from '../../rcu/domain.js';
 import type { NormalizedSpec } from '../../spec/map-spec.js';
-import { copyBytes, type ChainedTable } from '../hash/table.js';
+import { type ChainedTable } from '../chained/table.js';
+import { copyBytes } from '../../memory/byte-copy.js';
 import type { ElementPool } from './pool.js';
 import type { TableView, Tables } from './tables.js';
 

@@ -1,7 +1,7 @@
 import type { LockOwners } from '../../locks/bucket-lock.js';
 import type { SegmentStore } from '../../memory/segments.js';
 import type { RecoveryLog } from '../../recovery/log.js';
-import { BUCKET_WORDS, ChainedTable } from '../hash/table.js';
+import { BUCKET_WORDS, ChainedTable } from '../chained/table.js';
 import { CHUNK_SEG_BASE, CUR, EPOCH, FIRST_TABLE_SEG, FUT, T_BUCKETS, T_INFO, tableWords } from './layout.js';
 import type { ElementPool } from './pool.js';
 

@@ -8,10 +8,11 @@ import { isPercpuType, nextPowerOfTwo, percpuValueStride, requireInt, type Norma
 import { MapBase, type MapParts } from '../base.js';
 import { ALLOC_AT, MapHeader } from '../header.js';
 import type { BatchOptions, BatchResult, MapHandle, MapStats } from '../map.js';
-import { ElementAllocator, ElementStore, type ChunkSource } from './allocator.js';
-import { elemLayout, type ElemLayout } from './layout.js';
-import { walkBatch, type BucketWalk } from './batch.js';
-import { BUCKET_WORDS, ChainedTable, HEAD, KeyScratch, copyBytes } from './table.js';
+import { ElementAllocator, ElementStore, type ChunkSource } from '../chained/allocator.js';
+import { elemLayout, type ElemLayout } from '../chained/layout.js';
+import { walkBatch, type BucketWalk } from '../chained/batch.js';
+import { BUCKET_WORDS, ChainedTable, HEAD, KeyScratch } from '../chained/table.js';
+import { copyBytes } from '../../memory/byte-copy.js';
 import { RecoveryLog, type LogRecord } from '../../recovery/log.js';
 import { markLinked, withAllBuckets } from '../../recovery/chains.js';
 

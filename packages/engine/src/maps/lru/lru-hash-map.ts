@@ -5,7 +5,7 @@ import type { NormalizedSpec } from '../../spec/map-spec.js';
 import type { MapParts } from '../base.js';
 import type { MapHandle, MapStats } from '../map.js';
 import { HashMap } from '../hash/hash-map.js';
-import type { ElemLayout } from '../hash/layout.js';
+import type { ElemLayout } from '../chained/layout.js';
 import type { LogRecord } from '../../recovery/log.js';
 import { withAllBuckets } from '../../recovery/chains.js';
 import { LRU_EXTRA_WORDS, LruLists, lruControlBytes, lruListCount, type LruCensus } from './lru-lists.js';

@@ -94,8 +94,8 @@ import { markLinked, withAllBuckets } from '../../recovery/chains.js';
 import { W_LOCKS_RECOVERED } from '../header.js';
 import { LINE_WORDS } from '../../memory/segments.js';
 import type { NormalizedSpec } from '../../spec/map-spec.js';
-import { FIXED_WORDS, HASH } from '../hash/layout.js';
-import type { ChainedTable } from '../hash/table.js';
+import { FIXED_WORDS, HASH } from '../chained/layout.js';
+import type { ChainedTable } from '../chained/table.js';
 
 /** Words LRU maps add to every element (see HashMap.layoutFor). */
 export const LRU_EXTRA_WORDS = 5;

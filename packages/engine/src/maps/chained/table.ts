@@ -2,6 +2,7 @@ import { OWNER_MASK, lockRecover, unlock, type LockOwners } from '../../locks/bu
 import { recoveryStep } from '../../recovery/faults.js';
 import { W_LOCKS_RECOVERED, W_RECORDS_REPLAYED } from '../header.js';
 import type { LogRecord, RecoveryLog } from '../../recovery/log.js';
+import { copyBytes } from '../../memory/byte-copy.js';
 import { WordCopier } from '../../memory/word-copy.js';
 import { HASH, NEXT, nullsOf } from './layout.js';
 import type { ElementAllocator, ElementStore } from './allocator.js';
@@ -710,14 +711,3 @@ function putWord(out: Uint8Array, v: number): void {
   out[3] = v >>> 24;
 }
 
-/**
- * Byte copy without allocation for small lengths (a subarray would allocate
- * an object per call on the hot path); large values use the native copy.
- */
-export function copyBytes(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number, len: number): void {
-  if (len <= 64) {
-    for (let i = 0; i < len; i++) dst[dstOff + i] = src[srcOff + i]!;
-  } else {
-    dst.set(src.subarray(srcOff, srcOff + len), dstOff);
-  }
-}
