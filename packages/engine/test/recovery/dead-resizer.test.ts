@@ -113,6 +113,34 @@ describe('hash_resize: a CPU killed while it drives a resize', () => {
     expect(verify(m).problems).toEqual([]);
   });
 
+  it('killed in the middle of a relink in a shrink, then another thread puts a key in front of the new bucket: taking the old bucket over still completes the move', async () => {
+    const m = map({ type: 'hash_resize', keySize: 4, valueSize: 8, maxEntries: 1024, resize: { driver: 'help', autoResize: false, migrateBatch: 4, initialBuckets: 32 } }) as HashResizeMap;
+    // Old buckets 5 and 21 both go to new bucket 5 in a shrink to 16. The
+    // doomed CPU relinks old bucket 5's tail to new bucket 5 and dies before
+    // cutting it from the old chain. A new key of old bucket 21 then goes
+    // into new bucket 5 (taking its lock over from the dead CPU) in front of
+    // that tail: the old chain now runs into the new one below its head.
+    const seed = m.header.seed;
+    const keys: number[] = [];
+    for (let k = 0; keys.length < 3; k++) if ((hashKey(key(k), seed) & 31) === 5) keys.push(k);
+    for (let k = 0; keys.length < 7; k++) if (!keys.includes(k) && (hashKey(key(k), seed) & 31) >= 24) keys.push(k);
+    for (const k of keys) expect(m.updateU32(k, valueOf(k, 8))).toBe(0);
+    expect(m.shrink()).toBe(0);
+    const doomed = cpu(m);
+    expect(await run(doomed, { op: 'half-relink', bucket: 5 })).toMatchObject({ chain: 3 });
+    await kill(doomed, m, undefined, false);
+    let late = 0;
+    while ((hashKey(key(late), seed) & 31) !== 21 || keys.includes(late)) late++;
+    expect(m.updateU32(late, valueOf(late, 8))).toBe(0);
+    m.repair();
+    expect(verify(m).problems).toEqual([]);
+    for (const k of [...keys, late]) expect(m.lookup(key(k))).toEqual(valueOf(k, 8));
+    while (m.resizeStep(1) > 0);
+    expect(m.stats()).toMatchObject({ state: 'idle', buckets: 16, entries: keys.length + 1 });
+    for (const k of [...keys, late]) expect(m.lookup(key(k))).toEqual(valueOf(k, 8));
+    expect(verify(m).problems).toEqual([]);
+  });
+
   for (const [driver, ebusyPolicy] of [['inline', 'fail'], ['help', 'fail'], ['inline', 'retry']] as const) {
     it(`${driver} driver, ${ebusyPolicy} policy: killed at random moments of inserts that drive the resizes, no committed entry is lost`, async () => {
       const spec: MapSpec = { type: 'hash_resize', keySize: 4, valueSize: 16, maxEntries: 1 << 14, resize: { driver, ebusyPolicy, migrateBatch: 8 } };

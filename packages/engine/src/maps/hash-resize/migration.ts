@@ -7,6 +7,7 @@ import type { RetireQueue } from '../../rcu/retire.js';
 import type { NormalizedSpec } from '../../spec/map-spec.js';
 import { W_LOCKS_RECOVERED, type MapHeader } from '../header.js';
 import { BUCKET_WORDS, HEAD, assertHeld } from '../chained/table.js';
+import { NEXT } from '../chained/layout.js';
 import { CUR, CURSOR, DIR, DONE, DRIVER_OWNER, ENTRIES, EPOCH, FUT, GROW, GROWS, MIN_BUCKETS, NEXT_SEG, OLD_NB, RETIRE_SLOTS, R_LOCK, SHRINKS, TIME_BYTE_OFFSET, tableWords } from './layout.js';
 import { nextOf, type ElementPool } from './pool.js';
 import { maxGrowTo, type Reason } from './controller.js';
@@ -339,9 +340,9 @@ export class Migration {
    * resize migrates from and its owner died in the middle of a relink
    * (ChainedTable.moveTailLocked), ob's chain runs on into a new bucket's
    * chain, or its tail is already a new bucket's head: complete that move.
-   * Each element of ob is looked at against the head of its new bucket
-   * (locked: old, then new): the first one that is that head is cut from
-   * ob; the first whose NEXT is that head is made the head, then cut. A
+   * Each element of ob is looked at against the chain of its new bucket
+   * (locked: old, then new): the first one in that chain is cut from ob;
+   * the first whose NEXT is in it is linked in front of it, then cut. A
    * healthy tail may pass the second test when its new bucket is empty and
    * its terminator reads the same; moving it then is harmless (an element
    * of an unmoved old bucket may sit in the future table: inserts put new
@@ -365,10 +366,20 @@ export class Migration {
       try {
         const head = ft.head(nb);
         const next = nextOf(store, e);
-        if (head === e || next === head) {
-          ft.seqBegin(nb);
-          ft.buckets[nb * BUCKET_WORDS + HEAD] = e;
-          ft.seqEnd(nb);
+        // e's move got past its first step when e, or e's NEXT, is anywhere
+        // in nb's chain, not only at its head: in a shrink another old bucket
+        // goes to the same nb, and its migrator (taking nb's lock over from
+        // the dead one) may have put its elements in front since.
+        const newChain = ft.chainLocked(nb, []);
+        const linked = newChain.includes(e);
+        if (linked || next === head || (next >= 0 && newChain.includes(next))) {
+          if (!linked) {
+            // Only e's NEXT was written: link e in front of nb's chain as it is now.
+            ft.seqBegin(nb);
+            store.words(e)[store.base(e) + NEXT] = head;
+            ft.buckets[nb * BUCKET_WORDS + HEAD] = e;
+            ft.seqEnd(nb);
+          }
           ot.seqBegin(ob);
           ot.endChainAfterLocked(ob, prev);
           ot.seqEnd(ob);
