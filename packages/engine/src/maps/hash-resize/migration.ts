@@ -1,5 +1,5 @@
 import { Errno } from '../../errno.js';
-import { OWNER_MASK, RECOVERED, lock, unlock } from '../../locks/bucket-lock.js';
+import { OWNER_MASK, lockRecover, unlock } from '../../locks/bucket-lock.js';
 import type { SegmentStore } from '../../memory/segments.js';
 import type { RecoveryLog } from '../../recovery/log.js';
 import type { QuiescenceDomain } from '../../rcu/domain.js';
@@ -69,7 +69,8 @@ export class Migration {
 
   /** Takes R_LOCK (first in the lock order); one taken over from a dead owner is repaired first. */
   lockResize(): void {
-    if (lock(this.hw, R_LOCK, this.domain.ownerId(), this.domain, 'hash_resize resize lock') === RECOVERED) this.recoverResizeLock();
+    // A repair that throws hands R_LOCK back to the dead owner (lockRecover): the next taker redoes it.
+    lockRecover(this.hw, R_LOCK, this.domain.ownerId(), this.domain, 'hash_resize resize lock', () => this.recoverResizeLock());
   }
 
   unlockResize(): void {
