@@ -304,7 +304,8 @@ export class ChainedTable<A = ElementAllocator> {
     // bytecode budget). Anything else takes the general walk: chunked
     // elements, other value sizes, an odd or changed SEQ (it retries), a
     // chain longer than WALK_CHECK.
-    if (w === null || len !== 4 || (from & 3) !== 0 || !LITTLE_ENDIAN) return this.lookupCopyWordGeneral(hash, k0, out, from, len);
+    if (len !== 4 || (from & 3) !== 0 || !LITTLE_ENDIAN) return this.lookupCopyWordGeneral(hash, k0, out, from, len);
+    if (w === null) return this.lookupWordChunked(hash, k0, out, from);
     const bk = this.buckets;
     const bi = (hash & this.mask) * BUCKET_WORDS;
     const s1 = SEQ_PLAIN ? bk[bi + SEQ]! : Atomics.load(bk, bi + SEQ);
@@ -326,6 +327,49 @@ export class ChainedTable<A = ElementAllocator> {
       steps++;
     }
     if (steps === WALK_CHECK || Atomics.load(bk, bi + SEQ) !== s1) return this.lookupCopyWordGeneral(hash, k0, out, from, len);
+    if (e >= 0) {
+      putWord(out, v);
+      return e;
+    }
+    return head === MOVED ? IN_NEXT_TABLE : -1;
+  }
+
+  /**
+   * One attempt of lookupCopyWord over chunked elements (noPrealloc HASH,
+   * hash_resize's pool): the flat walk plus one view lookup per element. A
+   * chunk this thread has no view of yet, like anything else unusual, goes
+   * to the general walk, which makes the view. A deliberate copy of the flat
+   * walk: merging them puts the chunk lookup on the flat path, which is the
+   * cost the flat region exists to avoid.
+   */
+  private lookupWordChunked(hash: number, k0: number, out: Uint8Array, from: number): number {
+    const bk = this.buckets;
+    const bi = (hash & this.mask) * BUCKET_WORDS;
+    const s1 = SEQ_PLAIN ? bk[bi + SEQ]! : Atomics.load(bk, bi + SEQ);
+    // Tested before any data read, so that the walk is control-dependent on s1 (see SEQ_PLAIN).
+    if ((s1 & 1) !== 0) return this.lookupCopyWordGeneral(hash, k0, out, from, 4);
+    const head = bk[bi + HEAD]!;
+    const store = this.store;
+    const views = store.i32;
+    const shift = store.shift;
+    const smask = store.mask;
+    const stride = this.stride;
+    const ko = this.keyOff;
+    let e = head;
+    let v = 0;
+    let steps = 0;
+    while (e >= 0 && steps < WALK_CHECK) {
+      const w = views[e >>> shift];
+      if (w === undefined) return this.lookupCopyWordGeneral(hash, k0, out, from, 4);
+      const base = (e & smask) * stride;
+      if (w[base + HASH] === hash && w[base + ko] === k0) {
+        v = w[base + this.valOff + (from >>> 2)]!;
+        break;
+      }
+      e = w[base + NEXT]!;
+      steps++;
+    }
+    if (steps === WALK_CHECK || Atomics.load(bk, bi + SEQ) !== s1) return this.lookupCopyWordGeneral(hash, k0, out, from, 4);
     if (e >= 0) {
       putWord(out, v);
       return e;
@@ -450,6 +494,46 @@ export class ChainedTable<A = ElementAllocator> {
   /** Whether bucket b was migrated to the next table (final once true). */
   isMoved(b: number): boolean {
     return Atomics.load(this.buckets, b * BUCKET_WORDS + HEAD) === MOVED;
+  }
+
+  /**
+   * Whether every bucket is MOVED (the end of a resize from this table).
+   * A plain read that finds MOVED is final (MOVED is the last value a
+   * bucket's HEAD ever takes); only a bucket that reads otherwise is read
+   * again with Atomics.load, so the scan of a finished table costs no
+   * atomic per bucket.
+   */
+  allMoved(): boolean {
+    const bk = this.buckets;
+    for (let i = HEAD; i < bk.length; i += BUCKET_WORDS) if (bk[i] !== MOVED && Atomics.load(bk, i) !== MOVED) return false;
+    return true;
+  }
+
+  /**
+   * hash_resize's relink of a bucket that is empty and unlocked, without
+   * taking its lock: marks it MOVED and returns true; false when it is held
+   * or has elements (the caller relinks it under the lock).
+   *
+   * Only for a table a resize migrates from, its FUT published before this
+   * call. Why no lock is needed then: an empty chain gains an element only by
+   * an insert, and an insert goes into this table only when its writer read
+   * FUT as 0 under the bucket lock. Reading the lock free here (Atomics.load,
+   * after FUT was published) means that every holder so far has released it
+   * (its insert, if any, is seen: the load synchronizes with its unlock) and
+   * that every later holder reads FUT after the publication and inserts into
+   * the future table instead. A later holder that meets the bucket empty or
+   * MOVED treats both alike (the key is in the next table), and readers do
+   * the same, so the store needs no write section.
+   */
+  markMovedIfIdleEmpty(b: number): boolean {
+    const bi = b * BUCKET_WORDS;
+    if (Atomics.load(this.buckets, bi + LOCK) !== 0) return false;
+    const head = this.buckets[bi + HEAD]!;
+    if (head === MOVED) return true;
+    if (head !== nullsOf(b)) return false;
+    // Atomics.store: the finish's scan and the next lock holder see it.
+    Atomics.store(this.buckets, bi + HEAD, MOVED);
+    return true;
   }
 
   /**

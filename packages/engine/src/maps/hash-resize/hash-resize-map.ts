@@ -16,7 +16,7 @@ import { copyBytes } from '../../memory/byte-copy.js';
 import { Compaction } from './compaction.js';
 import { Iteration } from './iteration.js';
 import {
-  CHUNKS_RELEASED, CUR, DIR, DONE, EBUSY_COUNT, ENTRIES, EPOCH, FIRST_TABLE_SEG, FUT, GROW, GROWS, ITER_RESTARTS, MAX_TABLE_BUCKETS, MIN_BUCKETS, NEXT_SEG, OLD_NB,
+  CHUNKS_RELEASED, CUR, CURSOR, DIR, DONE, EBUSY_COUNT, ENTRIES, EPOCH, FIRST_TABLE_SEG, FUT, GROW, GROWS, ITER_RESTARTS, MAX_TABLE_BUCKETS, MIN_BUCKETS, NEXT_SEG, OLD_NB,
   MAX_ENTRIES, RELOCATED, RETIRE_SLOTS, RETRY_COUNT, SEG_CONTROL, SEG_POOL, SHRINK, SHRINKS, TIME_BYTE_OFFSET, chunkElements, compactLayout, maxChunks, poolWords, tableWords,
 } from './layout.js';
 import { Migration } from './migration.js';
@@ -119,6 +119,8 @@ export class HashResizeMap extends MapBase {
    * is asked for when the walk completes).
    */
   private batchDeleting = false;
+  /** Set by the write under way when it inserted or deleted (only such a write asks the controller). */
+  private counted = false;
   /** Redo records of value writes and migration claims (see recovery/log.ts). */
   readonly log: RecoveryLog;
   /** Lock owners as this map's locks judge them: the domain's view, and a deferred resizer whose starter died is dead too. */
@@ -280,6 +282,20 @@ export class HashResizeMap extends MapBase {
       if (this.words[EPOCH] !== tables.epoch) tables.refresh();
       this.answerSegmentWants();
       let T = tables.cur;
+      const fut = tables.fut;
+      // During a resize, a key whose old bucket the migration has claimed
+      // (below the cursor: a plain read, only a hint) is most likely in the
+      // future table already: look there first and save the old bucket's
+      // cache miss. A key found there is present (its element is linked
+      // there, as the seqlock validated); a miss proves nothing and takes the
+      // usual path from CUR. A stale view's FUT, if it has become an older
+      // table since, has every bucket MOVED and finds nothing.
+      if (fut !== null && (h & T.t.mask) < this.words[CURSOR]!) {
+        const r = this.wordKeys
+          ? fut.t.lookupCopyWord(h, this.ks.words[0]!, out, 0, this.spec.valueSize)
+          : fut.t.lookupCopy(h, this.ks.words, out, 0, 0, this.spec.valueSize);
+        if (r >= 0) return 0;
+      }
       for (let hop = 0; hop < MAX_HOPS; hop++) {
         const r = this.wordKeys
           ? T.t.lookupCopyWord(h, this.ks.words[0]!, out, 0, this.spec.valueSize)
@@ -310,10 +326,20 @@ export class HashResizeMap extends MapBase {
     }
   }
 
-  /** The table after T, for a key whose bucket in T is MOVED. */
+  /**
+   * The table after T, for a key whose bucket in T is MOVED. When T is this
+   * thread's CUR and its view has a FUT, that FUT is the answer without
+   * reading the table state again: a table is migrated from once, into the
+   * FUT published when its resize began, and MOVED is set only after the
+   * bucket's elements are linked there. If that resize has finished since
+   * (and another began from FUT), the key's bucket in FUT reads MOVED in its
+   * turn and the next hop refreshes. The caller's read section keeps both
+   * tables alive.
+   */
   private nextTable(T: TableView): TableView {
-    this.tables.refresh();
     const tables = this.tables;
+    if (T === tables.cur && tables.fut !== null) return tables.fut;
+    tables.refresh();
     if (T.id !== tables.cur.id) return tables.cur;
     // T is still CUR and has a MOVED bucket: a resize from T is under way
     // (finishing one makes FUT the CUR in the same state change).
@@ -388,6 +414,7 @@ export class HashResizeMap extends MapBase {
     const rec = kind === UPDATE ? this.log.prepare(d.ownerId()) : null;
     try {
       let tries = 0;
+      this.counted = false;
       this.answerSegmentWants();
       for (let round = 0; round < MAX_ROUNDS; round++) {
         this.refresh();
@@ -398,12 +425,19 @@ export class HashResizeMap extends MapBase {
           // An inline resize whose driver died moves no further by itself.
           else if (r.driver === 'inline') this.migration.replaceDeadDriver();
         }
-        // The old bucket first, then the future table (never both locked).
-        let res = this.attemptLocked(cur, h, kind, value, flags, out, word, delta, rec);
+        // A key whose old bucket the migration has claimed (the cursor, a
+        // hint as in lookupHashed) is looked for in the future table first,
+        // as an existing key only: one bucket lock instead of two when it is
+        // there. Otherwise, the old bucket first, then the future table
+        // (never both locked).
+        let res = NEXT_TABLE;
+        if (fut !== null && (h & cur.t.mask) < this.words[CURSOR]!) res = this.attemptLocked(fut, h, kind, value, flags, out, word, delta, rec, true);
+        if (res === NEXT_TABLE) res = this.attemptLocked(cur, h, kind, value, flags, out, word, delta, rec);
         if (res === NEXT_TABLE) res = fut === null ? RESTART : this.attemptLocked(fut, h, kind, value, flags, out, word, delta, rec);
         if (res === NEXT_TABLE) res = RESTART;
         if (res <= 0) {
-          if (res === 0 && kind !== ADD && r.autoResize && !this.batchDeleting && this.tables.fut === null) this.checkWatermarks(kind === UPDATE ? GROW : SHRINK);
+          // Only a write that changed the entry count can cross a watermark.
+          if (this.counted && r.autoResize && !this.batchDeleting && this.tables.fut === null) this.checkWatermarks(kind === UPDATE ? GROW : SHRINK);
           return res;
         }
         if (res === RESTART) continue;
@@ -451,6 +485,8 @@ export class HashResizeMap extends MapBase {
     word: number,
     delta: number,
     rec: LogRecord | null,
+    /** Only an existing key is written; a miss is NEXT_TABLE (the caller then takes the usual path). */
+    existingOnly = false,
   ): number {
     const t = T.t;
     const b = h & t.mask;
@@ -461,8 +497,7 @@ export class HashResizeMap extends MapBase {
       // A MOVED bucket is final: its keys are in the next table.
       if (t.isMovedLocked(b)) return NEXT_TABLE;
       const e = t.findLocked(b, h, this.ks.words);
-      const futId = Atomics.load(this.words, FUT);
-      const newest = futId === 0 || futId === T.id;
+      if (e < 0 && existingOnly) return NEXT_TABLE;
       if (kind === UPDATE) {
         const mode = flags & ~BPF_F_LOCK;
         if (e >= 0) {
@@ -470,11 +505,19 @@ export class HashResizeMap extends MapBase {
           t.writeValue(b, e, 0, value!, 0, this.spec.valueSize, rec);
           return 0;
         }
-        if (!newest) return NEXT_TABLE;
+        // Only a miss needs to know whether T is the newest table (read
+        // under the lock: see above); an existing key is written where it is.
+        const futId = Atomics.load(this.words, FUT);
+        if (futId !== 0 && futId !== T.id) return NEXT_TABLE;
         if (mode === BPF_EXIST) return -Errno.ENOENT;
-        return this.insertLocked(T, b, h, value!, futId !== 0);
+        const r = this.insertLocked(T, b, h, value!, futId !== 0);
+        if (r === 0) this.counted = true;
+        return r;
       }
-      if (e < 0) return newest ? -Errno.ENOENT : NEXT_TABLE;
+      if (e < 0) {
+        const futId = Atomics.load(this.words, FUT);
+        return futId === 0 || futId === T.id ? -Errno.ENOENT : NEXT_TABLE;
+      }
       if (kind === ADD) {
         t.addToValueWord(b, e, word, delta);
         return 0;
@@ -482,6 +525,7 @@ export class HashResizeMap extends MapBase {
       if (out) copyBytes(t.store.bytes(e), t.valueByteOffset(e), out, 0, this.spec.valueSize);
       t.unlinkLocked(b, e);
       Atomics.sub(this.words, ENTRIES, 1);
+      this.counted = true;
       freed = e;
       return 0;
     } finally {

@@ -5,7 +5,7 @@ import { walkBatch, type BucketWalk } from '../chained/batch.js';
 import { BUCKET_WORDS, HEAD, MOVED, type ChainedTable } from '../chained/table.js';
 import { copyBytes } from '../../memory/byte-copy.js';
 import type { BatchOptions, BatchResult } from '../map.js';
-import { ITER_RESTARTS } from './layout.js';
+import { CUR, EPOCH, FUT, ITER_RESTARTS } from './layout.js';
 import type { ElementPool } from './pool.js';
 import type { Tables } from './tables.js';
 
@@ -43,6 +43,8 @@ export class Iteration {
   private iterEpoch = -1;
   /** Epoch seen by the last batch walk in this thread (a cursor from another table is counted as a restart). */
   private batchEpoch = -1;
+  /** Scratch for collectAtRest's chain (one per thread: a walk is never nested). */
+  private readonly chain: number[] = [];
 
   constructor(private readonly host: IterationHost) {}
 
@@ -183,6 +185,41 @@ export class Iteration {
   }
 
   /**
+   * collect for a table at rest, the common case: with no resize under way
+   * (FUT is 0, read under vb's lock) and this thread's CUR still the map's,
+   * CUR's bucket vb holds every key of virtual bucket vb. A key leaves it, or
+   * one of its keys lands in a future table, only after a resize publishes
+   * FUT, which that read under the lock orders after this copy. So the chain
+   * is copied as HASH's batch walk copies it: no future table to visit, no
+   * duplicates to sort out, no entry objects. -1 when a resize is under way
+   * or the view is stale (the caller takes the general path).
+   */
+  private collectAtRest(vb: number, room: number, res: BatchResult): number {
+    const h = this.host;
+    const cur = h.tables.cur;
+    const t = cur.t;
+    const { keySize, valueSize } = h.spec;
+    t.lockBucket(vb, h.domain.ownerId());
+    try {
+      if (Atomics.load(h.words, FUT) !== 0 || Atomics.load(h.words, CUR) !== cur.id) return -1;
+      const chain = t.chainLocked(vb, this.chain);
+      if (chain.length > room) return chain.length;
+      for (const e of chain) {
+        const k = new Uint8Array(keySize);
+        t.copyKey(e, k);
+        const v = new Uint8Array(valueSize);
+        copyBytes(t.store.bytes(e), t.valueByteOffset(e), v, 0, valueSize);
+        res.keys.push(k);
+        res.values.push(v);
+        res.count++;
+      }
+      return chain.length;
+    } finally {
+      t.unlockBucket(vb);
+    }
+  }
+
+  /**
    * CUR's virtual buckets for walkBatch. A bucket is collected whole: its
    * entries are gathered first, then (when they fit) copied and, for
    * lookupAndDelete, deleted through the normal delete path.
@@ -199,9 +236,15 @@ export class Iteration {
         return head < 0 && head !== MOVED;
       },
       collect: (vb, room, res, del) => {
-        h.tables.refresh();
+        if (Atomics.load(h.words, EPOCH) !== h.tables.epoch) h.tables.refresh();
         if (h.tables.epoch !== startEpoch || vb >= h.tables.cur.nb) Atomics.add(h.words, ITER_RESTARTS, 1);
         if (vb >= h.tables.cur.nb) return 0;
+        const first = res.count;
+        const n = h.tables.fut === null ? this.collectAtRest(vb, room, res) : -1;
+        if (n >= 0) {
+          if (del) for (let i = first; i < res.count; i++) h.deleteReturned(res.keys[i]!);
+          return n;
+        }
         let entries: Entry[] | null = null;
         for (let attempt = 0; entries === null; attempt++) {
           if (attempt > 64) throw new Error('rightsize: hash_resize batch could not read a stable bucket');

@@ -6,7 +6,9 @@ import { TYPE_BASE } from '../header.js';
 /**
  * hash_resize's shared words, in the map header (Int32 word indexes).
  * Lines that different CPUs write in the hot path (entries, EBUSY counts,
- * the migration cursor) each have a cache line of their own.
+ * the migration cursor and done count) each have a cache line of their own;
+ * the table-state line (CUR, FUT, EPOCH), read by every operation, changes
+ * only when a resize begins or ends or a chunk is released.
  */
 /** The resize lock: serialises begin, claim of a migration batch, and finish. */
 export const R_LOCK = TYPE_BASE;
@@ -31,8 +33,6 @@ export const DIR = STATE + 4;
 export const NEXT_SEG = STATE + 5;
 export const GROWS = STATE + 6;
 export const SHRINKS = STATE + 7;
-/** Next old bucket to hand out to a migrator (changed under R_LOCK). */
-export const CURSOR = STATE + 8;
 /** Chunks made so far: chunk segment ids are CHUNK_SEG_BASE plus this count (never reused). */
 export const NEXT_CHUNK = STATE + 9;
 /**
@@ -55,6 +55,13 @@ export const REQUEST = TYPE_BASE + 2 * LINE_WORDS;
 export const WAKE = REQUEST + 1;
 /** Old buckets migrated so far in this resize (atomic adds by migrators). */
 export const DONE = TYPE_BASE + 3 * LINE_WORDS;
+/**
+ * Next old bucket to hand out to a migrator (changed under R_LOCK). Beside
+ * DONE, off the table-state line: it moves at every batch, and every
+ * operation reads EPOCH; on one line, each batch claim would cost every CPU
+ * a cache miss on its next operation.
+ */
+export const CURSOR = DONE + 1;
 /** Counters CPUs bump: EBUSY returned, retries spent, iteration restarts, elements relocated, chunks released. */
 export const EBUSY_COUNT = TYPE_BASE + 4 * LINE_WORDS;
 export const RETRY_COUNT = EBUSY_COUNT + 1;
