@@ -76,7 +76,8 @@ export function verifyHashResize(map: HashResizeMap, f: Findings): void {
   checkPool(f, label, map, reached);
   const entries = Atomics.load(w, ENTRIES);
   if (entries !== linked) f.problem(`${label}: ENTRIES counter ${entries}, ${linked} entries linked in CUR and FUT`);
-  if (pool.allocated() !== linked) f.problem(`${label}: the pool handed out ${pool.allocated()} elements, ${linked} are linked`);
+  const cached = pool.cachedElements().length;
+  if (pool.allocated() !== linked + cached) f.problem(`${label}: the pool handed out ${pool.allocated()} elements, ${linked} are linked and ${cached} in CPU caches`);
   if (linked > spec.maxEntries) f.problem(`${label}: ${linked} entries, over maxEntries ${spec.maxEntries}`);
   for (const seg of map.retire.pending()) {
     if (seg === curId || seg === futId) f.problem(`${label}: live table ${seg} is waiting in the retire queue`);
@@ -143,6 +144,19 @@ function checkPool(f: Findings, label: string, map: HashResizeMap, reached: Uint
   let allocated = 0;
   let free = 0;
   let chunks = 0;
+  // Elements in the CPUs' caches: free, counted as handed out, in no chain.
+  const cached = new Uint8Array(reached.length);
+  for (const e of pool.cachedElements()) {
+    if (e < 0 || e >= reached.length) {
+      f.problem(`${label} pool: a CPU cache holds ${e}, not an element index`);
+      continue;
+    }
+    if (cached[e] !== 0) f.problem(`${label} pool: element ${e} is in the CPU caches twice`);
+    if (reached[e] !== 0) f.problem(`${label} pool: element ${e} is cached and linked`);
+    const id = pool.chunkId(e >>> pool.shift);
+    if (id <= 0) f.problem(`${label} pool: element ${e} is cached, but its chunk ${e >>> pool.shift} ${id === 0 ? 'does not exist' : 'was released'}`);
+    cached[e] = 1;
+  }
   for (let c = 0; c < pool.maxChunks; c++) {
     const first = c << pool.shift;
     const id = pool.chunkId(c);
@@ -167,15 +181,18 @@ function checkPool(f: Findings, label: string, map: HashResizeMap, reached: Uint
       if (onFree[e - first] !== 0) f.problem(`${label} pool: element ${e} is on chunk ${c}'s free list twice`);
       onFree[e - first] = 1;
       if (reached[e] !== 0) f.problem(`${label} pool: element ${e} is free and linked`);
+      if (cached[e] !== 0) f.problem(`${label} pool: element ${e} is on a free list and in a CPU cache`);
     }
     let leaked = 0;
     let linkedHere = 0;
+    let cachedHere = 0;
     for (let i = 0; i < pool.chunk; i++) {
       if (reached[first + i] !== 0) linkedHere++;
+      else if (cached[first + i] !== 0) cachedHere++;
       else if (onFree[i] === 0) leaked++;
     }
-    if (leaked > 0) f.problem(`${label} pool: ${leaked} element(s) of chunk ${c} neither linked nor free (leaked)`);
-    if (pool.liveIn(c) !== linkedHere) f.problem(`${label} pool: chunk ${c} counts ${pool.liveIn(c)} live elements, ${linkedHere} are linked`);
+    if (leaked > 0) f.problem(`${label} pool: ${leaked} element(s) of chunk ${c} neither linked, nor cached, nor free (leaked)`);
+    if (pool.liveIn(c) !== linkedHere + cachedHere) f.problem(`${label} pool: chunk ${c} counts ${pool.liveIn(c)} live elements, ${linkedHere} are linked and ${cachedHere} cached`);
     allocated += pool.liveIn(c);
     free += list.length;
   }

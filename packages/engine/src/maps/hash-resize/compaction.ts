@@ -6,12 +6,15 @@ import type { Migration } from './migration.js';
 import type { ElementPool } from './pool.js';
 import type { Tables } from './tables.js';
 
+/** How long one round of background upkeep may spend emptying chunks. */
+const MAINTAIN_BUDGET_MS = 2;
+
 /**
  * Memory that follows the entries down: the element pool's upkeep. An
  * empty chunk is released (after its grace period its memory goes); a
- * sparse top chunk is emptied by relocating its few entries into lower
- * chunks, one at a time under its bucket lock (bucket, then pool: the lock
- * order), so that it can be released too.
+ * sparse top chunk, or the top chunk of an under-filled pool, is emptied by
+ * relocating its entries into lower chunks, one at a time under its bucket
+ * lock (bucket, then pool: the lock order), so that it can be released too.
  */
 export class Compaction {
   constructor(
@@ -32,7 +35,7 @@ export class Compaction {
    */
   afterFree(c: number, left: number): void {
     if (left === 0 && c > 0) this.release(c);
-    else if (left <= this.pool.chunk >>> 3 && c === this.pool.top() - 1) this.compact();
+    else if (left <= this.pool.chunk >>> 3 && c === this.pool.top() - 1) this.compact(false);
   }
 
   private release(c: number): boolean {
@@ -43,16 +46,17 @@ export class Compaction {
   }
 
   /**
-   * Empties a sparse top chunk (ElementPool.sparseTop): each of its live
-   * entries gets an element in a lower chunk, copied in its place under
+   * Empties the top chunk when ElementPool.compactionCandidate names it
+   * (sparse; or, with `underFilled`, in an under-filled pool): each of its
+   * live entries gets an element in a lower chunk, copied in its place under
    * its bucket lock (ChainedTable.replaceLocked), and the old element goes
    * back. As with a delete, a lock-free reader still standing on the old
    * element validates against the bucket's seqlock, which the replacement
    * moved, so it retries; the chunk itself is released only after a grace
    * period. Returns whether it released the chunk.
    */
-  private compact(): boolean {
-    const c = this.pool.sparseTop();
+  private compact(underFilled: boolean): boolean {
+    const c = this.pool.compactionCandidate(underFilled);
     if (c < 0) return false;
     const owner = this.domain.ownerId();
     this.domain.readBegin();
@@ -89,7 +93,8 @@ export class Compaction {
         if (!t.replaceLocked(b, e, ne)) throw new Error('rightsize: hash_resize relocation lost an element it held under its bucket lock (bug)');
         moved = e;
       } finally {
-        if (moved >= 0) this.pool.release(moved, owner);
+        // Back into its chunk, never a CPU's cache: the point is to empty the chunk.
+        if (moved >= 0) this.pool.release(moved, owner, false);
         t.unlockBucket(b);
       }
       Atomics.add(this.words, RELOCATED, 1);
@@ -101,13 +106,19 @@ export class Compaction {
 
   /**
    * Background upkeep (the resizer's loop, stats()): reclaim what passed its
-   * grace period, release empty chunks, compact a sparse top chunk. Returns
-   * whether anything changed.
+   * grace period, release empty chunks, then empty top chunks while the pool
+   * is under-filled or its top chunk sparse, for up to MAINTAIN_BUDGET_MS (a
+   * fast decline of the entries is followed within a few rounds, and one
+   * round never holds the resizer long). Returns whether anything changed.
    */
   maintain(): boolean {
     let changed = this.migration.reclaim() > 0;
     for (let c = this.pool.top() - 1; c > 0; c--) if (this.pool.liveIn(c) === 0 && this.pool.chunkId(c) > 0 && this.release(c)) changed = true;
-    if (this.compact()) changed = true;
+    const until = performance.now() + MAINTAIN_BUDGET_MS;
+    while (this.compact(true)) {
+      changed = true;
+      if (performance.now() > until) break;
+    }
     return changed;
   }
 }

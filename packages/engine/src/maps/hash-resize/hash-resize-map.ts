@@ -20,7 +20,7 @@ import {
   MAX_ENTRIES, RELOCATED, RETIRE_SLOTS, RETRY_COUNT, SEG_CONTROL, SEG_POOL, SHRINK, SHRINKS, TIME_BYTE_OFFSET, chunkElements, compactLayout, maxChunks, poolWords, tableWords,
 } from './layout.js';
 import { Migration } from './migration.js';
-import { ElementPool } from './pool.js';
+import { CACHED, ElementPool } from './pool.js';
 import { Resizer } from './resizer.js';
 import { ResizeControl } from './resize-control.js';
 import { fullGrowTarget, type Decision, type DecisionRecord } from './controller.js';
@@ -148,7 +148,7 @@ export class HashResizeMap extends MapBase {
     // The pool is sized for the ceiling setMaxEntries may raise the bound to.
     const ceiling = ceilingOf(spec);
     const chunk = chunkElements(ceiling, layout.stride);
-    this.pool = new ElementPool(new Int32Array(poolSab), layout, chunk, maxChunks(ceiling, chunk), this.words, this.segments, this.owners, (n) => this.header.addBytes(n));
+    this.pool = new ElementPool(new Int32Array(poolSab), layout, chunk, maxChunks(ceiling, chunk, spec.nCpus), spec.nCpus, this.words, this.segments, this.owners, (n) => this.header.addBytes(n));
     this.log = new RecoveryLog(this.header, this.segments, this.domain, spec.valueSize, (rec) => this.settleRecord(rec));
     this.tables = new Tables(
       this.words,
@@ -181,8 +181,8 @@ export class HashResizeMap extends MapBase {
 
   static bytesAtCreate(spec: NormalizedSpec): number {
     const layout = compactLayout(spec.keySize, spec.valueSize);
-    const chunks = maxChunks(ceilingOf(spec), chunkElements(ceilingOf(spec), layout.stride));
-    return tableWords(spec.resize.initialBuckets) * 4 + retireQueueWords(RETIRE_SLOTS) * 4 + poolWords(chunks) * 4;
+    const chunks = maxChunks(ceilingOf(spec), chunkElements(ceilingOf(spec), layout.stride), spec.nCpus);
+    return tableWords(spec.resize.initialBuckets) * 4 + retireQueueWords(RETIRE_SLOTS) * 4 + poolWords(chunks, spec.nCpus) * 4;
   }
 
   static create(spec: NormalizedSpec, domain: QuiescenceDomain): HashResizeMap {
@@ -198,7 +198,7 @@ export class HashResizeMap extends MapBase {
     const control = new SharedArrayBuffer(retireQueueWords(RETIRE_SLOTS) * 4);
     segments.publish(SEG_CONTROL, control);
     const layout = compactLayout(spec.keySize, spec.valueSize);
-    const pool = new SharedArrayBuffer(poolWords(maxChunks(ceilingOf(spec), chunkElements(ceilingOf(spec), layout.stride))) * 4);
+    const pool = new SharedArrayBuffer(poolWords(maxChunks(ceilingOf(spec), chunkElements(ceilingOf(spec), layout.stride), spec.nCpus), spec.nCpus) * 4);
     ElementPool.init(new Int32Array(pool));
     segments.publish(SEG_POOL, pool);
     const table = Tables.newTable(spec.resize.initialBuckets);
@@ -533,7 +533,8 @@ export class HashResizeMap extends MapBase {
         // Under the bucket lock (bucket, then pool: the lock order, see Migration).
         const left = this.pool.release(freed, owner);
         t.unlockBucket(b);
-        this.compaction.afterFree(freed >>> this.pool.shift, left);
+        // A CPU's cache keeps its chunk as it was: nothing to release or compact.
+        if (left !== CACHED) this.compaction.afterFree(freed >>> this.pool.shift, left);
       } else t.unlockBucket(b);
     }
   }

@@ -125,8 +125,20 @@ export const P_ALLOCATED = LINE_WORDS + 2;
 export const P_CREATING = LINE_WORDS + 3;
 export const P_DIR = 2 * LINE_WORDS;
 
-export function poolWords(maxChunks: number): number {
-  return P_DIR + 3 * maxChunks;
+/**
+ * Then, from the first line boundary after the directory, one line per CPU
+ * (ElementPool's per-CPU cache): [0] how many elements it holds, [1..] the
+ * elements.
+ */
+export function poolCacheAt(maxChunks: number): number {
+  return Math.ceil((P_DIR + 3 * maxChunks) / LINE_WORDS) * LINE_WORDS;
+}
+
+/** Elements one CPU's cache holds at most: the rest of its line. */
+export const CACHE_SLOTS = LINE_WORDS - 1;
+
+export function poolWords(maxChunks: number, nCpus: number): number {
+  return poolCacheAt(maxChunks) + nCpus * LINE_WORDS;
 }
 
 /** Bytes a chunk should stay under: a released or kept chunk is small beside the entries. */
@@ -147,12 +159,14 @@ export function chunkElements(maxEntries: number, strideWords: number): number {
 }
 
 /**
- * Chunk indexes a pool of maxEntries elements may use: one more than the
- * entries need, because a relocation holds a new element before it frees
- * the old one.
+ * Chunk indexes a pool of maxEntries elements may use: room for the entries
+ * and for what the per-CPU caches of nCpus CPUs may hold (free elements
+ * kept out of the pool must never leave an insert the map admitted without
+ * one), plus one chunk, because a relocation holds a new element before it
+ * frees the old one.
  */
-export function maxChunks(maxEntries: number, chunk: number): number {
-  return Math.ceil(maxEntries / chunk) + 1;
+export function maxChunks(maxEntries: number, chunk: number, nCpus: number): number {
+  return Math.ceil((maxEntries + nCpus * CACHE_SLOTS) / chunk) + 1;
 }
 
 /**

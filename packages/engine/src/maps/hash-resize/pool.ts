@@ -1,10 +1,11 @@
+import { currentCpu } from '../../context.js';
 import { lock, unlock, type LockOwners } from '../../locks/bucket-lock.js';
 import type { SegmentStore } from '../../memory/segments.js';
 import type { RetireQueue } from '../../rcu/retire.js';
 import { ElementStore } from '../chained/allocator.js';
 import { HASH, NEXT, type ElemLayout } from '../chained/layout.js';
 import { assertHeld } from '../chained/table.js';
-import { CHUNKS_RELEASED, CHUNK_SEG_BASE, EPOCH, NEXT_CHUNK, P_ALLOCATED, P_CREATING, P_DIR, P_LOCK, P_LOW, P_TOP } from './layout.js';
+import { CACHE_SLOTS, CHUNKS_RELEASED, CHUNK_SEG_BASE, EPOCH, NEXT_CHUNK, P_ALLOCATED, P_CREATING, P_DIR, P_LOCK, P_LOW, P_TOP, poolCacheAt } from './layout.js';
 
 /**
  * hash_resize's element pool: the map's elements, whatever table links
@@ -38,6 +39,26 @@ import { CHUNKS_RELEASED, CHUNK_SEG_BASE, EPOCH, NEXT_CHUNK, P_ALLOCATED, P_CREA
  * elements resolve it), and the release moves EPOCH by 2: every thread
  * drops its views of released chunks at its next operation (forgetReleased),
  * so no thread reads a new chunk through an old view.
+ *
+ * Per-CPU caches (the kernel's per-CPU free lists, pcpu_freelist): a CPU
+ * running a program keeps up to CACHE_SLOTS free elements in a line of its
+ * own, so that most inserts and deletes take no pool lock (on 2 CPUs the
+ * pool lock was the map's most contended word). Rules:
+ * - A cache is touched only by its CPU, and only under a bucket lock
+ *   (inserts and deletes hold one); the repair, holding every bucket lock,
+ *   reads them all. So its words need no lock and no atomics: the bucket
+ *   lock's unlock publishes them to the repair's lock.
+ * - A cached element counts as handed out (LIVE[c], ALLOCATED): the chunk
+ *   it belongs to stays. Elements are pushed before the count grows and
+ *   read before it shrinks: a CPU killed in between leaves one element in
+ *   neither the cache nor a chain, which the repair gives back like any
+ *   element a dead CPU held.
+ * - Caches only ever hold elements that the pool would hand out next or
+ *   that a delete just freed; when the pool is under-filled (UNDERFILLED),
+ *   a delete gives its CPU's whole cache back, so memory still follows the
+ *   entries down (at most CACHE_SLOTS elements per idle CPU stay).
+ * - The pool has room for every cache full besides maxEntries (maxChunks):
+ *   an insert the map admitted always finds an element.
  */
 export class ElementPool {
   readonly store: ElementStore;
@@ -52,6 +73,8 @@ export class ElementPool {
     /** Elements per chunk (a power of two). */
     readonly chunk: number,
     readonly maxChunks: number,
+    /** CPUs with a cache (spec.nCpus). */
+    readonly nCpus: number,
     /** The map header's words (NEXT_SEG, EPOCH, counters). */
     private readonly hw: Int32Array,
     private readonly segments: SegmentStore,
@@ -72,6 +95,17 @@ export class ElementPool {
     ctl[P_LOW] = 0;
     ctl[P_TOP] = 0;
     ctl[P_ALLOCATED] = 0;
+  }
+
+  /** Word index of CPU cpu's cache line. */
+  private cacheAt(cpu: number): number {
+    return poolCacheAt(this.maxChunks) + cpu * (CACHE_SLOTS + 1);
+  }
+
+  /** The calling thread's cache line, or -1 (not a CPU of this map: userspace, the resizer). */
+  private myCache(): number {
+    const cpu = currentCpu();
+    return cpu >= 0 && cpu < this.nCpus ? this.cacheAt(cpu) : -1;
   }
 
   private dir(c: number): number {
@@ -132,22 +166,47 @@ export class ElementPool {
    * there is always room.
    */
   alloc(owner: number, below = this.maxChunks): number {
+    const at = below === this.maxChunks ? this.myCache() : -1;
+    if (at >= 0) {
+      // Under the caller's bucket lock (see the cache rules above).
+      const n = this.ctl[at]!;
+      if (n > 0) {
+        const e = this.ctl[at + n]!;
+        this.ctl[at] = n - 1;
+        return e;
+      }
+    }
     this.lock(owner);
     try {
-      return this.allocLocked(owner, below);
+      const e = this.allocLocked(owner, below, true);
+      // An empty cache takes half a line's worth at once, from chunks that
+      // exist (a spare never makes a chunk).
+      if (at >= 0 && e >= 0) {
+        let n = 0;
+        for (; n < CACHE_SLOTS >>> 1; n++) {
+          const x = this.allocLocked(owner, below, false);
+          if (x < 0) break;
+          this.ctl[at + 1 + n] = x;
+        }
+        this.ctl[at] = n;
+      }
+      return e;
     } finally {
       this.unlock();
     }
   }
 
-  private allocLocked(owner: number, below: number): number {
+  private allocLocked(owner: number, below: number, create: boolean): number {
     assertHeld(this.ctl, P_LOCK, owner, 'element pool lock');
     const ctl = this.ctl;
     const low = ctl[P_LOW]!;
     for (let c = low; c < below; c++) {
       const id = ctl[this.dir(c)]!;
       if (id < 0) continue;
-      if (id === 0) this.store.load(c, true);
+      if (id === 0) {
+        if (!create) return -1;
+        this.store.load(c, true);
+      }
       const e = ctl[this.free(c)]!;
       if (e < 0) continue;
       ctl[this.free(c)] = this.store.words(e)[this.store.base(e) + HASH]!;
@@ -163,22 +222,68 @@ export class ElementPool {
   /**
    * Gives element e back. The caller unlinked it under its bucket lock,
    * inside the bucket's write section (a reader standing on it retries).
-   * Returns what is live in e's chunk now.
+   * Returns what is live in e's chunk now, or CACHED when it went into the
+   * calling CPU's cache (`mayCache` false: never; compaction gives elements
+   * back to empty their chunk).
    */
-  release(e: number, owner: number): number {
-    const c = e >>> this.shift;
+  release(e: number, owner: number, mayCache = true): number {
+    const ctl = this.ctl;
+    const at = mayCache ? this.myCache() : -1;
+    let flush = 0;
+    if (at >= 0) {
+      const n = ctl[at]!;
+      // Plain reads of the fill: a hint of whether memory is going down (and
+      // there is a chunk above chunk 0, the one that always stays, to free).
+      const top = ctl[P_TOP]!;
+      if (top <= 1 || ctl[P_ALLOCATED]! > UNDERFILLED * top * this.chunk) {
+        if (n < CACHE_SLOTS) {
+          ctl[at + 1 + n] = e;
+          ctl[at] = n + 1;
+          return CACHED;
+        }
+        // Full: the older half goes back with e, under one lock.
+        flush = CACHE_SLOTS >>> 1;
+      } else flush = n;
+    }
     this.lock(owner);
     try {
-      const ctl = this.ctl;
-      this.store.words(e)[this.store.base(e) + HASH] = ctl[this.free(c)]!;
-      ctl[this.free(c)] = e;
-      const left = --ctl[this.live(c)]!;
-      ctl[P_ALLOCATED]!--;
-      if (c < ctl[P_LOW]!) ctl[P_LOW] = c;
-      return left;
+      if (flush > 0) {
+        const n = ctl[at]!;
+        for (let i = 1; i <= flush; i++) this.releaseLocked(ctl[at + i]!);
+        for (let i = flush + 1; i <= n; i++) ctl[at + i - flush] = ctl[at + i]!;
+        ctl[at] = n - flush;
+      }
+      return this.releaseLocked(e);
     } finally {
       this.unlock();
     }
+  }
+
+  /** Under the pool lock: e back on its chunk's free list; what is live in the chunk now. */
+  private releaseLocked(e: number): number {
+    const ctl = this.ctl;
+    const c = e >>> this.shift;
+    this.store.words(e)[this.store.base(e) + HASH] = ctl[this.free(c)]!;
+    ctl[this.free(c)] = e;
+    const left = --ctl[this.live(c)]!;
+    ctl[P_ALLOCATED]!--;
+    if (c < ctl[P_LOW]!) ctl[P_LOW] = c;
+    return left;
+  }
+
+  /**
+   * The elements the CPUs' caches hold (free, counted as handed out). Exact
+   * under every bucket lock (the repair); otherwise a snapshot (verify of a
+   * quiet map).
+   */
+  cachedElements(): number[] {
+    const out: number[] = [];
+    for (let cpu = 0; cpu < this.nCpus; cpu++) {
+      const at = this.cacheAt(cpu);
+      const n = Math.min(Atomics.load(this.ctl, at), CACHE_SLOTS);
+      for (let i = 1; i <= n; i++) out.push(Atomics.load(this.ctl, at + i));
+    }
+    return out;
   }
 
   /** Elements handed out (live entries, plus one per relocation in flight). */
@@ -208,21 +313,27 @@ export class ElementPool {
   }
 
   /**
-   * The chunk compaction should empty next: the top chunk, when it holds at
-   * most an eighth of a chunk and the chunks below have room for those
-   * entries and a quarter chunk more (so that a map hovering at a chunk
-   * boundary does not make and release the same chunk over and over).
+   * The chunk compaction should empty next, or -1: the top chunk, when
+   * - it is sparse (holds at most an eighth of a chunk), or, with `underFilled`,
+   *   the pool is: at most UNDERFILLED of the slots up to the top chunk hold
+   *   entries (entries that went away at random, as expiring flows do, leave
+   *   holes in every chunk and no chunk sparse, so memory would stay at the
+   *   peak's);
+   * - and the chunks below have room for its entries and a quarter chunk
+   *   more (so that a map hovering at a chunk boundary does not make and
+   *   release the same chunk over and over).
    * Chunk 0 stays: a map that empties keeps one chunk, the common case of
    * one key inserted and deleted in a loop costs no buffer per round.
-   * Returns -1 when there is none.
    */
-  sparseTop(): number {
+  compactionCandidate(underFilled: boolean): number {
     const top = this.top();
     const c = top - 1;
     if (c <= 0) return -1;
     const live = this.liveIn(c);
-    if (live > this.chunk >>> 3) return -1;
-    const below = this.allocated() - live;
+    const allocated = this.allocated();
+    const sparse = live <= this.chunk >>> 3;
+    if (!sparse && !(underFilled && allocated <= UNDERFILLED * top * this.chunk)) return -1;
+    const below = allocated - live;
     return c * this.chunk - below >= live + (this.chunk >>> 2) ? c : -1;
   }
 
@@ -343,6 +454,10 @@ export class ElementPool {
   rebuildLocked(reached: Uint8Array, owner: number): number {
     assertHeld(this.ctl, P_LOCK, owner, 'element pool lock');
     const ctl = this.ctl;
+    // Cached elements stay where they are (their CPUs may be alive; a dead
+    // CPU's cache is used by the next CPU started on its id): counted as
+    // handed out, like the linked ones.
+    for (const e of this.cachedElements()) if (e >= 0 && e < reached.length) reached[e] = 1;
     let before = 0;
     let after = 0;
     let top = 0;
@@ -389,6 +504,18 @@ export class ElementPool {
     return Atomics.load(this.ctl, P_LOCK);
   }
 }
+
+/**
+ * The pool's fill below which background compaction empties the top chunk
+ * even when it is not sparse. Memory then follows the entries down to about
+ * 1/UNDERFILLED of what they need (a map whose entries halved keeps about
+ * two thirds of its element memory, not all of it) at the cost of one
+ * relocation per entry moved.
+ */
+export const UNDERFILLED = 0.75;
+
+/** ElementPool.release: the element went into the calling CPU's cache. */
+export const CACHED = -1;
 
 /** NEXT of element e, for walks that need no table (the relink repair). */
 export function nextOf(store: ElementStore, e: number): number {
