@@ -1,3 +1,4 @@
+import { RETIRE_SLOTS } from '../../src/maps/hash-resize/layout.js';
 import { describe, expect, it } from 'vitest';
 import { setLockTimeout } from '../../src/locks/bucket-lock.js';
 import type { ArrayOfMapsMap } from '../../src/maps/array-of-maps/array-of-maps.js';
@@ -22,7 +23,7 @@ describe('a thread killed inside a retire-queue step', () => {
     const twin = map(spec) as HashResizeMap;
     for (const t of [m, twin]) for (let k = 0; k < 100; k++) expect(t.updateU32(k, key(k))).toBe(0);
     const doomed = cpu(m);
-    expect(await run(doomed, { op: 'half-retire', mode: 'filling' })).toMatchObject({ slots: 8 });
+    expect(await run(doomed, { op: 'half-retire', mode: 'filling' })).toMatchObject({ slots: RETIRE_SLOTS });
     await kill(doomed, m);
     // The next write repairs; then three grow/shrink cycles need the slots.
     expect(m.updateU32(0, key(1000))).toBe(0);

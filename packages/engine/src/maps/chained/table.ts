@@ -720,6 +720,12 @@ export class ChainedTable<A = ElementAllocator> {
     return true;
   }
 
+  /** Under bucket b's lock: whether element e is in b's chain. */
+  holdsLocked(b: number, e: number): boolean {
+    if (lockChecks) this.assertBucketHeld(b);
+    return this.predecessorLocked(b, e) !== NOT_IN_CHAIN;
+  }
+
   /** Under bucket b's lock: e's predecessor in b's chain (-1 when e is the head), or NOT_IN_CHAIN. */
   private predecessorLocked(b: number, e: number): number {
     const store = this.store;

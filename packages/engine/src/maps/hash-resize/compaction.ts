@@ -8,6 +8,10 @@ import type { Tables } from './tables.js';
 
 /** How long one round of background upkeep may spend emptying chunks. */
 const MAINTAIN_BUDGET_MS = 2;
+/** How long the resizer may spend emptying chunks before it begins a shrink. */
+const BEFORE_SHRINK_BUDGET_MS = 40;
+/** How long it sleeps for CPUs to pass a quiescent point when the retire queue is full of chunks. */
+const GRACE_NAP_MS = 0.2;
 
 /**
  * Memory that follows the entries down: the element pool's upkeep. An
@@ -87,7 +91,7 @@ export class Compaction {
       t.lockBucket(b, owner);
       let moved = -1;
       try {
-        if (t.isMoved(b) || !t.chainLocked(b, []).includes(e)) continue;
+        if (t.isMoved(b) || !t.holdsLocked(b, e)) continue;
         const ne = this.pool.alloc(owner, c);
         if (ne < 0) return false;
         if (!t.replaceLocked(b, e, ne)) throw new Error('rightsize: hash_resize relocation lost an element it held under its bucket lock (bug)');
@@ -111,14 +115,36 @@ export class Compaction {
    * fast decline of the entries is followed within a few rounds, and one
    * round never holds the resizer long). Returns whether anything changed.
    */
-  maintain(): boolean {
+  maintain(budgetMs = MAINTAIN_BUDGET_MS, waitForGrace = false): boolean {
     let changed = this.migration.reclaim() > 0;
     for (let c = this.pool.top() - 1; c > 0; c--) if (this.pool.liveIn(c) === 0 && this.pool.chunkId(c) > 0 && this.release(c)) changed = true;
-    const until = performance.now() + MAINTAIN_BUDGET_MS;
-    while (this.compact(true)) {
-      changed = true;
+    const until = performance.now() + budgetMs;
+    for (;;) {
+      if (this.compact(true)) changed = true;
+      else if (this.pool.compactionCandidate(true) < 0) break;
+      else if (this.migration.reclaim() === 0) {
+        // The top chunk was emptied but not released: the retire queue is
+        // full of chunks in their grace period.
+        if (!waitForGrace) break;
+        Atomics.wait(this.nap, 0, 0, GRACE_NAP_MS);
+      }
       if (performance.now() > until) break;
     }
+    if (this.migration.reclaim() > 0) changed = true;
     return changed;
+  }
+
+  /** A word nobody notifies: Atomics.wait on it is a bounded sleep. */
+  private readonly nap = new Int32Array(new SharedArrayBuffer(4));
+
+  /**
+   * The deferred resizer, before it allocates a shrink's smaller table: the
+   * entries went down fast (a burst of flows expiring), faster than the
+   * background rounds empty chunks. Emptying them first, within
+   * BEFORE_SHRINK_BUDGET_MS, keeps the shrink's extra table from coming on
+   * top of element memory that the entries no longer need.
+   */
+  beforeShrink(): void {
+    this.maintain(BEFORE_SHRINK_BUDGET_MS, true);
   }
 }

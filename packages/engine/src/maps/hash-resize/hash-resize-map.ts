@@ -760,6 +760,10 @@ export class HashResizeMap extends MapBase {
     return this.compaction.maintain();
   }
 
+  beforeShrink(): void {
+    this.compaction.beforeShrink();
+  }
+
   // ---- recovery after CPU deaths (see recovery/log.ts) ----
 
   /**

@@ -3,7 +3,7 @@ import type { QuiescenceDomain } from '../../rcu/domain.js';
 import type { NormalizedSpec } from '../../spec/map-spec.js';
 import type { MapHandle } from '../map.js';
 import { builtModuleUrl } from './built-module.js';
-import { FUT, REQUEST, RESIZER_OWNER, RESIZER_PARENT, WAKE } from './layout.js';
+import { FUT, REQUEST, RESIZER_OWNER, RESIZER_PARENT, SHRINK, WAKE } from './layout.js';
 import type { Migration } from './migration.js';
 
 const RESIZER_STALE_NS = 1_000_000_000n;
@@ -31,6 +31,8 @@ export interface ResizerHost {
   idleLook(): number;
   /** Background upkeep: reclaim, release empty element chunks, compact a sparse top chunk. */
   maintain(): boolean;
+  /** Before a shrink's smaller table is allocated: free what element memory compaction can (bounded in time). */
+  beforeShrink(): void;
 }
 
 /**
@@ -131,9 +133,11 @@ export class Resizer {
       if (req !== 0 && Atomics.load(w, FUT) === 0) {
         // Only what the entries still call for now (the request may be old).
         const dir = h.wanted(req);
+        if (dir === SHRINK) h.beforeShrink();
         if (dir !== 0) h.migration.beginResize(dir);
       } else if (Atomics.load(w, FUT) === 0) {
         const dir = h.idleLook();
+        if (dir === SHRINK) h.beforeShrink();
         if (dir !== 0 && h.migration.beginResize(dir) === 0) busy = true;
       }
       while (h.migration.migrateBatch()) {
