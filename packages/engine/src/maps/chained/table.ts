@@ -527,6 +527,23 @@ export class ChainedTable<A = ElementAllocator> {
    */
   markMovedIfIdleEmpty(b: number): boolean {
     const bi = b * BUCKET_WORDS;
+    const bk = this.buckets;
+    if (SEQ_PLAIN) {
+      // The same steps with plain loads and store, on x86-64 only (see
+      // SEQ_PLAIN): TSO keeps the loads in order and a store seen by one
+      // thread seen by all, so the LOCK read still comes after this thread's
+      // Atomics.load of FUT and before any later holder's own read of FUT,
+      // and a holder's writes before its unlock are seen once its unlock is.
+      // V8 keeps typed-array loads in effect-chain order, and HEAD is read
+      // only if LOCK was 0. A shrink's old table is three quarters empty
+      // buckets: this is most of what a resize costs per bucket.
+      if (bk[bi + LOCK] !== 0) return false;
+      const head = bk[bi + HEAD]!;
+      if (head === MOVED) return true;
+      if (head !== nullsOf(b)) return false;
+      bk[bi + HEAD] = MOVED;
+      return true;
+    }
     if (Atomics.load(this.buckets, bi + LOCK) !== 0) return false;
     const head = this.buckets[bi + HEAD]!;
     if (head === MOVED) return true;

@@ -251,7 +251,7 @@ export class Migration {
       const fut = this.tables.fut;
       if (fut !== null && fut.id === futId) {
         const cur = this.tables.cur;
-        for (let ob = start; ob < end; ob++) this.migrateBucket(cur, fut, ob);
+        for (let ob = start; ob < end; ob++) this.migrateBucket(cur, fut, ob, owner);
       }
     } finally {
       this.domain.readEnd();
@@ -265,14 +265,14 @@ export class Migration {
   }
 
   /** Relinks old bucket ob's elements into the future table and marks it MOVED. Idempotent. */
-  migrateBucket(cur: TableView, fut: TableView, ob: number): void {
+  migrateBucket(cur: TableView, fut: TableView, ob: number, owner = this.domain.ownerId()): void {
     const ot = cur.t;
     // Most old buckets of a grow (about half at 75% load) and of a shrink
     // (three quarters below 30%) are empty: marked without the lock.
     if (ot.markMovedIfIdleEmpty(ob)) return;
-    ot.lockBucket(ob, this.domain.ownerId());
+    ot.lockBucket(ob, owner);
     try {
-      if (!ot.isMovedLocked(ob)) this.relinkBucketLocked(cur, fut, ob);
+      if (!ot.isMovedLocked(ob)) this.relinkBucketLocked(cur, fut, ob, true, owner);
     } finally {
       ot.unlockBucket(ob);
     }
@@ -294,10 +294,9 @@ export class Migration {
    * `lockNew` is false only for the repair, which already holds every
    * bucket lock of the future table.
    */
-  relinkBucketLocked(cur: TableView, fut: TableView, ob: number, lockNew = true): void {
+  relinkBucketLocked(cur: TableView, fut: TableView, ob: number, lockNew = true, owner = this.domain.ownerId()): void {
     const ot = cur.t;
     const ft = fut.t;
-    const owner = this.domain.ownerId();
     ot.assertBucketHeld(ob);
     if (ot.tailLocked(ob) < 0) {
       ot.markMovedLocked(ob);
