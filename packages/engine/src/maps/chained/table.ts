@@ -666,26 +666,46 @@ export class ChainedTable<A = ElementAllocator> {
    * Migration.finishRelink completes the move from either state (it finds e
    * as nb's head, or as the element whose NEXT is nb's head).
    */
-  moveTailLocked(ob: number, dst: ChainedTable<A>, nb: number): number {
+  moveTailLocked(ob: number, dst: ChainedTable<A>, nb: number, tail = -1, beforeTail = -1): number {
     if (lockChecks) {
       this.assertBucketHeld(ob);
       dst.assertBucketHeld(nb);
     }
     const store = this.store;
-    let prev = -1;
-    let e = this.buckets[ob * BUCKET_WORDS + HEAD]!;
-    if (e < 0) return -1;
-    for (;;) {
-      const next = store.words(e)[store.base(e) + NEXT]!;
-      if (next < 0) break;
-      prev = e;
-      e = next;
+    let prev = beforeTail;
+    let e = tail;
+    // The caller may name the tail and its predecessor (-1: the tail is the
+    // head), having read the chain once under the lock; else it is found.
+    if (e < 0) {
+      e = this.buckets[ob * BUCKET_WORDS + HEAD]!;
+      if (e < 0) return -1;
+      for (;;) {
+        const next = store.words(e)[store.base(e) + NEXT]!;
+        if (next < 0) break;
+        prev = e;
+        e = next;
+      }
     }
     const nbi = nb * BUCKET_WORDS;
     store.words(e)[store.base(e) + NEXT] = dst.buckets[nbi + HEAD]!;
     dst.buckets[nbi + HEAD] = e;
     this.linkAfter(ob, prev, nullsOf(ob));
     return e;
+  }
+
+  /**
+   * Under b's lock: b's chain, in order, into `out`; its length, or -1 when
+   * it does not fit (the caller grows `out` and asks again).
+   */
+  chainIntoLocked(b: number, out: Int32Array): number {
+    if (lockChecks) this.assertBucketHeld(b);
+    const store = this.store;
+    let n = 0;
+    for (let e = this.buckets[b * BUCKET_WORDS + HEAD]!; e >= 0; e = store.words(e)[store.base(e) + NEXT]!) {
+      if (n === out.length) return -1;
+      out[n++] = e;
+    }
+    return n;
   }
 
   /** The last element of bucket b's chain, or -1 when it is empty (under b's lock). */

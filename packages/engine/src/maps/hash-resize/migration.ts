@@ -44,6 +44,8 @@ export class Migration {
   private readonly time64: BigInt64Array;
   /** The new buckets the relink in progress holds (see relinkBucketLocked). */
   private heldScratch = new Int32Array(8);
+  /** The old bucket's chain the relink in progress moves (grown when a chain is longer). */
+  private chainScratch = new Int32Array(16);
 
   constructor(
     private readonly hw: Int32Array,
@@ -298,7 +300,11 @@ export class Migration {
     const ot = cur.t;
     const ft = fut.t;
     ot.assertBucketHeld(ob);
-    if (ot.tailLocked(ob) < 0) {
+    // ob's chain, read once (the moves below go from its tail to its head).
+    let n: number;
+    while ((n = ot.chainIntoLocked(ob, this.chainScratch)) < 0) this.chainScratch = new Int32Array(this.chainScratch.length * 2);
+    const chain = this.chainScratch;
+    if (n === 0) {
       ot.markMovedLocked(ob);
       return;
     }
@@ -310,7 +316,8 @@ export class Migration {
     let held = 0;
     ot.seqBegin(ob);
     try {
-      for (let e = ot.tailLocked(ob); e >= 0; e = ot.tailLocked(ob)) {
+      for (let i = n - 1; i >= 0; i--) {
+        const e = chain[i]!;
         const nb = ot.hashOf(e) & ft.mask;
         let seen = false;
         for (let i = 0; i < held; i++) if (this.heldScratch[i] === nb) seen = true;
@@ -324,7 +331,7 @@ export class Migration {
           this.heldScratch[held++] = nb;
           ft.seqBegin(nb);
         }
-        ot.moveTailLocked(ob, ft, nb);
+        ot.moveTailLocked(ob, ft, nb, e, i === 0 ? -1 : chain[i - 1]!);
       }
       ot.markMovedLocked(ob);
     } finally {
