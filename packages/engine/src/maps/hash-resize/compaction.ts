@@ -3,7 +3,7 @@ import type { RetireQueue } from '../../rcu/retire.js';
 import { HASH } from '../chained/layout.js';
 import { RELOCATED } from './layout.js';
 import type { Migration } from './migration.js';
-import type { ElementPool } from './pool.js';
+import { SHRINK_FILL, UNDERFILLED, type ElementPool } from './pool.js';
 import type { Tables } from './tables.js';
 
 /** How long one round of background upkeep may spend emptying chunks. */
@@ -59,8 +59,8 @@ export class Compaction {
    * moved, so it retries; the chunk itself is released only after a grace
    * period. Returns whether it released the chunk.
    */
-  private compact(underFilled: boolean): boolean {
-    const c = this.pool.compactionCandidate(underFilled);
+  private compact(underFilled: boolean, fill = UNDERFILLED): boolean {
+    const c = this.pool.compactionCandidate(underFilled, fill);
     if (c < 0) return false;
     const owner = this.domain.ownerId();
     this.domain.readBegin();
@@ -115,13 +115,13 @@ export class Compaction {
    * fast decline of the entries is followed within a few rounds, and one
    * round never holds the resizer long). Returns whether anything changed.
    */
-  maintain(budgetMs = MAINTAIN_BUDGET_MS, waitForGrace = false): boolean {
+  maintain(budgetMs = MAINTAIN_BUDGET_MS, waitForGrace = false, fill = UNDERFILLED): boolean {
     let changed = this.migration.reclaim() > 0;
     for (let c = this.pool.top() - 1; c > 0; c--) if (this.pool.liveIn(c) === 0 && this.pool.chunkId(c) > 0 && this.release(c)) changed = true;
     const until = performance.now() + budgetMs;
     for (;;) {
-      if (this.compact(true)) changed = true;
-      else if (this.pool.compactionCandidate(true) < 0) break;
+      if (this.compact(true, fill)) changed = true;
+      else if (this.pool.compactionCandidate(true, fill) < 0) break;
       else if (this.migration.reclaim() === 0) {
         // The top chunk was emptied but not released: the retire queue is
         // full of chunks in their grace period.
@@ -145,6 +145,6 @@ export class Compaction {
    * top of element memory that the entries no longer need.
    */
   beforeShrink(): void {
-    this.maintain(BEFORE_SHRINK_BUDGET_MS, true);
+    this.maintain(BEFORE_SHRINK_BUDGET_MS, true, SHRINK_FILL);
   }
 }

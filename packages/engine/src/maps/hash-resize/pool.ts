@@ -315,7 +315,7 @@ export class ElementPool {
   /**
    * The chunk compaction should empty next, or -1: the top chunk, when
    * - it is sparse (holds at most an eighth of a chunk), or, with `underFilled`,
-   *   the pool is: at most UNDERFILLED of the slots up to the top chunk hold
+   *   the pool is: at most `fill` of the slots up to the top chunk hold
    *   entries (entries that went away at random, as expiring flows do, leave
    *   holes in every chunk and no chunk sparse, so memory would stay at the
    *   peak's);
@@ -325,14 +325,14 @@ export class ElementPool {
    * Chunk 0 stays: a map that empties keeps one chunk, the common case of
    * one key inserted and deleted in a loop costs no buffer per round.
    */
-  compactionCandidate(underFilled: boolean): number {
+  compactionCandidate(underFilled: boolean, fill = UNDERFILLED): number {
     const top = this.top();
     const c = top - 1;
     if (c <= 0) return -1;
     const live = this.liveIn(c);
     const allocated = this.allocated();
     const sparse = live <= this.chunk >>> 3;
-    if (!sparse && !(underFilled && allocated <= UNDERFILLED * top * this.chunk)) return -1;
+    if (!sparse && !(underFilled && allocated <= fill * top * this.chunk)) return -1;
     const below = allocated - live;
     return c * this.chunk - below >= live + (this.chunk >>> 2) ? c : -1;
   }
@@ -506,13 +506,22 @@ export class ElementPool {
 }
 
 /**
- * The pool's fill below which background compaction empties the top chunk
- * even when it is not sparse. Memory then follows the entries down to about
- * 1/UNDERFILLED of what they need (a map whose entries halved keeps about
- * two thirds of its element memory, not all of it) at the cost of one
- * relocation per entry moved.
+ * The pool's fill (entries over the slots up to the top chunk) below which
+ * background compaction empties the top chunk even when it is not sparse,
+ * and deletes give CPU caches back. Memory then follows the entries down to
+ * about twice what they need, at the cost of one relocation per entry moved;
+ * a higher bar made the pool release and make the same chunks over and over
+ * under steady churn (a chunk made costs a buffer and a publication to every
+ * thread).
  */
-export const UNDERFILLED = 0.75;
+export const UNDERFILLED = 0.5;
+
+/**
+ * The fill the resizer compacts up to before a shrink (Compaction.beforeShrink):
+ * a shrink's extra table then comes on top of element memory at most a third
+ * above what the entries need.
+ */
+export const SHRINK_FILL = 0.75;
 
 /** ElementPool.release: the element went into the calling CPU's cache. */
 export const CACHED = -1;
