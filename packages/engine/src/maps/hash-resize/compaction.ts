@@ -38,8 +38,9 @@ export class Compaction {
    * emptied.
    */
   afterFree(c: number, left: number): void {
-    if (left === 0 && c > 0) this.release(c);
-    else if (left <= this.pool.chunk >>> 3 && c === this.pool.top() - 1) this.compact(false);
+    if (left === 0 && c > 0) {
+      if (this.pool.roomWithout(c)) this.release(c);
+    } else if (left <= this.pool.chunk >>> 3 && c === this.pool.top() - 1) this.compact(false);
   }
 
   private release(c: number): boolean {
@@ -117,7 +118,7 @@ export class Compaction {
    */
   maintain(budgetMs = MAINTAIN_BUDGET_MS, waitForGrace = false, fill = UNDERFILLED): boolean {
     let changed = this.migration.reclaim() > 0;
-    for (let c = this.pool.top() - 1; c > 0; c--) if (this.pool.liveIn(c) === 0 && this.pool.chunkId(c) > 0 && this.release(c)) changed = true;
+    for (let c = this.pool.top() - 1; c > 0; c--) if (this.pool.liveIn(c) === 0 && this.pool.chunkId(c) > 0 && this.pool.roomWithout(c) && this.release(c)) changed = true;
     const until = performance.now() + budgetMs;
     for (;;) {
       if (this.compact(true, fill)) changed = true;

@@ -16,7 +16,7 @@ import { copyBytes } from '../../memory/byte-copy.js';
 import { Compaction } from './compaction.js';
 import { Iteration } from './iteration.js';
 import {
-  CHUNKS_RELEASED, CUR, CURSOR, DIR, DONE, EBUSY_COUNT, ENTRIES, EPOCH, FIRST_TABLE_SEG, FUT, GROW, GROWS, ITER_RESTARTS, MAX_TABLE_BUCKETS, MIN_BUCKETS, NEXT_SEG, OLD_NB,
+  CHUNKS_RELEASED, CUR, CURSOR, DIR, REQUEST, DONE, EBUSY_COUNT, ENTRIES, EPOCH, FIRST_TABLE_SEG, FUT, GROW, GROWS, ITER_RESTARTS, MAX_TABLE_BUCKETS, MIN_BUCKETS, NEXT_SEG, OLD_NB,
   MAX_ENTRIES, RELOCATED, RETIRE_SLOTS, RETRY_COUNT, SEG_CONTROL, SEG_POOL, SHRINK, SHRINKS, TIME_BYTE_OFFSET, chunkElements, compactLayout, maxChunks, poolWords, tableWords,
 } from './layout.js';
 import { Migration } from './migration.js';
@@ -616,6 +616,11 @@ export class HashResizeMap extends MapBase {
    * comes due with time, and its state already counts it as made).
    */
   private checkWatermarks(dir: number): void {
+    // A request the resizer has not taken yet: it decides again when it
+    // takes it (wanted), from the entries as they are then. Asking again
+    // meanwhile (every insert of a burst, above the watermark, until the
+    // resizer wakes) would only sample the statistics and find it pending.
+    if (!this.control.adaptive && this.words[REQUEST] !== 0) return;
     const d = this.control.decide(this.tables.cur.nb, false);
     if (d !== null && (d.dir === dir || this.control.adaptive)) this.requestResize(d);
   }

@@ -160,10 +160,10 @@ export class ElementPool {
   }
 
   /**
-   * An element from the lowest chunk with room below chunk `below` (a new
-   * chunk is made when the lowest free index has none yet), or -1. The
-   * caller bounds the entries (the map's ENTRIES), so with `below` left out
-   * there is always room.
+   * An element from the lowest chunk with room (a new chunk is made when
+   * the lowest free index has none yet), or -1. The caller bounds the
+   * entries (the map's ENTRIES), so there is always room. With `below` (a
+   * relocation), only from a chunk below it that exists, else -1.
    */
   alloc(owner: number, below = this.maxChunks): number {
     const at = below === this.maxChunks ? this.myCache() : -1;
@@ -178,7 +178,9 @@ export class ElementPool {
     }
     this.lock(owner);
     try {
-      const e = this.allocLocked(owner, below, true);
+      // A relocation (below set) moves an entry into a chunk that exists:
+      // making one for it would only trade the chunk being emptied for another.
+      const e = this.allocLocked(owner, below, below === this.maxChunks);
       // An empty cache takes half a line's worth at once, from chunks that
       // exist (a spare never makes a chunk).
       if (at >= 0 && e >= 0) {
@@ -335,6 +337,18 @@ export class ElementPool {
     if (!sparse && !(underFilled && allocated <= fill * top * this.chunk)) return -1;
     const below = allocated - live;
     return c * this.chunk - below >= live + (this.chunk >>> 2) ? c : -1;
+  }
+
+  /**
+   * Whether the pool keeps a quarter chunk of room without chunk c: an
+   * empty chunk is released only then, so that entries hovering at a chunk
+   * boundary do not make and release the same chunk over and over (a chunk
+   * made costs a buffer and a publication to every thread). A hint from
+   * plain counts; TOP bounds the chunks that hold memory.
+   */
+  roomWithout(c: number): boolean {
+    const top = Math.max(this.top(), c + 1);
+    return (top - 1) * this.chunk - this.allocated() >= this.chunk >>> 2;
   }
 
   /** The elements handed out from chunk c now (its slots not on its free list). */
