@@ -2,7 +2,8 @@ import { writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import type { CliCommand } from '../cli/command.js';
 import { parseCount, parseMs } from '../cli/parse.js';
-import { runSoak, soakDefaults, type SoakOptions } from './run-soak.js';
+import { soakDefaults, type SoakOptions } from './options.js';
+import { runSoak } from './run-soak.js';
 import { soakMarkdown } from './report.js';
 
 interface SoakFlags {

@@ -56,3 +56,53 @@ export const LEDGER_STRIDE = LEDGER_KEYS + 2;
 export function ledgerHashKey(cpu: number, j: number): number {
   return 0x40000000 + cpu * LEDGER_KEYS + j;
 }
+
+/** CPU ids the shared words have room for (counters, ledger). */
+export const MAX_CPUS = 128;
+
+/** Where ledger map `li`'s words for CPU `cpu` start. */
+export function ledgerBase(li: number, cpu: number): number {
+  return (li * MAX_CPUS + cpu) * LEDGER_STRIDE;
+}
+
+/** The main thread's side of the shared words: it allocates them, hands them to every CPU worker, pauses and stops the CPUs, and reads their counters. */
+export class SoakWords {
+  readonly control = new SharedArrayBuffer(CONTROL_WORDS * 4);
+  private readonly ctl = new Int32Array(this.control);
+  readonly countersSab = new SharedArrayBuffer(MAX_CPUS * COUNTER_SLOTS * 8);
+  private readonly counters = new Float64Array(this.countersSab);
+  readonly ledgerSab: SharedArrayBuffer;
+  readonly ledger: Int32Array;
+
+  constructor(
+    ledgerMaps: number,
+    private readonly cpus: number,
+  ) {
+    this.ledgerSab = new SharedArrayBuffer(Math.max(1, ledgerMaps) * MAX_CPUS * LEDGER_STRIDE * 4);
+    this.ledger = new Int32Array(this.ledgerSab).fill(0);
+  }
+
+  /** A counter summed over the CPUs. */
+  sum(name: Counter): number {
+    let n = 0;
+    for (let cpu = 0; cpu < this.cpus; cpu++) n += this.counters[cpu * COUNTER_SLOTS + counterIndex[name]]!;
+    return n;
+  }
+
+  /** Asks every CPU to pause (epoch > 0) or to go on (0). */
+  setPause(epoch: number): void {
+    Atomics.store(this.ctl, PAUSE, epoch);
+    Atomics.notify(this.ctl, PAUSE);
+  }
+
+  /** Whether CPU `cpu` has acknowledged pause `epoch`. */
+  paused(cpu: number, epoch: number): boolean {
+    return Atomics.load(this.ctl, ACK + cpu) === epoch;
+  }
+
+  /** Ends the run: every CPU leaves its loop (a paused one too). */
+  stop(): void {
+    Atomics.store(this.ctl, STOP, 1);
+    this.setPause(0);
+  }
+}

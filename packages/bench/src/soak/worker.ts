@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import {
   BPF_ANY, BPF_EXIST, BPF_NOEXIST, Errno, LockTimeoutError, QuiescenceDomain, attachMap, enterCpu, setDefaultDomain, type BpfMap, type MapHandle,
 } from '@rightsize/engine';
-import { ACK, LEDGER_KEYS, LEDGER_STRIDE, NEXT_STAMP, PAUSE, STOP, counterIndex, ledgerHashKey, type Counter, COUNTER_SLOTS } from './layout.js';
+import { ACK, LEDGER_KEYS, NEXT_STAMP, PAUSE, STOP, counterIndex, ledgerBase, ledgerHashKey, type Counter, COUNTER_SLOTS } from './layout.js';
 import { KEYSPACE } from './maps.js';
 import { stampInto, stampOf } from './values.js';
 
@@ -121,7 +121,7 @@ function filling(): boolean {
 
 function ledgerWrite(t: Target): void {
   const j = rand() % LEDGER_KEYS;
-  const base = (t.ledger * 128 + d.cpu) * LEDGER_STRIDE;
+  const base = ledgerBase(t.ledger, d.cpu);
   const stamp = Atomics.add(ctl, NEXT_STAMP + d.cpu, 1) + 1;
   // In flight first: if this CPU dies during the update, the new stamp is allowed too.
   Atomics.store(ledger, base + LEDGER_KEYS, j);

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runSoak, soakDefaults } from '../../src/soak/run-soak.js';
+import { soakDefaults } from '../../src/soak/options.js';
+import { runSoak } from '../../src/soak/run-soak.js';
 
 // The CI soak: the same code path as `pnpm soak --minutes N`, for one minute.
 // Every map type under load on every core, CPUs killed at random and

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { soakOptions } from '../../src/soak/command.js';
-import { soakMarkdown } from '../../src/soak/report.js';
-import type { SoakReport } from '../../src/soak/run-soak.js';
+import { soakMarkdown, type SoakReport } from '../../src/soak/report.js';
 
 describe('soak command line and report', () => {
   it('reads --minutes as seconds, --seconds over it, and --no-kills', () => {
