@@ -2,7 +2,7 @@ import { currentCpu } from '../context.js';
 import { Errno } from '../errno.js';
 import { SegmentStore } from '../memory/segments.js';
 import { DOMAIN_SLOTS, QuiescenceDomain } from '../rcu/domain.js';
-import { describe, percpuValueStride, isPercpuType, type NormalizedSpec } from '../spec/map-spec.js';
+import { describe, percpuValueStride, isPercpuType, requireInt, type NormalizedSpec } from '../spec/map-spec.js';
 import { lock, unlock } from '../locks/bucket-lock.js';
 import { LOG_DIR_AT, MapHeader, W_DEATHS_SEEN, W_ELEMENTS_RECLAIMED, W_LOCKS_RECOVERED, W_RECORDS_REPLAYED, W_REPAIRS, W_REPAIR_LOCK } from './header.js';
 import type { BatchOptions, BatchResult, BatchWriteResult, BpfMap, MapHandle, MapStats, RecoveryCounts, RepairResult } from './map.js';
@@ -38,6 +38,10 @@ export abstract class MapBase implements BpfMap {
   readonly domain: QuiescenceDomain;
   /** Bytes of a value as userspace sees it (per-CPU types: every CPU's value, 8-byte padded). */
   readonly userValueSize: number;
+  /** A per-CPU type: a value holds one window of cpuStride bytes per CPU (see windowFrom). */
+  protected readonly percpu: boolean;
+  /** Bytes of one CPU's window in a per-CPU value: roundup(valueSize, 8). */
+  protected readonly cpuStride: number;
   /** close() was called on this object (hot paths that skip checkLive test it themselves). */
   protected closed = false;
   /** Repairs this object ran (an insert refused for lack of room retries once after one: see repair). */
@@ -49,7 +53,9 @@ export abstract class MapBase implements BpfMap {
     this.header = parts.header;
     this.segments = parts.segments;
     this.domain = parts.domain;
-    this.userValueSize = isPercpuType(this.spec.type) ? this.spec.nCpus * percpuValueStride(this.spec.valueSize) : this.spec.valueSize;
+    this.percpu = isPercpuType(this.spec.type);
+    this.cpuStride = percpuValueStride(this.spec.valueSize);
+    this.userValueSize = this.percpu ? this.spec.nCpus * this.cpuStride : this.spec.valueSize;
   }
 
   private wantsSeen = 0;
@@ -119,6 +125,35 @@ export abstract class MapBase implements BpfMap {
     if (!(out instanceof Uint8Array)) throw new TypeError(`out must be a Uint8Array, got ${describe(out)}`);
     const want = this.valueSizeHere();
     if (out.length < want) throw new TypeError(`out must hold at least ${want} bytes, got ${out.length}`);
+  }
+
+  /**
+   * Byte offset of the caller's value inside an entry's value area: a program
+   * on a per-CPU map reads and writes its own CPU's window only; userspace,
+   * and every caller of a map that is not per-CPU, the whole value (0).
+   */
+  protected windowFrom(): number {
+    if (!this.percpu) return 0;
+    const cpu = currentCpu();
+    if (cpu < 0) return 0;
+    if (cpu >= this.spec.nCpus) throw new RangeError(`CPU ${cpu} is out of range for a per-CPU map of nCpus ${this.spec.nCpus}`);
+    return cpu * this.cpuStride;
+  }
+
+  /**
+   * atomicAdd's argument checks, in the order every map type makes them: a
+   * bad key or delta throws (a programmer error); a byteOffset that is not a
+   * whole 4-byte word inside the caller's value (`valueBytes` long) is
+   * -EINVAL; a userspace write to a read-only map is -EPERM. 0: go on.
+   * `valueBytes` is the caller's: valueSizeHere() for types that may be
+   * per-CPU, spec.valueSize for the others (the same number, one call fewer).
+   */
+  protected checkAtomicAdd(key: Uint8Array, byteOffset: number, delta: number, valueBytes: number): number {
+    this.checkKey(key);
+    requireInt('delta', delta, -0x80000000, 0xffffffff);
+    if (!Number.isInteger(byteOffset) || byteOffset < 0 || byteOffset % 4 !== 0 || byteOffset + 4 > valueBytes) return -Errno.EINVAL;
+    if (!this.userMayWrite()) return -Errno.EPERM;
+    return 0;
   }
 
   /** rdonly / wronly restrict userspace only, as BPF_F_RDONLY / BPF_F_WRONLY do for the syscall. */

@@ -6,7 +6,8 @@ import type { QuiescenceDomain } from '../../rcu/domain.js';
 import { RetireQueue, retireQueueWords } from '../../rcu/retire.js';
 import { requireInt, type NormalizedSpec } from '../../spec/map-spec.js';
 import { arraySlotWords } from '../array/array-map.js';
-import { MapBase, type MapParts } from '../base.js';
+import type { MapParts } from '../base.js';
+import { ArrayMapBase } from '../array/array-map-base.js';
 import { MapHeader, TYPE_BASE, W_LOCKS_RECOVERED, W_RECORDS_REPLAYED } from '../header.js';
 import type { BatchOptions, BatchResult, MapHandle, MapStats } from '../map.js';
 import { LITTLE_ENDIAN } from '../chained/table.js';
@@ -123,7 +124,7 @@ function subBytes(spec: NormalizedSpec, k: number): number {
   return subEntries(spec, k) * arraySlotWords(spec.valueSize) * 4;
 }
 
-export class ArrayResizeMap extends MapBase {
+export class ArrayResizeMap extends ArrayMapBase {
   private readonly dir: Int32Array;
   private readonly retire: RetireQueue;
   private readonly shift: number;
@@ -448,28 +449,9 @@ export class ArrayResizeMap extends MapBase {
     unlock(w, base + E_LOCK);
   }
 
-  delete(key: Uint8Array): number {
-    this.checkKey(key);
-    return -Errno.EINVAL;
-  }
-
-  deleteU32(key: number): number {
-    this.checkU32(key);
-    return -Errno.EINVAL;
-  }
-
-  /** As ARRAY: entries cannot be deleted, so there is no lookup-and-delete. */
-  lookupAndDeleteInto(key: Uint8Array, out: Uint8Array): number {
-    this.checkKey(key);
-    this.checkOut(out);
-    return -Errno.ENOTSUPP;
-  }
-
   atomicAdd(key: Uint8Array, byteOffset: number, delta: number): number {
-    this.checkKey(key);
-    requireInt('delta', delta, -0x80000000, 0xffffffff);
-    if (!Number.isInteger(byteOffset) || byteOffset < 0 || byteOffset % 4 !== 0 || byteOffset + 4 > this.spec.valueSize) return -Errno.EINVAL;
-    if (!this.userMayWrite()) return -Errno.EPERM;
+    const refused = this.checkAtomicAdd(key, byteOffset, delta, this.spec.valueSize);
+    if (refused !== 0) return refused;
     this.scratch.set(key);
     const base = this.lockEntry(this.scratch32[0]!, 0, null, null);
     if (base < 0) return base;
@@ -704,12 +686,6 @@ export class ArrayResizeMap extends MapBase {
     if (i >= Atomics.load(this.header.words, M_SIZE)) return { ...res, err: -Errno.ENOENT, cursor: null };
     res.cursor = i;
     return res;
-  }
-
-  lookupAndDeleteBatch(cursor: number | null, count: number, _opts: BatchOptions = {}): BatchResult {
-    this.checkLive();
-    requireInt('count', count, 0, 2 ** 31);
-    return { err: -Errno.ENOTSUPP, keys: [], values: [], count: 0, cursor };
   }
 
   stats(): MapStats {

@@ -1,4 +1,3 @@
-import { currentCpu } from '../../context.js';
 import { BPF_F_LOCK, BPF_NOEXIST, Errno, updateFlagsValid } from '../../errno.js';
 import { lockRecover, unlock } from '../../locks/bucket-lock.js';
 import { RecoveryLog, type LogRecord } from '../../recovery/log.js';
@@ -6,7 +5,8 @@ import { WordCopier } from '../../memory/word-copy.js';
 import { SegmentStore, allocArea, newMapId } from '../../memory/segments.js';
 import { QuiescenceDomain } from '../../rcu/domain.js';
 import { isPercpuType, percpuValueStride, requireInt, type NormalizedSpec } from '../../spec/map-spec.js';
-import { MapBase, type MapParts } from '../base.js';
+import type { MapParts } from '../base.js';
+import { ArrayMapBase } from './array-map-base.js';
 import { MapHeader, W_LOCKS_RECOVERED, W_RECORDS_REPLAYED } from '../header.js';
 import type { BatchOptions, BatchResult, MapHandle, MapStats } from '../map.js';
 import { LITTLE_ENDIAN } from '../chained/table.js';
@@ -40,12 +40,10 @@ export function arraySlotWords(valueBytes: number): number {
  * so delete is -EINVAL, NOEXIST is -EEXIST and an index past the end is
  * -E2BIG on update and "not found" on lookup.
  */
-export class ArrayMap extends MapBase {
+export class ArrayMap extends ArrayMapBase {
   readonly slots: Int32Array;
   readonly bytesView: Uint8Array;
   protected readonly stride: number;
-  protected readonly percpu: boolean;
-  protected readonly cpuStride: number;
   private readonly scratch = new Uint8Array(4);
   private readonly scratch32 = new Uint32Array(this.scratch.buffer);
   /** Redo records of value writes (see recovery/log.ts). */
@@ -54,8 +52,6 @@ export class ArrayMap extends MapBase {
 
   constructor(parts: MapParts) {
     super(parts);
-    this.percpu = isPercpuType(this.spec.type);
-    this.cpuStride = percpuValueStride(this.spec.valueSize);
     this.stride = arraySlotWords(this.userValueSize);
     const sab = this.segments.get(SEG_SLOTS);
     this.slots = new Int32Array(sab);
@@ -117,14 +113,6 @@ export class ArrayMap extends MapBase {
   protected indexOf(key: Uint8Array): number {
     this.scratch.set(key);
     return this.scratch32[0]!;
-  }
-
-  protected windowFrom(): number {
-    if (!this.percpu) return 0;
-    const cpu = currentCpu();
-    if (cpu < 0) return 0;
-    if (cpu >= this.spec.nCpus) throw new RangeError(`CPU ${cpu} is out of range for a per-CPU map of nCpus ${this.spec.nCpus}`);
-    return cpu * this.cpuStride;
   }
 
   lookupInto(key: Uint8Array, out: Uint8Array): number {
@@ -210,28 +198,9 @@ export class ArrayMap extends MapBase {
     this.settle();
   }
 
-  delete(key: Uint8Array): number {
-    this.checkKey(key);
-    return -Errno.EINVAL;
-  }
-
-  deleteU32(key: number): number {
-    this.checkU32(key);
-    return -Errno.EINVAL;
-  }
-
-  /** Arrays cannot delete, so the kernel has no lookup-and-delete for them. */
-  lookupAndDeleteInto(key: Uint8Array, out: Uint8Array): number {
-    this.checkKey(key);
-    this.checkOut(out);
-    return -Errno.ENOTSUPP;
-  }
-
   atomicAdd(key: Uint8Array, byteOffset: number, delta: number): number {
-    this.checkKey(key);
-    requireInt('delta', delta, -0x80000000, 0xffffffff);
-    if (!Number.isInteger(byteOffset) || byteOffset < 0 || byteOffset % 4 !== 0 || byteOffset + 4 > this.valueSizeHere()) return -Errno.EINVAL;
-    if (!this.userMayWrite()) return -Errno.EPERM;
+    const refused = this.checkAtomicAdd(key, byteOffset, delta, this.valueSizeHere());
+    if (refused !== 0) return refused;
     const i = this.indexOf(key);
     if (i >= this.spec.maxEntries) return -Errno.E2BIG;
     const w = this.slots;
@@ -284,12 +253,6 @@ export class ArrayMap extends MapBase {
     if (i >= max) return { ...res, err: -Errno.ENOENT, cursor: null };
     res.cursor = i;
     return res;
-  }
-
-  lookupAndDeleteBatch(cursor: number | null, count: number, _opts: BatchOptions = {}): BatchResult {
-    this.checkLive();
-    requireInt('count', count, 0, 2 ** 31);
-    return { err: -Errno.ENOTSUPP, keys: [], values: [], count: 0, cursor };
   }
 
   stats(): MapStats {

@@ -4,7 +4,7 @@ import { hashKeySigned, randomSeed } from '../../hash/hasher.js';
 import { xxh32U32Signed } from '../../hash/xxh32.js';
 import { SegmentStore, allocArea, newMapId } from '../../memory/segments.js';
 import { QuiescenceDomain } from '../../rcu/domain.js';
-import { isPercpuType, nextPowerOfTwo, percpuValueStride, requireInt, type NormalizedSpec } from '../../spec/map-spec.js';
+import { isPercpuType, nextPowerOfTwo, percpuValueStride, type NormalizedSpec } from '../../spec/map-spec.js';
 import { MapBase, type MapParts } from '../base.js';
 import { ALLOC_AT, MapHeader } from '../header.js';
 import type { BatchOptions, BatchResult, MapHandle, MapStats } from '../map.js';
@@ -48,8 +48,6 @@ export class HashMap extends MapBase {
   readonly table: ChainedTable;
   protected readonly ks: KeyScratch;
   protected readonly seed: number;
-  protected readonly percpu: boolean;
-  protected readonly cpuStride: number;
   private readonly chain: number[] = [];
   /** The chunk directory (see chunkDirectory): which chunks exist, for the byte recount of a repair. */
   private readonly chunkDir: Int32Array;
@@ -60,8 +58,6 @@ export class HashMap extends MapBase {
     super(parts);
     const spec = this.spec;
     this.seed = this.header.seed;
-    this.percpu = isPercpuType(spec.type);
-    this.cpuStride = percpuValueStride(spec.valueSize);
     this.ks = new KeyScratch(spec.keySize);
     const nBuckets = hashBuckets(spec);
     const { chunkSize, capacity } = chunking(spec, layout.stride * 4);
@@ -178,15 +174,6 @@ export class HashMap extends MapBase {
   protected hashU32(key: number): number {
     this.ks.words[0] = key | 0;
     return xxh32U32Signed(key, this.seed);
-  }
-
-  /** Byte offset of the caller's value inside an element's value area. */
-  protected windowFrom(): number {
-    if (!this.percpu) return 0;
-    const cpu = currentCpu();
-    if (cpu < 0) return 0;
-    if (cpu >= this.spec.nCpus) throw new RangeError(`CPU ${cpu} is out of range for a per-CPU map of nCpus ${this.spec.nCpus}`);
-    return cpu * this.cpuStride;
   }
 
   // ---- lookups: lock-free ----
@@ -343,10 +330,8 @@ export class HashMap extends MapBase {
   }
 
   atomicAdd(key: Uint8Array, byteOffset: number, delta: number): number {
-    this.checkKey(key);
-    requireInt('delta', delta, -0x80000000, 0xffffffff);
-    if (!Number.isInteger(byteOffset) || byteOffset < 0 || byteOffset % 4 !== 0 || byteOffset + 4 > this.valueSizeHere()) return -Errno.EINVAL;
-    if (!this.userMayWrite()) return -Errno.EPERM;
+    const refused = this.checkAtomicAdd(key, byteOffset, delta, this.valueSizeHere());
+    if (refused !== 0) return refused;
     const h = this.hashBytes(key);
     const t = this.table;
     const b = h & t.mask;
