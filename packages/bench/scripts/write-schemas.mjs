@@ -2,7 +2,7 @@
 // checks result files with. Run after `pnpm build`:
 //   node packages/bench/scripts/write-schemas.mjs
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { publishedSchemas, schemaFileText } from '../dist/report/schemas.js';
+import { publishedSchemas, schemaFileText } from '../dist/schemas.js';
 
 const dir = new URL('../schemas/', import.meta.url);
 mkdirSync(dir, { recursive: true });

@@ -4,7 +4,8 @@ export { runSuite, type SuiteRun, type SuiteRunOptions } from './suites/run-suit
 export { SUITES, SUITE_NAMES, DEFAULT_SUITE } from './suites/registry.js';
 export type { Suite, SuiteName } from './suites/plan.js';
 export type { SuiteOptions, Mixer } from './suites/options.js';
-export { BENCH_SCHEMA, benchResultSchema, validateBenchResult, assertBenchResult, type BenchResult, type Cell, type Repetition, type Goal } from './report/bench-result.js';
+export { BENCH_SCHEMA, benchResultSchema, validateBenchResult, assertBenchResult, type BenchResult, type Cell, type Goal } from './report/bench-result.js';
+export type { Repetition } from './harness/measure.js';
 export { check, Int, IsoTimestamp, Nullable, Strict } from './report/validate.js';
 export { markdownTable, section, type Column } from './report/markdown.js';
 export { barChartSvg, lineChartSvg, renderVegaLite, type BarChartSpec, type LineChartSpec, type Datum } from './report/charts.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { optionsFor } from '../src/cli/suite-commands.js';
-import { parseCount, parseList, parseMixer } from '../src/cli/parse.js';
+import { parseCount, parseList } from '../src/cli/parse.js';
+import { optionsFor, parseMixer } from '../src/suites/command.js';
 import { validateOptions } from '../src/suites/options.js';
 import { mapsSuite } from '../src/suites/maps.js';
 

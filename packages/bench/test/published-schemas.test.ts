@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { publishedSchemas, schemaFileText } from '../src/report/schemas.js';
+import { publishedSchemas, schemaFileText } from '../src/schemas.js';
 
 const dir = new URL('../schemas/', import.meta.url);
 

@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from 'commander';
-import type { EbusyPolicy } from '@rightsize/engine';
-import type { KeyOrder } from '../harness/keys.js';
-import type { Mixer } from '../suites/options.js';
+
+// Option parsers every subcommand shares (each concept's own, such as the
+// suites' mixers, live with its command).
 
 const UNITS: Record<string, number> = { '': 1, k: 1e3, K: 1e3, Ki: 2 ** 10, M: 1e6, Mi: 2 ** 20, G: 1e9, Gi: 2 ** 30 };
 
@@ -21,23 +21,6 @@ export function parseList<T>(item: (s: string) => T): (text: string) => T[] {
     if (parts.length === 0) throw new InvalidArgumentError('expected a comma-separated list');
     return parts.map(item);
   };
-}
-
-export function parseMixer(text: string): Mixer {
-  if (text === 'lookup' || text === 'lookups') return 'lookup';
-  const n = parseCount(text);
-  if (n < 1) throw new InvalidArgumentError(`mixer "${text}" must be 'lookup' or a positive integer`);
-  return n;
-}
-
-export function parseOrder(text: string): KeyOrder {
-  if (text === 'sequential' || text === 'shuffled') return text;
-  throw new InvalidArgumentError(`key order "${text}" must be sequential or shuffled`);
-}
-
-export function parsePolicy(text: string): EbusyPolicy {
-  if (text === 'fail' || text === 'retry' || text === 'help') return text;
-  throw new InvalidArgumentError(`EBUSY policy "${text}" must be fail, retry or help`);
 }
 
 export function parseMs(text: string): number {

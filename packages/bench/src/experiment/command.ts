@@ -11,7 +11,7 @@ import { runExperiment } from './runner/experiment.js';
 import { experimentProgress } from './runner/progress.js';
 import { loadScenario, shippedScenarios } from './scenario/load.js';
 import { validateScenario } from './scenario/scenario.js';
-import { STRATEGY_IDS, type StrategyId } from './strategies/ids.js';
+import { STRATEGY_IDS, type StrategyId } from './scenario/strategy-ids.js';
 
 interface ExperimentFlags {
   cpus?: number;

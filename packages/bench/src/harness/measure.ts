@@ -1,7 +1,37 @@
 import type { BpfMap } from '@rightsize/engine';
 import type { Machine, RunResult } from '@rightsize/workers';
 import type { LoopParams, LoopTally } from '../programs/loop-params.js';
-import type { CpuFigure, Repetition } from '../report/bench-result.js';
+
+/** One CPU's share of a repetition (counted by the program, timed by the Machine from the barrier). */
+export interface CpuFigure {
+  cpu: number;
+  lookups: number;
+  updates: number;
+  /** Lookups that found nothing. */
+  misses: number;
+  /** lookups + updates. */
+  ops: number;
+  /** Barrier to this CPU's last event. */
+  elapsedNs: number;
+  opsPerSec: number;
+  /** CPU time the thread actually got meanwhile (Linux schedstat; null elsewhere): below elapsedNs when others took the core. */
+  cpuNs: number | null;
+}
+
+/** One timed run of a cell, as measureOnce makes it and a result file keeps it (report/bench-result.ts holds its schema). */
+export interface Repetition {
+  /** Sum of the CPUs' ops/s: the cell's throughput. */
+  opsPerSec: number;
+  ops: number;
+  /** First CPU leaving the barrier to the last CPU's end. */
+  elapsedNs: number;
+  misses: number;
+  /** Update results by errno name, summed over CPUs. */
+  results: Record<string, number>;
+  cpus: CpuFigure[];
+  /** Figures of this repetition that only some cells have (resizes started, ns spent resizing, ...). */
+  extra?: Record<string, number>;
+}
 
 /** One timed run of a benchmark program. */
 export interface RunSpec {

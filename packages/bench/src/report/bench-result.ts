@@ -1,3 +1,4 @@
+import type { Repetition } from '../harness/measure.js';
 import type { Summary } from '../harness/summary.js';
 import type { MachineInfo } from './machine.js';
 import { Type } from '@sinclair/typebox';
@@ -5,37 +6,6 @@ import { Int, IsoTimestamp, Nullable, Strict, check } from './validate.js';
 
 /** The version of the result file format. A reader refuses any other. */
 export const BENCH_SCHEMA = 'rightsize-bench/1';
-
-/** One CPU's share of a repetition (counted by the program, timed by the Machine from the barrier). */
-export interface CpuFigure {
-  cpu: number;
-  lookups: number;
-  updates: number;
-  /** Lookups that found nothing. */
-  misses: number;
-  /** lookups + updates. */
-  ops: number;
-  /** Barrier to this CPU's last event. */
-  elapsedNs: number;
-  opsPerSec: number;
-  /** CPU time the thread actually got meanwhile (Linux schedstat; null elsewhere): below elapsedNs when others took the core. */
-  cpuNs: number | null;
-}
-
-/** One timed run of a cell. */
-export interface Repetition {
-  /** Sum of the CPUs' ops/s: the cell's throughput. */
-  opsPerSec: number;
-  ops: number;
-  /** First CPU leaving the barrier to the last CPU's end. */
-  elapsedNs: number;
-  misses: number;
-  /** Update results by errno name, summed over CPUs. */
-  results: Record<string, number>;
-  cpus: CpuFigure[];
-  /** Figures of this repetition that only some cells have (resizes started, ns spent resizing, ...). */
-  extra?: Record<string, number>;
-}
 
 export type ParamValue = string | number | boolean;
 

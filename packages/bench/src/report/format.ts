@@ -10,6 +10,11 @@ export function formatRate(opsPerSec: number | null | undefined): string {
   return sig(opsPerSec);
 }
 
+/** A whole count with thousands separators: 212449 -> "212,449". */
+export function formatInt(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
 /** Three significant digits, without an exponent. */
 export function sig(x: number, digits = 3): string {
   if (x === 0) return '0';

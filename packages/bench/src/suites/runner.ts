@@ -1,10 +1,10 @@
 import type { BpfMap } from '@rightsize/engine';
 import type { Agent, Machine } from '@rightsize/workers';
 import { MachinePool } from '../harness/machines.js';
-import { measureOnce } from '../harness/measure.js';
+import { measureOnce, type Repetition } from '../harness/measure.js';
 import type { Progress } from '../harness/progress.js';
 import { ContinuousResize } from '../harness/resize-driver.js';
-import type { Cell, Repetition } from '../report/bench-result.js';
+import type { Cell } from '../report/bench-result.js';
 import { formatRate } from '../report/format.js';
 import { cellId, type CellPlan, type GroupPlan } from './plan.js';
 import type { SuiteOptions } from './options.js';

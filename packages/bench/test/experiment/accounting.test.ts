@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { accountingHolds } from '../../src/experiment/accounting/summary.js';
-import { COUNTERS, addCounts, zeroCounts } from '../../src/experiment/accounting/tally.js';
-import { STRATEGY_IDS } from '../../src/experiment/strategies/ids.js';
+import { COUNTERS, accountingHolds, addCounts, zeroCounts } from '../../src/experiment/accounting/tally.js';
+import { STRATEGY_IDS } from '../../src/experiment/scenario/strategy-ids.js';
 import { runSmall } from './support/small.js';
 
 // Every packet is counted exactly once, as accepted, refused or broken, on

@@ -1,6 +1,6 @@
 import { createMap } from '@rightsize/engine';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { sampleAtTick } from '../../src/experiment/accounting/summary.js';
+import { sampleAtTick } from '../../src/experiment/runner/summary.js';
 import type { ExperimentResult } from '../../src/experiment/runner/experiment.js';
 import { runSmall, strategy } from './support/small.js';
 

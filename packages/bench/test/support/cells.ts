@@ -1,4 +1,5 @@
-import type { Cell, Repetition } from '../../src/report/bench-result.js';
+import type { Repetition } from '../../src/harness/measure.js';
+import type { Cell } from '../../src/report/bench-result.js';
 
 /** A repetition of one CPU whose figures agree with each other (ops = lookups + updates). */
 export function repetition(opsPerSec: number, opts: { lookups?: number; updates?: number; results?: Record<string, number> } = {}): Repetition {

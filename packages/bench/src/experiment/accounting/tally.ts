@@ -134,3 +134,12 @@ export function createPace(nCpus: number): SharedArrayBuffer {
 export function paceGenerationAt(nCpus: number): number {
   return nCpus * CLOCK_STRIDE;
 }
+
+/** packets = accepted + refused + broken, and the flow counts add up, for one set of counts. */
+export function accountingHolds(c: Counts): boolean {
+  return (
+    c.packets === c.accepted + c.refused + c.broken &&
+    c.newFlows === c.flowsAdmitted + c.flowsRefused &&
+    c.flowsRefused === c.refusedE2BIG + c.refusedEBUSY + c.refusedENOMEM + c.refusedOverflowFull + c.refusedOther
+  );
+}

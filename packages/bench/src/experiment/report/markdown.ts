@@ -1,16 +1,11 @@
-import { formatBytes, formatPercent, formatRate } from '../../report/format.js';
+import { formatBytes, formatInt, formatPercent, formatRate } from '../../report/format.js';
 import { markdownTable, section } from '../../report/markdown.js';
 import { RESIZE_START_BUCKETS } from '../strategies/strategies.js';
 import type { ExperimentReport } from './result.js';
 
-/** 212449 -> "212,449". */
-export function int(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
-}
-
 /** A count with its share of `of`: "212,449 (48%)"; a bare "0" for none. */
 function share(n: number, of: number): string {
-  return n === 0 || of === 0 ? int(n) : `${int(n)} (${formatPercent(n / of)})`;
+  return n === 0 || of === 0 ? formatInt(n) : `${formatInt(n)} (${formatPercent(n / of)})`;
 }
 
 /** The table every run prints: what each strategy refused, broke and held. */
@@ -35,13 +30,13 @@ export function summaryTable(r: ExperimentReport): string {
         s.id,
         share(x.flowsRefused, x.newFlows),
         share(x.flowsBroken, x.newFlows),
-        `${int(x.burstRefused)} / ${int(x.burstBroken)}`,
+        `${formatInt(x.burstRefused)} / ${formatInt(x.burstBroken)}`,
         formatBytes(x.peakBytes),
         formatBytes(x.meanBytes),
         formatBytes(x.bytesAtBurstEnd),
         formatBytes(x.meanBytesAfterBurst),
         `${x.grows} / ${x.shrinks}`,
-        int(x.ebusy),
+        formatInt(x.ebusy),
         x.packetsPerSecPerCpu.map((p) => formatRate(p)).join(' · '),
       ];
     }),
@@ -68,14 +63,14 @@ export function causesTable(r: ExperimentReport): string {
       const e = x.refusedByErrno;
       return [
         s.id,
-        [e.E2BIG, e.EBUSY, e.ENOMEM, e.overflowFull].map(int).join(' · ') + (e.other > 0 ? ` (+${int(e.other)} other)` : ''),
-        int(x.refreshLost),
-        int(x.flowsBrokenStale),
-        int(x.closeLeaked),
-        int(x.overflowAdmitted),
-        int(x.evictions),
-        int(x.gcExpired),
-        int(x.peakEntries),
+        [e.E2BIG, e.EBUSY, e.ENOMEM, e.overflowFull].map(formatInt).join(' · ') + (e.other > 0 ? ` (+${formatInt(e.other)} other)` : ''),
+        formatInt(x.refreshLost),
+        formatInt(x.flowsBrokenStale),
+        formatInt(x.closeLeaked),
+        formatInt(x.overflowAdmitted),
+        formatInt(x.evictions),
+        formatInt(x.gcExpired),
+        formatInt(x.peakEntries),
         x.accountingExact ? 'yes' : 'NO',
       ];
     }),
@@ -94,7 +89,7 @@ export function dynamicsTable(r: ExperimentReport): string {
   const walked = rows.some((s) => s.summary.walks);
   const bounded = rows.some((s) => s.summary.boundRaises !== null);
   const walkCell = (w: { walks: number; completed: number; skipped: number; walksWithSkips: number; repeated: number; meanMs: number } | undefined): string =>
-    w ? `${w.completed}/${w.walks} · ${int(w.skipped)} (${w.walksWithSkips} walks) · ${int(w.repeated)} · ${w.meanMs.toFixed(0)} ms` : '';
+    w ? `${w.completed}/${w.walks} · ${formatInt(w.skipped)} (${w.walksWithSkips} walks) · ${formatInt(w.repeated)} · ${w.meanMs.toFixed(0)} ms` : '';
   return markdownTable(
     [
       'strategy',
@@ -120,15 +115,15 @@ export function dynamicsTable(r: ExperimentReport): string {
       return [
         s.id,
         String(s.dynamics?.controller ?? ''),
-        int(x.grows + x.shrinks),
-        int(x.ebusy),
-        int(x.flowsRefused),
-        int(x.flowsBroken),
+        formatInt(x.grows + x.shrinks),
+        formatInt(x.ebusy),
+        formatInt(x.flowsRefused),
+        formatInt(x.flowsBroken),
         formatBytes(x.meanBytes),
         formatBytes(x.peakBytes),
         `${(x.timeResizingMs ?? 0).toFixed(1)} ms`,
-        int(x.decisionsLogged ?? 0),
-        ...(bounded ? [x.boundRaises === null ? '' : `${x.boundRaises} → ${int(x.finalBound ?? 0)}`] : []),
+        formatInt(x.decisionsLogged ?? 0),
+        ...(bounded ? [x.boundRaises === null ? '' : `${x.boundRaises} → ${formatInt(x.finalBound ?? 0)}`] : []),
         ...(walked ? [walkCell(x.walks?.stable), walkCell(x.walks?.['best-effort'])] : []),
       ];
     }),
@@ -145,7 +140,7 @@ function dynamicsNotes(r: ExperimentReport): string {
     const b = s.dynamics?.bound;
     if (!b) continue;
     notes.push(
-      `\`${s.id}\`: bound ${int(b.initial)} raised by the agent to ${int(b.final)}; peak ${formatBytes(s.summary.peakBytes)} = ${(s.summary.peakBytes / b.hashForCeilingBytes).toFixed(4)}x the ${formatBytes(b.hashForCeilingBytes)} a HASH sized for ${int(b.ceiling)} entries preallocates.`,
+      `\`${s.id}\`: bound ${formatInt(b.initial)} raised by the agent to ${formatInt(b.final)}; peak ${formatBytes(s.summary.peakBytes)} = ${(s.summary.peakBytes / b.hashForCeilingBytes).toFixed(4)}x the ${formatBytes(b.hashForCeilingBytes)} a HASH sized for ${formatInt(b.ceiling)} entries preallocates.`,
     );
   }
   return notes.join('\n\n');
@@ -156,7 +151,7 @@ export function phaseTable(r: ExperimentReport): string {
   const phases = r.workload.phases.map((p) => p.name);
   return markdownTable(
     ['strategy', ...phases.map((p) => ({ header: `${p}: refused / broken`, align: 'right' as const }))],
-    r.strategies.map((s) => [s.id, ...s.byPhase.map((c) => `${int(c.flowsRefused)} / ${int(c.flowsBroken)}`)]),
+    r.strategies.map((s) => [s.id, ...s.byPhase.map((c) => `${formatInt(c.flowsRefused)} / ${formatInt(c.flowsBroken)}`)]),
   );
 }
 
@@ -176,11 +171,11 @@ export function workloadTable(r: ExperimentReport): string {
       p.name + (p.name === r.scenario.burstPhase && !/burst/i.test(p.name) ? ' (the burst)' : ''),
       `${p.startTick}..${p.endTick}`,
       String(r.scenario.phases[i]!.newFlowsPerTick),
-      int(p.newFlows),
-      int(p.packets),
-      int(p.peakOpen),
-      int(p.peakMustHold),
-      int(p.peakWithGcLag),
+      formatInt(p.newFlows),
+      formatInt(p.packets),
+      formatInt(p.peakOpen),
+      formatInt(p.peakMustHold),
+      formatInt(p.peakWithGcLag),
     ]),
   );
 }
@@ -191,7 +186,7 @@ export function strategyList(r: ExperimentReport): string {
     .map((s) => {
       const m = s.maps.main;
       const o = s.maps.overflow;
-      return `- \`${s.id}\`: ${s.label} (${m.type}, maxEntries ${int(m.maxEntries)}${o ? `; overflow ${o.type} of ${int(o.maxEntries)}` : ''})`;
+      return `- \`${s.id}\`: ${s.label} (${m.type}, maxEntries ${formatInt(m.maxEntries)}${o ? `; overflow ${o.type} of ${formatInt(o.maxEntries)}` : ''})`;
     })
     .join('\n');
 }
@@ -201,11 +196,11 @@ export function experimentMarkdown(r: ExperimentReport, chart: (name: string) =>
   const s = r.scenario;
   const z = s.sizing;
   const header = [
-    `${s.description} Scenario \`${s.name}\` (${s.kind}), seed ${s.seed}, ${r.cpus} CPUs, ${int(r.workload.packetsPerCpu)} packets per CPU.`,
+    `${s.description} Scenario \`${s.name}\` (${s.kind}), seed ${s.seed}, ${r.cpus} CPUs, ${formatInt(r.workload.packetsPerCpu)} packets per CPU.`,
     `\`${r.command}\` on ${r.machine.cpuModel} (${r.machine.cores} cores, load ${r.machine.loadAverage.join(' ')}), Node ${r.machine.nodeVersion}, ${r.createdAt}, ${(r.wallMs / 1000).toFixed(1)} s.`,
-    `Sizes: normal ${int(z.normal)} entries; worst case ${int(z.worstCase)} (also hash_resize's bound); hash_resize starts at its minimum table of ${RESIZE_START_BUCKETS} buckets` +
+    `Sizes: normal ${formatInt(z.normal)} entries; worst case ${formatInt(z.worstCase)} (also hash_resize's bound); hash_resize starts at its minimum table of ${RESIZE_START_BUCKETS} buckets` +
       ` (driver ${s.resize.driver}, grow at ${s.resize.growAt}, shrink below ${s.resize.shrinkAt})` +
-      (s.strategies.includes('resize-overflow') ? `; overflow LRU ${int(z.overflow)} entries.` : '.') +
+      (s.strategies.includes('resize-overflow') ? `; overflow LRU ${formatInt(z.overflow)} entries.` : '.') +
       (s.gc ? ` The collector expires entries idle for more than ${s.gc.idleTimeoutTicks} ticks, sweeping every ${s.gc.everyTicks} ticks.` : ''),
   ].join('\n');
   const charts = ['memory', 'entries', 'drops', 'outcomes', 'buckets', 'bound', 'walks']

@@ -1,8 +1,8 @@
 import { Machine } from '@rightsize/workers';
 import { machineInfo, type MachineInfo } from '../../report/machine.js';
-import { summarize, type StrategySummary } from '../accounting/summary.js';
+import { summarize, type StrategySummary } from './summary.js';
 import type { Scenario } from '../scenario/scenario.js';
-import type { StrategyId } from '../strategies/ids.js';
+import type { StrategyId } from '../scenario/strategy-ids.js';
 import { planStrategy, type StrategyPlan } from '../strategies/strategies.js';
 import { generateWorkload, type Workload } from '../workload/generate.js';
 import { runStrategy, warmUp, type RunProgress, type StrategyRun } from './run-strategy.js';

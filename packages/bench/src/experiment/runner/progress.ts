@@ -1,6 +1,5 @@
-import { formatBytes } from '../../report/format.js';
+import { formatBytes, formatInt } from '../../report/format.js';
 import { TerminalBar, drawsBar, type ProgressMode } from '../../harness/progress.js';
-import { int } from '../report/markdown.js';
 import type { ExperimentEvent } from './experiment.js';
 
 /** Shows the experiment as it goes: one bar per strategy on a terminal, plain lines elsewhere. */
@@ -17,13 +16,13 @@ export function experimentProgress(mode: ProgressMode = 'auto', stream: NodeJS.W
 function doneLine(e: Extract<ExperimentEvent, { kind: 'strategy-end' }>): string {
   const s = e.summary;
   const pps = s.packetsPerSecPerCpu.map((p) => `${(p / 1e3).toFixed(0)}k`).join('/');
-  return `${s.id}: refused ${int(s.flowsRefused)}, broken ${int(s.flowsBroken)}, memory peak ${formatBytes(s.peakBytes)} mean ${formatBytes(s.meanBytes)}, ${pps} packets/s per CPU, ${(e.run.elapsedNs / 1e9).toFixed(1)} s`;
+  return `${s.id}: refused ${formatInt(s.flowsRefused)}, broken ${formatInt(s.flowsBroken)}, memory peak ${formatBytes(s.peakBytes)} mean ${formatBytes(s.meanBytes)}, ${pps} packets/s per CPU, ${(e.run.elapsedNs / 1e9).toFixed(1)} s`;
 }
 
 function workloadLine(e: Extract<ExperimentEvent, { kind: 'workload' }>): string {
   const w = e.workload;
   const flows = w.figures.reduce((a, p) => a + p.newFlows, 0);
-  return `workload ${w.scenario.name}: ${int(flows)} flows, ${int(w.packetsPerCpu)} packets on each of ${w.nCpus} CPUs, ${w.ticks} ticks (generated in ${e.ms.toFixed(0)} ms)`;
+  return `workload ${w.scenario.name}: ${formatInt(flows)} flows, ${formatInt(w.packetsPerCpu)} packets on each of ${w.nCpus} CPUs, ${w.ticks} ticks (generated in ${e.ms.toFixed(0)} ms)`;
 }
 
 class LineDisplay implements ExperimentProgress {
@@ -42,7 +41,7 @@ class LineDisplay implements ExperimentProgress {
       case 'progress':
         // A line at each quarter of the workload: enough to see it move in a log.
         if (e.progress.tick >= (e.ticks * this.nextQuarter) / 4 && this.nextQuarter < 4) {
-          this.stream.write(`      ${this.nextQuarter * 25}%: refused ${int(e.progress.totals.flowsRefused)}, broken ${int(e.progress.totals.flowsBroken)}\n`);
+          this.stream.write(`      ${this.nextQuarter * 25}%: refused ${formatInt(e.progress.totals.flowsRefused)}, broken ${formatInt(e.progress.totals.flowsBroken)}\n`);
           this.nextQuarter++;
         }
         break;
@@ -76,8 +75,8 @@ class BarDisplay implements ExperimentProgress {
         break;
       case 'progress':
         this.bar?.update(Math.min(100, Math.floor((100 * e.progress.tick) / e.ticks)), {
-          refused: int(e.progress.totals.flowsRefused),
-          broken: int(e.progress.totals.flowsBroken),
+          refused: formatInt(e.progress.totals.flowsRefused),
+          broken: formatInt(e.progress.totals.flowsBroken),
         });
         break;
       case 'strategy-end':

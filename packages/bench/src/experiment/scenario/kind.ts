@@ -1,5 +1,5 @@
 /**
  * The kinds of scenario. Its own module because both the scenario parser and
- * the strategy list depend on it, and the parser depends on the strategy list.
+ * the strategy ids (strategy-ids.ts) depend on it, and the parser depends on the strategy ids.
  */
 export type ScenarioKind = 'conntrack' | 'sockmap';

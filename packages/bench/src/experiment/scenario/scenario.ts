@@ -1,6 +1,6 @@
 import { describeValue as describe, requireInt } from '@rightsize/engine';
 import type { ScenarioKind } from './kind.js';
-import { STRATEGY_IDS, type StrategyId, defaultStrategies, strategiesFor } from '../strategies/ids.js';
+import { STRATEGY_IDS, type StrategyId, defaultStrategies, strategiesFor } from '../scenario/strategy-ids.js';
 
 /** How flows look: packet counts, the gap between two packets of a flow, how many end with a close. */
 export interface FlowShape {

@@ -2,7 +2,7 @@ import { createMap, type BpfMap, type MapSpec, type MapStats } from '@rightsize/
 import { CT_VALUE_SIZE, SOCK_VALUE_SIZE } from '../programs/entries.js';
 import type { Scenario } from '../scenario/scenario.js';
 import { KEY_SIZE } from '../workload/flow-key.js';
-import type { StrategyId } from './ids.js';
+import type { StrategyId } from '../scenario/strategy-ids.js';
 
 /** A strategy made concrete for a scenario: the specs of its maps and how to read it. */
 export interface StrategyPlan {

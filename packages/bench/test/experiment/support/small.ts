@@ -1,6 +1,6 @@
 import { runExperiment, type ExperimentResult } from '../../../src/experiment/runner/experiment.js';
 import { validateScenario, type Scenario } from '../../../src/experiment/scenario/scenario.js';
-import type { StrategyId } from '../../../src/experiment/strategies/ids.js';
+import type { StrategyId } from '../../../src/experiment/scenario/strategy-ids.js';
 
 /**
  * The default scenario scaled down for tests: the same flow shapes, the

@@ -3,9 +3,9 @@ import { basename, dirname } from 'node:path';
 import { Command } from 'commander';
 import { assertBenchResult } from '../report/bench-result.js';
 import { writeReport } from '../report/files.js';
-import { SUITES } from '../suites/registry.js';
-import type { SuiteName } from '../suites/plan.js';
-import type { CliCommand } from './command.js';
+import type { CliCommand } from '../cli/command.js';
+import { SUITES } from './registry.js';
+import type { SuiteName } from './plan.js';
 
 /** Re-renders a result file: checks it against the schema, prints its report, writes its Markdown and charts again. */
 export const reportCommand: CliCommand = {

@@ -1,5 +1,5 @@
-import { BENCH_SCHEMA, benchResultSchema } from './bench-result.js';
-import { EXPERIMENT_SCHEMA, experimentReportSchema } from '../experiment/report/result.js';
+import { EXPERIMENT_SCHEMA, experimentReportSchema } from './experiment/report/result.js';
+import { BENCH_SCHEMA, benchResultSchema } from './report/bench-result.js';
 
 /**
  * The JSON Schema of each result file, by the file name it is published

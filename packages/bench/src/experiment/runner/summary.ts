@@ -1,6 +1,6 @@
 import type { Workload } from '../workload/generate.js';
-import type { MapPoint, StrategyRun } from '../runner/run-strategy.js';
-import type { Counts } from './tally.js';
+import type { MapPoint, StrategyRun } from './run-strategy.js';
+import { accountingHolds, type Counts } from '../accounting/tally.js';
 import type { WalkReport } from '@rightsize/workers';
 
 /** One strategy's figures, as the table and the JSON report them. */
@@ -78,15 +78,6 @@ function walkFigures(reports: WalkReport[], mode: 'stable' | 'best-effort'): Wal
     resizesDuring: r.reduce((a, x) => a + x.resizesDuring, 0),
     meanMs: r.length > 0 ? r.reduce((a, x) => a + x.ms, 0) / r.length : 0,
   };
-}
-
-/** packets = accepted + refused + broken, and the flow counts add up, for one set of counts. */
-export function accountingHolds(c: Counts): boolean {
-  return (
-    c.packets === c.accepted + c.refused + c.broken &&
-    c.newFlows === c.flowsAdmitted + c.flowsRefused &&
-    c.flowsRefused === c.refusedE2BIG + c.refusedEBUSY + c.refusedENOMEM + c.refusedOverflowFull + c.refusedOther
-  );
 }
 
 /** Time-weighted mean of a sampled quantity (each sample holds until the next). */

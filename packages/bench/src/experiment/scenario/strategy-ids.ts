@@ -1,4 +1,4 @@
-import type { ScenarioKind } from '../scenario/kind.js';
+import type { ScenarioKind } from './kind.js';
 
 /** Every sizing strategy the experiment knows, as scenario files name them. */
 export const STRATEGY_IDS = [

@@ -1,16 +1,18 @@
 import { availableParallelism } from 'node:os';
 import { relative } from 'node:path';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { EbusyPolicy } from '@rightsize/engine';
+import type { CliCommand } from '../cli/command.js';
+import { parseCount, parseList, parseMs } from '../cli/parse.js';
+import type { KeyOrder } from '../harness/keys.js';
 import { createProgress, type ProgressMode } from '../harness/progress.js';
 import type { Goal } from '../report/bench-result.js';
 import { section } from '../report/markdown.js';
-import { goalsTable, mergeGoals } from '../suites/goals.js';
-import type { SuiteOptions } from '../suites/options.js';
-import type { Suite } from '../suites/plan.js';
-import { DEFAULT_SUITE, SUITE_NAMES, SUITES } from '../suites/registry.js';
-import { runSuite } from '../suites/run-suite.js';
-import type { CliCommand } from './command.js';
-import { parseCount, parseList, parseMixer, parseMs, parseOrder, parsePolicy } from './parse.js';
+import { goalsTable, mergeGoals } from './goals.js';
+import type { Mixer, SuiteOptions } from './options.js';
+import type { Suite } from './plan.js';
+import { DEFAULT_SUITE, SUITE_NAMES, SUITES } from './registry.js';
+import { runSuite } from './run-suite.js';
 
 /** What the suite options on the command line become (commander's camel-cased names). */
 interface SuiteFlags {
@@ -31,6 +33,23 @@ interface SuiteFlags {
   write: boolean;
   charts: boolean;
   progress: ProgressMode;
+}
+
+export function parseMixer(text: string): Mixer {
+  if (text === 'lookup' || text === 'lookups') return 'lookup';
+  const n = parseCount(text);
+  if (n < 1) throw new InvalidArgumentError(`mixer "${text}" must be 'lookup' or a positive integer`);
+  return n;
+}
+
+export function parseOrder(text: string): KeyOrder {
+  if (text === 'sequential' || text === 'shuffled') return text;
+  throw new InvalidArgumentError(`key order "${text}" must be sequential or shuffled`);
+}
+
+export function parsePolicy(text: string): EbusyPolicy {
+  if (text === 'fail' || text === 'retry' || text === 'help') return text;
+  throw new InvalidArgumentError(`EBUSY policy "${text}" must be fail, retry or help`);
 }
 
 function addSuiteOptions(cmd: Command): Command {
