@@ -1,5 +1,5 @@
 import { NEXT } from '../maps/chained/layout.js';
-import { BUCKET_WORDS, HEAD, type ChainedTable } from '../maps/chained/table.js';
+import { BUCKET_WORDS, HEAD, lockChecksOn, type ChainedTable } from '../maps/chained/table.js';
 
 /** The elements a repair found linked in a table's chains. */
 export interface Linked {
@@ -31,6 +31,7 @@ export function withAllBuckets<T>(t: ChainedTable<unknown>, owner: number, fn: (
  * that a bug made cyclic cannot hang a repair.
  */
 export function markLinked(t: ChainedTable<unknown>, capacity: number): Linked {
+  if (lockChecksOn()) for (let b = 0; b < t.nBuckets; b++) t.assertBucketHeld(b);
   const reached = new Uint8Array(capacity);
   let linked = 0;
   const store = t.store;

@@ -10,6 +10,7 @@ import { MapHeader, TYPE_BASE, W_LOCKS_RECOVERED } from '../header.js';
 import type { BatchOptions, BatchResult, BpfMap, MapHandle, MapStats } from '../map.js';
 import { dropDescriptor, publishDescriptor, readDescriptor, type InnerDescriptor } from './inner-descriptor.js';
 import { innerMatches } from './inner-template.js';
+import { assertHeld, assertRepairLockHeld, lockChecksOn } from '../lock-contracts.js';
 
 const SEG_SLOTS = 1;
 const SEG_RETIRE = 2;
@@ -291,13 +292,14 @@ export class ArrayOfMapsMap extends MapBase {
   /** A userspace write: under the control lock, then the repair a death since the last one calls for. */
   private underCtlLock(fn: () => number): number {
     try {
-      return this.ctlLocked(fn);
+      return this.withCtlLock(fn);
     } finally {
       this.settle();
     }
   }
 
-  private ctlLocked(fn: () => number): number {
+  /** Runs `fn` holding the control lock (taken over and repaired from a dead holder: recoverCtl). */
+  private withCtlLock(fn: () => number): number {
     const h = this.header.words;
     lockRecover(h, H_CTL_LOCK, this.domain.ownerId(), this.domain, 'array_of_maps control lock', () => this.recoverCtl());
     try {
@@ -307,8 +309,14 @@ export class ArrayOfMapsMap extends MapBase {
     }
   }
 
+  /** With lock checks on: throws unless the calling thread holds the control lock. */
+  private assertCtlLockHeld(): void {
+    if (lockChecksOn()) assertHeld(this.header.words, H_CTL_LOCK, this.domain.ownerId(), 'array_of_maps control lock');
+  }
+
   /** Stores `slotId` (0 = empty) at `index` and retires the inner map it replaced, if no index holds it any more. */
   private installLocked(index: number, slotId: number): number {
+    this.assertCtlLockHeld();
     const old = Atomics.load(this.slots, index);
     if (old === slotId) return 0;
     const retireOld = this.mustRetire(index);
@@ -326,6 +334,7 @@ export class ArrayOfMapsMap extends MapBase {
 
   /** The swap itself, also redone by recoverCtl: every step is skipped when already done. */
   private applySwapLocked(index: number, slotId: number, old: number, retireOld: boolean): void {
+    this.assertCtlLockHeld();
     // One store: lookups see the old inner map or the new one.
     if (Atomics.load(this.slots, index) !== slotId) {
       Atomics.store(this.slots, index, slotId);
@@ -395,6 +404,7 @@ export class ArrayOfMapsMap extends MapBase {
   }
 
   private reclaimLocked(): number {
+    this.assertCtlLockHeld();
     return this.retire.reclaim((slotId) => this.release(slotId));
   }
 
@@ -416,7 +426,8 @@ export class ArrayOfMapsMap extends MapBase {
 
   /** After a death: retire-queue slots a dead thread was filling or freeing come back (a free cut short is finished). */
   protected override repairLocked(): number {
-    return this.ctlLocked(() => {
+    assertRepairLockHeld(this.header, this.domain);
+    return this.withCtlLock(() => {
       this.retire.recoverDead((slotId) => this.release(slotId));
       return 0;
     });
@@ -532,7 +543,7 @@ export class ArrayOfMapsMap extends MapBase {
   override destroy(): void {
     if (!this.header.destroyed) {
       this.checkLive();
-      this.ctlLocked(() => {
+      this.withCtlLock(() => {
         const ids = new Set<number>();
         for (let i = 0; i < this.spec.maxEntries; i++) {
           const s = Atomics.load(this.slots, i);

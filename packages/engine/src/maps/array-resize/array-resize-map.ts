@@ -8,6 +8,7 @@ import { requireInt, type NormalizedSpec } from '../../spec/map-spec.js';
 import { arraySlotWords } from '../array/array-map.js';
 import type { MapParts } from '../base.js';
 import { ArrayMapBase } from '../array/array-map-base.js';
+import { assertHeld, assertRepairLockHeld, lockChecksOn } from '../lock-contracts.js';
 import { MapHeader, TYPE_BASE, W_LOCKS_RECOVERED, W_RECORDS_REPLAYED } from '../header.js';
 import type { BatchOptions, BatchResult, MapHandle, MapStats } from '../map.js';
 import { LITTLE_ENDIAN } from '../chained/table.js';
@@ -180,6 +181,7 @@ export class ArrayResizeMap extends ArrayMapBase {
   }
 
   private recoverEntryLocked(w: Int32Array, bytes: Uint8Array, base: number, area: number, e: number): void {
+    if (lockChecksOn()) assertHeld(w, base + E_LOCK, this.domain.ownerId(), 'array_resize entry lock');
     const h = this.header.words;
     Atomics.add(h, W_LOCKS_RECOVERED, 1);
     let seq = w[base + E_SEQ]!;
@@ -214,7 +216,8 @@ export class ArrayResizeMap extends ArrayMapBase {
     header.words[M_NEXT_SEG] = SEG_SUB0;
     const map = new ArrayResizeMap({ id, spec, header, segments, domain });
     const initial = Math.ceil(spec.arrayResize.initialEntries / spec.arrayResize.subArraySize);
-    const r = map.growLocked(initial);
+    // No lock: no other thread can reach the map before create returns it.
+    const r = map.addSubArrays(initial);
     if (r !== 0) throw new RangeError(`spec.arrayResize.initialEntries: cannot allocate the first ${initial} sub-arrays (${r})`);
     return map;
   }
@@ -507,8 +510,23 @@ export class ArrayResizeMap extends ArrayMapBase {
     }
   }
 
-  /** Under the resize lock (or at creation). */
+  /** With lock checks on: throws unless the calling thread holds the resize lock. */
+  private assertResizeLockHeld(): void {
+    if (lockChecksOn()) assertHeld(this.header.words, H_RESIZE_LOCK, this.domain.ownerId(), 'array_resize resize lock');
+  }
+
+  /** Under the resize lock: adds `count` sub-arrays (see addSubArrays). */
   private growLocked(count: number): number {
+    this.assertResizeLockHeld();
+    return this.addSubArrays(count);
+  }
+
+  /**
+   * Publishes `count` new sub-arrays: 0, -E2BIG past maxEntries, -ENOMEM past
+   * the memory budget. Under the resize lock (growLocked), or at creation,
+   * before any other thread can reach the map.
+   */
+  private addSubArrays(count: number): number {
     const h = this.header.words;
     const n = h[M_NSUB]!;
     if (n + count > this.maxSubs) return -Errno.E2BIG;
@@ -539,6 +557,7 @@ export class ArrayResizeMap extends ArrayMapBase {
   }
 
   private shrinkLocked(count: number): number {
+    this.assertResizeLockHeld();
     const h = this.header.words;
     const n = h[M_NSUB]!;
     if (count > n) return -Errno.ENOENT;
@@ -618,6 +637,7 @@ export class ArrayResizeMap extends ArrayMapBase {
 
   /** After a death: every entry lock is taken once (under the resize lock), so that any a dead CPU held is taken over and repaired. */
   protected override repairLocked(): number {
+    assertRepairLockHeld(this.header, this.domain);
     return this.underResizeLock(() => {
       // A retire or a free a dead thread left half done gives its slot back;
       // the free is redone as far as this thread's cache goes, the bytes recounted.

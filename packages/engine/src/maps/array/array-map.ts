@@ -7,6 +7,7 @@ import { QuiescenceDomain } from '../../rcu/domain.js';
 import { isPercpuType, percpuValueStride, requireInt, type NormalizedSpec } from '../../spec/map-spec.js';
 import type { MapParts } from '../base.js';
 import { ArrayMapBase } from './array-map-base.js';
+import { assertRepairLockHeld } from '../lock-contracts.js';
 import { MapHeader, W_LOCKS_RECOVERED, W_RECORDS_REPLAYED } from '../header.js';
 import type { BatchOptions, BatchResult, MapHandle, MapStats } from '../map.js';
 import { LITTLE_ENDIAN } from '../chained/table.js';
@@ -83,6 +84,7 @@ export class ArrayMap extends ArrayMapBase {
 
   /** After a death: every slot lock is taken once, so that any a dead CPU held is taken over and repaired. */
   protected override repairLocked(): number {
+    assertRepairLockHeld(this.header, this.domain);
     for (let i = 0; i < this.spec.maxEntries; i++) {
       this.lockSlot(i);
       unlock(this.slots, i * this.stride + W_LOCK);

@@ -15,6 +15,7 @@ import { BUCKET_WORDS, ChainedTable, HEAD, KeyScratch } from '../chained/table.j
 import { copyBytes } from '../../memory/byte-copy.js';
 import { RecoveryLog, type LogRecord } from '../../recovery/log.js';
 import { markLinked, withAllBuckets } from '../../recovery/chains.js';
+import { assertRepairLockHeld } from '../lock-contracts.js';
 
 /**
  * Segment ids of a fixed-bucket hash map: the bucket array, then the
@@ -364,6 +365,7 @@ export class HashMap extends MapBase {
    * linked goes back).
    */
   protected override repairLocked(): number {
+    assertRepairLockHeld(this.header, this.domain);
     const t = this.table;
     const owner = this.domain.ownerId();
     return withAllBuckets(t, owner, () => {

@@ -8,6 +8,7 @@ import { HashMap } from '../hash/hash-map.js';
 import type { ElemLayout } from '../chained/layout.js';
 import type { LogRecord } from '../../recovery/log.js';
 import { withAllBuckets } from '../../recovery/chains.js';
+import { assertRepairLockHeld, lockChecksOn } from '../lock-contracts.js';
 import { LRU_EXTRA_WORDS, LruLists, lruControlBytes, lruListCount, type LruCensus } from './lru-lists.js';
 
 /** The LRU control segment's id (clear of HashMap's bucket and chunk ids). */
@@ -141,6 +142,7 @@ export class LruHashMap extends HashMap {
 
   /** Under the bucket lock: the key exists in element e. */
   private replaceLocked(b: number, e: number, value: Uint8Array, flags: number, at: number, len: number, rec: LogRecord): number {
+    if (lockChecksOn()) this.table.assertBucketHeld(b);
     if (flags === BPF_NOEXIST) return -Errno.EEXIST;
     this.table.writeValue(b, e, at, value, 0, len, rec);
     this.lru.reference(e);
@@ -197,6 +199,7 @@ export class LruHashMap extends HashMap {
    * CPUs popped and never linked, or unlinked and never released, come back.
    */
   protected override repairLocked(): number {
+    assertRepairLockHeld(this.header, this.domain);
     const owner = this.domain.ownerId();
     const lists = Array.from({ length: this.lru.nLists }, (_, l) => l);
     let held = 0;

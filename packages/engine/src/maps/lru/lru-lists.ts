@@ -96,6 +96,7 @@ import { LINE_WORDS } from '../../memory/segments.js';
 import type { NormalizedSpec } from '../../spec/map-spec.js';
 import { FIXED_WORDS, HASH } from '../chained/layout.js';
 import type { ChainedTable } from '../chained/table.js';
+import { assertHeld, lockChecksOn } from '../lock-contracts.js';
 
 /** Words LRU maps add to every element (see HashMap.layoutFor). */
 export const LRU_EXTRA_WORDS = 5;
@@ -310,6 +311,7 @@ export class LruLists {
 
   /** Moves every released element from the release stack to the free list. */
   private drainLocked(at: number): void {
+    if (lockChecksOn()) this.assertListHeld(at);
     const { ctl, ew, stride } = this;
     if (Atomics.load(ctl, at + L_STACK) < 0) return;
     let e = Atomics.exchange(ctl, at + L_STACK, -1);
@@ -328,6 +330,7 @@ export class LruLists {
 
   /** Second-chance eviction of one live entry (see the module comment); the victim, or -1. */
   private evictLocked(at: number, owner: number): number {
+    if (lockChecksOn()) this.assertListHeld(at);
     const { ctl, ew, stride, table } = this;
     let budget = 2 * ctl[at + L_INUSE]! + 2;
     let e = ctl[at + L_OLD]!;
@@ -394,6 +397,8 @@ export class LruLists {
    * nor released (what dead CPUs had taken).
    */
   rebuildLocked(lists: number[]): number {
+    // The bucket locks are checked by markLinked.
+    if (lockChecksOn()) for (const l of lists) this.assertListHeld(l * LINE_WORDS);
     const { ctl, ew, stride, table } = this;
     const cap = this.poolSize();
     const { reached } = markLinked(table, cap);
@@ -468,6 +473,7 @@ export class LruLists {
   }
 
   private addYoungLocked(at: number, e: number): void {
+    if (lockChecksOn()) this.assertListHeld(at);
     const { ctl, ew, stride } = this;
     const young = ctl[at + L_YOUNG]!;
     ew[e * stride + NEWER] = -1;
@@ -478,6 +484,7 @@ export class LruLists {
   }
 
   private removeLocked(at: number, e: number): void {
+    if (lockChecksOn()) this.assertListHeld(at);
     const { ctl, ew, stride } = this;
     const older = ew[e * stride + OLDER]!;
     const newer = ew[e * stride + NEWER]!;
@@ -485,6 +492,11 @@ export class LruLists {
     else ctl[at + L_YOUNG] = older;
     if (older >= 0) ew[older * stride + NEWER] = newer;
     else ctl[at + L_OLD] = newer;
+  }
+
+  /** With lock checks on: throws unless the calling thread holds the lock of the list whose control line is at `at`. */
+  private assertListHeld(at: number): void {
+    assertHeld(this.ctl, at + L_LOCK, this.owners.ownerId(), `LRU list ${at / LINE_WORDS} lock`);
   }
 
   /**
