@@ -10,7 +10,7 @@ import type { MapParts } from '../base.js';
 import { ArrayMapBase } from '../array/array-map-base.js';
 import { assertHeld, assertRepairLockHeld, lockChecksOn } from '../lock-contracts.js';
 import { MapHeader, TYPE_BASE, W_LOCKS_RECOVERED, W_RECORDS_REPLAYED } from '../header.js';
-import type { BatchOptions, BatchResult, MapHandle, MapStats } from '../map.js';
+import type { MapHandle, MapStats } from '../map.js';
 import { LITTLE_ENDIAN } from '../chained/table.js';
 import { copyBytes } from '../../memory/byte-copy.js';
 
@@ -143,8 +143,6 @@ export class ArrayResizeMap extends ArrayMapBase {
   /** The entry lockEntry locked (its sub-array's words) and its sequence before the write. */
   private held: Int32Array = new Int32Array(0);
   private heldSeq = 0;
-  private readonly scratch = new Uint8Array(4);
-  private readonly scratch32 = new Uint32Array(this.scratch.buffer);
 
   constructor(parts: MapParts) {
     super(parts);
@@ -664,48 +662,12 @@ export class ArrayResizeMap extends ArrayMapBase {
 
   // ---- iteration (userspace) ----
 
-  /** array_map_get_next_key over the current size: null or beyond -> 0, the last index -> -ENOENT. */
-  getNextKey(key: Uint8Array | null, next: Uint8Array): number {
-    if (key !== null) this.checkKey(key);
-    else this.checkLive();
-    if (!(next instanceof Uint8Array) || next.length !== 4) throw new TypeError('next must be a Uint8Array of 4 bytes');
-    const size = Atomics.load(this.header.words, M_SIZE);
-    if (size === 0) return -Errno.ENOENT;
-    let i = size;
-    if (key !== null) {
-      this.scratch.set(key);
-      i = this.scratch32[0]!;
-    }
-    let n: number;
-    if (i >= size) n = 0;
-    else if (i === size - 1) return -Errno.ENOENT;
-    else n = i + 1;
-    new DataView(next.buffer, next.byteOffset, 4).setUint32(0, n, true);
-    return 0;
+  protected indexBound(): number {
+    return Atomics.load(this.header.words, M_SIZE);
   }
 
-  /** generic_map_lookup_batch over the current size: the cursor is the next index. */
-  lookupBatch(cursor: number | null, count: number, opts: BatchOptions = {}): BatchResult {
-    this.checkLive();
-    requireInt('count', count, 0, 2 ** 31);
-    if (cursor !== null) requireInt('cursor', cursor, 0, 2 ** 32);
-    const res: BatchResult = { err: 0, keys: [], values: [], count: 0, cursor };
-    if ((opts.flags ?? 0) !== 0 || ((opts.elemFlags ?? 0) & ~BPF_F_LOCK) !== 0) return { ...res, err: -Errno.EINVAL };
-    if (!this.userMayRead()) return { ...res, err: -Errno.EPERM };
-    if (count === 0) return res;
-    let i = cursor ?? 0;
-    for (; res.count < count; i++) {
-      const v = new Uint8Array(this.spec.valueSize);
-      if (this.readEntry(i, v, false) !== 0) return { ...res, err: -Errno.ENOENT, cursor: null };
-      const k = new Uint8Array(4);
-      new DataView(k.buffer).setUint32(0, i, true);
-      res.keys.push(k);
-      res.values.push(v);
-      res.count++;
-    }
-    if (i >= Atomics.load(this.header.words, M_SIZE)) return { ...res, err: -Errno.ENOENT, cursor: null };
-    res.cursor = i;
-    return res;
+  protected readWhole(i: number, out: Uint8Array): boolean {
+    return this.readEntry(i, out, false) === 0;
   }
 
   stats(): MapStats {

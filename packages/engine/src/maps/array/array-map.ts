@@ -4,12 +4,12 @@ import { RecoveryLog, type LogRecord } from '../../recovery/log.js';
 import { WordCopier } from '../../memory/word-copy.js';
 import { SegmentStore, allocArea, newMapId } from '../../memory/segments.js';
 import { QuiescenceDomain } from '../../rcu/domain.js';
-import { isPercpuType, percpuValueStride, requireInt, type NormalizedSpec } from '../../spec/map-spec.js';
+import { isPercpuType, percpuValueStride, type NormalizedSpec } from '../../spec/map-spec.js';
 import type { MapParts } from '../base.js';
 import { ArrayMapBase } from './array-map-base.js';
 import { assertRepairLockHeld } from '../lock-contracts.js';
 import { MapHeader, W_LOCKS_RECOVERED, W_RECORDS_REPLAYED } from '../header.js';
-import type { BatchOptions, BatchResult, MapHandle, MapStats } from '../map.js';
+import type { MapHandle, MapStats } from '../map.js';
 import { LITTLE_ENDIAN } from '../chained/table.js';
 import { copyBytes } from '../../memory/byte-copy.js';
 
@@ -45,8 +45,6 @@ export class ArrayMap extends ArrayMapBase {
   readonly slots: Int32Array;
   readonly bytesView: Uint8Array;
   protected readonly stride: number;
-  private readonly scratch = new Uint8Array(4);
-  private readonly scratch32 = new Uint32Array(this.scratch.buffer);
   /** Redo records of value writes (see recovery/log.ts). */
   private readonly log: RecoveryLog;
   private readonly copier = new WordCopier();
@@ -110,11 +108,6 @@ export class ArrayMap extends ArrayMapBase {
 
   static attach(_h: MapHandle, parts: MapParts): ArrayMap {
     return new ArrayMap(parts);
-  }
-
-  protected indexOf(key: Uint8Array): number {
-    this.scratch.set(key);
-    return this.scratch32[0]!;
   }
 
   lookupInto(key: Uint8Array, out: Uint8Array): number {
@@ -218,43 +211,14 @@ export class ArrayMap extends ArrayMapBase {
     return 0;
   }
 
-  /** array_map_get_next_key: null or out of range -> 0, the last index -> -ENOENT. */
-  getNextKey(key: Uint8Array | null, next: Uint8Array): number {
-    if (key !== null) this.checkKey(key);
-    else this.checkLive();
-    if (!(next instanceof Uint8Array) || next.length !== 4) throw new TypeError('next must be a Uint8Array of 4 bytes');
-    const i = key === null ? this.spec.maxEntries : this.indexOf(key);
-    let n: number;
-    if (i >= this.spec.maxEntries) n = 0;
-    else if (i === this.spec.maxEntries - 1) return -Errno.ENOENT;
-    else n = i + 1;
-    new DataView(next.buffer, next.byteOffset, 4).setUint32(0, n, true);
-    return 0;
+  protected indexBound(): number {
+    return this.spec.maxEntries;
   }
 
-  /** generic_map_lookup_batch: the cursor is the next index; -ENOENT once the last index was copied. */
-  lookupBatch(cursor: number | null, count: number, opts: BatchOptions = {}): BatchResult {
-    this.checkLive();
-    requireInt('count', count, 0, 2 ** 31);
-    if (cursor !== null) requireInt('cursor', cursor, 0, 2 ** 32);
-    const res: BatchResult = { err: 0, keys: [], values: [], count: 0, cursor };
-    if ((opts.flags ?? 0) !== 0 || ((opts.elemFlags ?? 0) & ~BPF_F_LOCK) !== 0) return { ...res, err: -Errno.EINVAL };
-    if (!this.userMayRead()) return { ...res, err: -Errno.EPERM };
-    if (count === 0) return res;
-    let i = cursor ?? 0;
-    const max = this.spec.maxEntries;
-    for (; i < max && res.count < count; i++) {
-      const k = new Uint8Array(4);
-      new DataView(k.buffer).setUint32(0, i, true);
-      const v = new Uint8Array(this.userValueSize);
-      this.readSlot(i, v, 0, this.userValueSize);
-      res.keys.push(k);
-      res.values.push(v);
-      res.count++;
-    }
-    if (i >= max) return { ...res, err: -Errno.ENOENT, cursor: null };
-    res.cursor = i;
-    return res;
+  protected readWhole(i: number, out: Uint8Array): boolean {
+    if (i >= this.spec.maxEntries) return false;
+    this.readSlot(i, out, 0, this.userValueSize);
+    return true;
   }
 
   stats(): MapStats {
