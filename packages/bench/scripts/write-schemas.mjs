@@ -1,5 +1,5 @@
 // Writes packages/bench/schemas/*.json from the TypeBox schemas the bench
-// checks result files with. Run after `pnpm build`:
+// checks result files and scenario files with. Run after `pnpm build`:
 //   node packages/bench/scripts/write-schemas.mjs
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { publishedSchemas, schemaFileText } from '../dist/schemas.js';

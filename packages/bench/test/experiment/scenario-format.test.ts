@@ -32,7 +32,7 @@ describe('scenario files', () => {
     };
     expect(() => validateScenario(broken((s) => ((s.phases as Record<string, unknown>[])[1]!.ticks = 0)))).toThrow(/scenario\.phases\[1\]\.ticks/);
     expect(() => validateScenario(broken((s) => ((s.phases as Record<string, unknown>[])[0]!.newFlowsPerTick = 'many')))).toThrow(TypeError);
-    expect(() => validateScenario(broken((s) => (s.colour = 'blue')))).toThrow(/scenario\.colour is not a known field/);
+    expect(() => validateScenario(broken((s) => (s.colour = 'blue')))).toThrow(/scenario\.colour: unknown property/);
     expect(() => validateScenario(broken((s) => ((s.sizing as Record<string, unknown>).worstCase = 10)))).toThrow(/scenario\.sizing\.worstCase/);
     expect(() => validateScenario(broken((s) => (s.strategies = ['hash-normal', 'hash-perfect'])))).toThrow(/scenario\.strategies\[1\]/);
     expect(() => validateScenario(broken((s) => (s.burstPhase = 'storm')))).toThrow(/scenario\.burstPhase/);

@@ -1,6 +1,6 @@
 import type { Workload } from '../workload/generate.js';
 import type { MapPoint, StrategyRun } from './run-strategy.js';
-import { accountingHolds, type Counts } from '../accounting/tally.js';
+import { accountingHolds } from '../accounting/tally.js';
 import type { WalkReport } from '@rightsize/workers';
 
 /** One strategy's figures, as the table and the JSON report them. */

@@ -1,6 +1,7 @@
-import { describeValue as describe, requireInt } from '@rightsize/engine';
+import { Type, type Static, type TProperties } from '@sinclair/typebox';
+import { Int, Nullable, Strict, problems } from '../../report/validate.js';
 import type { ScenarioKind } from './kind.js';
-import { STRATEGY_IDS, type StrategyId, defaultStrategies, strategiesFor } from '../scenario/strategy-ids.js';
+import { STRATEGY_IDS, type StrategyId, defaultStrategies, strategiesFor } from './strategy-ids.js';
 
 /** How flows look: packet counts, the gap between two packets of a flow, how many end with a close. */
 export interface FlowShape {
@@ -129,122 +130,164 @@ export function resolvePhases(s: Scenario): ResolvedPhase[] {
   });
 }
 
-// ---- validation: every failure names the field ----
-
-type Obj = Record<string, unknown>;
-
-function obj(field: string, v: unknown): Obj {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new TypeError(`${field} must be an object, got ${describe(v)}`);
-  return v as Obj;
-}
-
-function onlyKeys(field: string, o: Obj, allowed: string[]): void {
-  for (const k of Object.keys(o)) {
-    if (!allowed.includes(k)) throw new TypeError(`${field}.${k} is not a known field (known: ${allowed.join(', ')})`);
-  }
-}
-
-function num(field: string, v: unknown, min: number, max: number, minOpen = false): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new TypeError(`${field} must be a finite number, got ${describe(v)}`);
-  if (v < min || v > max || (minOpen && v === min)) throw new RangeError(`${field} must be in ${minOpen ? '(' : '['}${min}, ${max}], got ${v}`);
-  return v;
-}
-
-function str(field: string, v: unknown): string {
-  if (typeof v !== 'string' || v === '') throw new TypeError(`${field} must be a non-empty string, got ${describe(v)}`);
-  return v;
-}
-
-function oneOf<T extends string>(field: string, v: unknown, allowed: readonly T[]): T {
-  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) throw new TypeError(`${field} must be one of ${allowed.join(', ')}; got ${describe(v)}`);
-  return v as T;
-}
+// ---- the file's schema (TypeBox: published as schemas/scenario.schema.json) ----
 
 const MAX_TICKS = 1_000_000;
 const MAX_ENTRIES = 2 ** 26;
 
-function packetsShape(field: string, v: unknown, partial: boolean): Partial<FlowShape['packets']> {
-  const o = obj(field, v);
-  onlyKeys(field, o, ['min', 'alpha', 'max']);
-  const out: Partial<FlowShape['packets']> = {};
-  if (o.min !== undefined || !partial) out.min = requireInt(`${field}.min`, o.min, 1, 1_000_000);
-  if (o.alpha !== undefined || !partial) out.alpha = num(`${field}.alpha`, o.alpha, 0, 100, true);
-  if (o.max !== undefined || !partial) out.max = requireInt(`${field}.max`, o.max, 1, 1_000_000);
+/** What a scenario file may leave out: filled in by validateScenario, and given as defaults in the published schema. */
+const DEFAULTS = {
+  description: '',
+  overflow: 1024,
+  driver: 'deferred',
+  growAt: 0.75,
+  shrinkAt: 0.3,
+  retries: 64,
+  sampleEveryMs: 10,
+  boundEveryMs: 1,
+} as const;
+
+/** A union of string constants, as a JSON Schema anyOf of consts (TypeBox's messages list them). */
+const OneOf = <T extends string>(values: readonly T[], options: { default?: T } = {}) => Type.Union(values.map((v) => Type.Literal(v)), options);
+/** Every property optional (a phase's overrides of the flow shape). */
+const AllOptional = <T extends TProperties>(properties: T) => Strict(Type.Partial(Type.Object(properties)).properties);
+
+const NAME = Type.String({ minLength: 1 });
+const FRACTION = Type.Number({ minimum: 0, maximum: 1 });
+/** In (0, 1]: a watermark, a share of the bound. */
+const SHARE = Type.Number({ exclusiveMinimum: 0, maximum: 1 });
+
+const packetsProps = {
+  min: Int({ minimum: 1, maximum: 1_000_000 }),
+  alpha: Type.Number({ exclusiveMinimum: 0, maximum: 100 }),
+  max: Int({ minimum: 1, maximum: 1_000_000 }),
+};
+const intervalProps = { min: Int({ minimum: 1, maximum: 10_000 }), max: Int({ minimum: 1, maximum: 10_000 }) };
+
+const phaseSchema = Strict({
+  name: NAME,
+  ticks: Int({ minimum: 1, maximum: MAX_TICKS }),
+  newFlowsPerTick: Type.Number({ minimum: 0, maximum: 1_000_000 }),
+  flows: Type.Optional(
+    Strict({
+      packets: Type.Optional(AllOptional(packetsProps)),
+      intervalTicks: Type.Optional(AllOptional(intervalProps)),
+      closeFraction: Type.Optional(FRACTION),
+    }),
+  ),
+});
+
+/**
+ * A scenario file, as JSON Schema. It checks each field on its own; what
+ * ties fields together (worstCase >= normal, a conntrack scenario's
+ * collector, the burst phase among the phases, ...) validateScenario checks
+ * after it.
+ */
+export const scenarioFileSchema = Strict({
+  name: NAME,
+  description: Type.Optional(Type.String({ default: DEFAULTS.description })),
+  kind: OneOf<ScenarioKind>(['conntrack', 'sockmap']),
+  seed: Int({ minimum: 0, maximum: 0xffffffff }),
+  flows: Strict({ packets: Strict(packetsProps), intervalTicks: Strict(intervalProps), closeFraction: FRACTION }),
+  phases: Type.Array(phaseSchema, { minItems: 1 }),
+  burstPhase: Type.Optional(NAME),
+  sizing: Strict({
+    normal: Int({ minimum: 1, maximum: MAX_ENTRIES }),
+    worstCase: Int({ minimum: 1, maximum: MAX_ENTRIES }),
+    overflow: Type.Optional(Int({ minimum: 1, maximum: MAX_ENTRIES, default: DEFAULTS.overflow })),
+  }),
+  resize: Type.Optional(
+    Strict({
+      driver: Type.Optional(OneOf<ResizeTuning['driver']>(['deferred', 'inline', 'help'], { default: DEFAULTS.driver })),
+      growAt: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1, default: DEFAULTS.growAt })),
+      shrinkAt: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1, default: DEFAULTS.shrinkAt })),
+      retries: Type.Optional(Int({ minimum: 1, maximum: 1_000_000, default: DEFAULTS.retries })),
+    }),
+  ),
+  gc: Type.Optional(Nullable(Strict({ idleTimeoutTicks: Int({ minimum: 1, maximum: MAX_TICKS }), everyTicks: Int({ minimum: 1, maximum: MAX_TICKS }) }))),
+  strategies: Type.Optional(Type.Array(OneOf(STRATEGY_IDS), { minItems: 1, uniqueItems: true })),
+  sampleEveryMs: Type.Optional(Type.Number({ minimum: 1, maximum: 60_000, default: DEFAULTS.sampleEveryMs })),
+  bound: Type.Optional(
+    Nullable(
+      Strict({
+        initial: Int({ minimum: 1, maximum: MAX_ENTRIES }),
+        raiseAt: SHARE,
+        factor: Type.Number({ exclusiveMinimum: 1, maximum: 1024 }),
+        everyMs: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 60_000, default: DEFAULTS.boundEveryMs })),
+      }),
+    ),
+  ),
+  walk: Type.Optional(
+    Nullable(
+      Strict({
+        markers: Int({ minimum: 1, maximum: 1_000_000 }),
+        modes: Type.Array(OneOf<WalkSpec['modes'][number]>(['stable', 'best-effort']), { minItems: 1 }),
+      }),
+    ),
+  ),
+});
+
+type ScenarioFile = Static<typeof scenarioFileSchema>;
+
+// ---- validation: every failure names the field ----
+
+/** The defined properties of `o` among `keys`, in that order (a partial override as the report shows it). */
+function present<T extends object, K extends keyof T>(o: T, keys: readonly K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const k of keys) if (o[k] !== undefined) out[k] = o[k];
   return out;
 }
 
-function intervalShape(field: string, v: unknown, partial: boolean): Partial<FlowShape['intervalTicks']> {
-  const o = obj(field, v);
-  onlyKeys(field, o, ['min', 'max']);
-  const out: Partial<FlowShape['intervalTicks']> = {};
-  if (o.min !== undefined || !partial) out.min = requireInt(`${field}.min`, o.min, 1, 10_000);
-  if (o.max !== undefined || !partial) out.max = requireInt(`${field}.max`, o.max, 1, 10_000);
-  return out;
-}
-
-function flowShape(field: string, v: unknown): FlowShape {
-  const o = obj(field, v);
-  onlyKeys(field, o, ['packets', 'intervalTicks', 'closeFraction']);
-  return {
-    packets: packetsShape(`${field}.packets`, o.packets, false) as FlowShape['packets'],
-    intervalTicks: intervalShape(`${field}.intervalTicks`, o.intervalTicks, false) as FlowShape['intervalTicks'],
-    closeFraction: num(`${field}.closeFraction`, o.closeFraction, 0, 1),
-  };
-}
-
-function phase(field: string, v: unknown): PhaseSpec {
-  const o = obj(field, v);
-  onlyKeys(field, o, ['name', 'ticks', 'newFlowsPerTick', 'flows']);
-  const p: PhaseSpec = {
-    name: str(`${field}.name`, o.name),
-    ticks: requireInt(`${field}.ticks`, o.ticks, 1, MAX_TICKS),
-    newFlowsPerTick: num(`${field}.newFlowsPerTick`, o.newFlowsPerTick, 0, 1_000_000),
-  };
-  if (o.flows !== undefined) {
-    const f = obj(`${field}.flows`, o.flows);
-    onlyKeys(`${field}.flows`, f, ['packets', 'intervalTicks', 'closeFraction']);
+/** A phase as the scenario keeps it: its overrides only where the file gives them. */
+function phaseOf(p: ScenarioFile['phases'][number]): PhaseSpec {
+  const out: PhaseSpec = { name: p.name, ticks: p.ticks, newFlowsPerTick: p.newFlowsPerTick };
+  if (p.flows !== undefined) {
+    const f = p.flows;
     const flows: NonNullable<PhaseSpec['flows']> = {};
-    if (f.packets !== undefined) flows.packets = packetsShape(`${field}.flows.packets`, f.packets, true);
-    if (f.intervalTicks !== undefined) flows.intervalTicks = intervalShape(`${field}.flows.intervalTicks`, f.intervalTicks, true);
-    if (f.closeFraction !== undefined) flows.closeFraction = num(`${field}.flows.closeFraction`, f.closeFraction, 0, 1);
-    p.flows = flows;
+    if (f.packets !== undefined) flows.packets = present(f.packets, ['min', 'alpha', 'max']);
+    if (f.intervalTicks !== undefined) flows.intervalTicks = present(f.intervalTicks, ['min', 'max']);
+    if (f.closeFraction !== undefined) flows.closeFraction = f.closeFraction;
+    out.flows = flows;
   }
-  return p;
+  return out;
 }
 
 /**
- * Checks a scenario (parsed JSON) and fills in its defaults. A bad field
- * throws a TypeError or RangeError naming it (`scenario.phases[1].ticks ...`).
+ * Checks a scenario (parsed JSON) and fills in its defaults; `input` itself
+ * is left as it was. A bad field throws a TypeError (a wrong type, a missing
+ * or unknown field) or a RangeError (a value out of bounds, fields that
+ * disagree) naming it (`scenario.phases[1].ticks ...`); several bad fields
+ * are named in one message.
  */
 export function validateScenario(input: unknown): Scenario {
-  const o = obj('scenario', input);
-  onlyKeys('scenario', o, ['name', 'description', 'kind', 'seed', 'flows', 'phases', 'burstPhase', 'sizing', 'resize', 'gc', 'strategies', 'sampleEveryMs', 'bound', 'walk']);
-  const kind = oneOf('scenario.kind', o.kind, ['conntrack', 'sockmap'] as const);
-  const flows = flowShape('scenario.flows', o.flows);
-  if (!Array.isArray(o.phases) || o.phases.length === 0) throw new TypeError('scenario.phases must be a non-empty array of phases');
-  const phases = o.phases.map((p, i) => phase(`scenario.phases[${i}]`, p));
+  const found = problems(scenarioFileSchema, input, 'scenario');
+  if (found.length > 0) {
+    const Ctor = found[0]!.outOfBounds ? RangeError : TypeError;
+    throw new Ctor(found.map((p) => p.message).join('; '));
+  }
+  const o = input as ScenarioFile;
+  const kind = o.kind;
+  const flows: FlowShape = {
+    packets: { min: o.flows.packets.min, alpha: o.flows.packets.alpha, max: o.flows.packets.max },
+    intervalTicks: { min: o.flows.intervalTicks.min, max: o.flows.intervalTicks.max },
+    closeFraction: o.flows.closeFraction,
+  };
+  const phases = o.phases.map(phaseOf);
   const names = new Set<string>();
   for (const [i, p] of phases.entries()) {
     if (names.has(p.name)) throw new RangeError(`scenario.phases[${i}].name ${JSON.stringify(p.name)} is used twice (phases are named in the report)`);
     names.add(p.name);
   }
 
-  const sz = obj('scenario.sizing', o.sizing);
-  onlyKeys('scenario.sizing', sz, ['normal', 'worstCase', 'overflow']);
-  const sizing: Sizing = {
-    normal: requireInt('scenario.sizing.normal', sz.normal, 1, MAX_ENTRIES),
-    worstCase: requireInt('scenario.sizing.worstCase', sz.worstCase, 1, MAX_ENTRIES),
-    overflow: sz.overflow === undefined ? 1024 : requireInt('scenario.sizing.overflow', sz.overflow, 1, MAX_ENTRIES),
-  };
+  const sizing: Sizing = { normal: o.sizing.normal, worstCase: o.sizing.worstCase, overflow: o.sizing.overflow ?? DEFAULTS.overflow };
   if (sizing.worstCase < sizing.normal) throw new RangeError(`scenario.sizing.worstCase (${sizing.worstCase}) must be >= scenario.sizing.normal (${sizing.normal})`);
 
-  const rz = o.resize === undefined ? {} : obj('scenario.resize', o.resize);
-  onlyKeys('scenario.resize', rz, ['driver', 'growAt', 'shrinkAt', 'retries']);
+  const rz = o.resize ?? {};
   const resize: ResizeTuning = {
-    driver: rz.driver === undefined ? 'deferred' : oneOf('scenario.resize.driver', rz.driver, ['deferred', 'inline', 'help'] as const),
-    growAt: rz.growAt === undefined ? 0.75 : num('scenario.resize.growAt', rz.growAt, 0, 1, true),
-    shrinkAt: rz.shrinkAt === undefined ? 0.3 : num('scenario.resize.shrinkAt', rz.shrinkAt, 0, 1, true),
-    retries: rz.retries === undefined ? 64 : requireInt('scenario.resize.retries', rz.retries, 1, 1_000_000),
+    driver: rz.driver ?? DEFAULTS.driver,
+    growAt: rz.growAt ?? DEFAULTS.growAt,
+    shrinkAt: rz.shrinkAt ?? DEFAULTS.shrinkAt,
+    retries: rz.retries ?? DEFAULTS.retries,
   };
   if (resize.shrinkAt * 2 >= resize.growAt) throw new RangeError(`scenario.resize.shrinkAt (${resize.shrinkAt}) must be below half of scenario.resize.growAt (${resize.growAt})`);
 
@@ -263,12 +306,8 @@ export function validateScenario(input: unknown): Scenario {
 
   let gc: GcSpec | null = null;
   if (kind === 'conntrack') {
-    const g = obj('scenario.gc', o.gc);
-    onlyKeys('scenario.gc', g, ['idleTimeoutTicks', 'everyTicks']);
-    gc = {
-      idleTimeoutTicks: requireInt('scenario.gc.idleTimeoutTicks', g.idleTimeoutTicks, 1, MAX_TICKS),
-      everyTicks: requireInt('scenario.gc.everyTicks', g.everyTicks, 1, MAX_TICKS),
-    };
+    if (o.gc === undefined || o.gc === null) throw new TypeError(`scenario.gc: ${o.gc === null ? 'null' : 'missing'}, but a conntrack scenario needs its collector (idleTimeoutTicks, everyTicks)`);
+    gc = { idleTimeoutTicks: o.gc.idleTimeoutTicks, everyTicks: o.gc.everyTicks };
     // The collector's exactness rests on this: a live flow's next packet comes
     // at most maxInterval ticks after its last, so an entry idle for longer
     // than the timeout belongs to a flow that has ended (see EXPERIMENT.md).
@@ -283,50 +322,34 @@ export function validateScenario(input: unknown): Scenario {
   if (o.burstPhase === undefined) {
     burstPhase = phases.reduce((a, b) => (b.newFlowsPerTick > a.newFlowsPerTick ? b : a)).name;
   } else {
-    burstPhase = str('scenario.burstPhase', o.burstPhase);
+    burstPhase = o.burstPhase;
     if (!names.has(burstPhase)) throw new RangeError(`scenario.burstPhase ${JSON.stringify(burstPhase)} is not one of the phases (${[...names].join(', ')})`);
   }
 
   let strategies: StrategyId[];
   if (o.strategies === undefined) strategies = defaultStrategies(kind);
   else {
-    if (!Array.isArray(o.strategies) || o.strategies.length === 0) throw new TypeError('scenario.strategies must be a non-empty array of strategy ids');
     const allowed = strategiesFor(kind);
-    strategies = o.strategies.map((v, i) => {
-      const id = oneOf(`scenario.strategies[${i}]`, v, STRATEGY_IDS);
+    strategies = o.strategies.map((id, i) => {
       if (!allowed.includes(id)) throw new RangeError(`scenario.strategies[${i}]: ${id} does not apply to a ${kind} scenario (applies: ${allowed.join(', ')})`);
       return id;
     });
-    if (new Set(strategies).size !== strategies.length) throw new RangeError('scenario.strategies lists a strategy twice');
   }
 
   let bound: RuntimeBound | null = null;
   if (o.bound !== undefined && o.bound !== null) {
-    const b = obj('scenario.bound', o.bound);
-    onlyKeys('scenario.bound', b, ['initial', 'raiseAt', 'factor', 'everyMs']);
-    bound = {
-      initial: requireInt('scenario.bound.initial', b.initial, 1, sizing.worstCase),
-      raiseAt: num('scenario.bound.raiseAt', b.raiseAt, 0, 1, true),
-      factor: num('scenario.bound.factor', b.factor, 1, 1024, true),
-      everyMs: b.everyMs === undefined ? 1 : num('scenario.bound.everyMs', b.everyMs, 0, 60_000, true),
-    };
+    const b = o.bound;
+    if (b.initial > sizing.worstCase) throw new RangeError(`scenario.bound.initial (${b.initial}) must be <= scenario.sizing.worstCase (${sizing.worstCase}), the bound's ceiling`);
+    bound = { initial: b.initial, raiseAt: b.raiseAt, factor: b.factor, everyMs: b.everyMs ?? DEFAULTS.boundEveryMs };
   }
   let walk: WalkSpec | null = null;
-  if (o.walk !== undefined && o.walk !== null) {
-    const wk = obj('scenario.walk', o.walk);
-    onlyKeys('scenario.walk', wk, ['markers', 'modes']);
-    if (!Array.isArray(wk.modes) || wk.modes.length === 0) throw new TypeError('scenario.walk.modes must be a non-empty array of walk modes (stable, best-effort)');
-    walk = {
-      markers: requireInt('scenario.walk.markers', wk.markers, 1, 1_000_000),
-      modes: wk.modes.map((m, i) => oneOf(`scenario.walk.modes[${i}]`, m, ['stable', 'best-effort'] as const)),
-    };
-  }
+  if (o.walk !== undefined && o.walk !== null) walk = { markers: o.walk.markers, modes: [...o.walk.modes] };
 
   return {
-    name: str('scenario.name', o.name),
-    description: o.description === undefined ? '' : str('scenario.description', o.description),
+    name: o.name,
+    description: o.description ?? DEFAULTS.description,
     kind,
-    seed: requireInt('scenario.seed', o.seed, 0, 0xffffffff),
+    seed: o.seed,
     flows,
     phases,
     burstPhase,
@@ -334,7 +357,7 @@ export function validateScenario(input: unknown): Scenario {
     resize,
     gc,
     strategies,
-    sampleEveryMs: o.sampleEveryMs === undefined ? 10 : num('scenario.sampleEveryMs', o.sampleEveryMs, 1, 60_000),
+    sampleEveryMs: o.sampleEveryMs ?? DEFAULTS.sampleEveryMs,
     bound,
     walk,
   };
