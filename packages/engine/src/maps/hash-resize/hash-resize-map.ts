@@ -385,10 +385,8 @@ export class HashResizeMap extends MapBase {
   }
 
   atomicAdd(key: Uint8Array, byteOffset: number, delta: number): number {
-    this.checkKey(key);
-    requireInt('delta', delta, -0x80000000, 0xffffffff);
-    if (!Number.isInteger(byteOffset) || byteOffset < 0 || byteOffset % 4 !== 0 || byteOffset + 4 > this.spec.valueSize) return -Errno.EINVAL;
-    if (!this.userMayWrite()) return -Errno.EPERM;
+    const refused = this.checkAtomicAdd(key, byteOffset, delta, this.spec.valueSize);
+    if (refused !== 0) return refused;
     return this.writeOp(ADD, this.hashBytes(key), null, 0, null, byteOffset >>> 2, delta);
   }
 
