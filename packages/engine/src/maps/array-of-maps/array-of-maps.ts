@@ -6,6 +6,7 @@ import type { QuiescenceDomain } from '../../rcu/domain.js';
 import { RetireQueue, retireQueueWords } from '../../rcu/retire.js';
 import { describe, normalizeSpec, requireInt, type NormalizedSpec } from '../../spec/map-spec.js';
 import { MapBase, checkHandle, type MapParts, type MapTypeImpl } from '../base.js';
+import { IndexKeyedMap } from '../array/index-keyed-map.js';
 import { MapHeader, TYPE_BASE, W_LOCKS_RECOVERED } from '../header.js';
 import type { BatchOptions, BatchResult, BpfMap, MapHandle, MapStats } from '../map.js';
 import { dropDescriptor, publishDescriptor, readDescriptor, type InnerDescriptor } from './inner-descriptor.js';
@@ -83,15 +84,13 @@ const attachedInners = new Map<string, BpfMap>();
  * remembers, per index, the slot id it resolved, so a program's repeated
  * lookupMap is one Atomics.load and a compare.
  */
-export class ArrayOfMapsMap extends MapBase {
+export class ArrayOfMapsMap extends IndexKeyedMap {
   private readonly slots: Int32Array;
   private readonly retire: RetireQueue;
   private readonly inner: NormalizedSpec;
   private readonly descs = new Map<number, InnerDescriptor>();
   private readonly idAt: number[] = [];
   private readonly mapAt: (BpfMap | undefined)[] = [];
-  private readonly scratch = new Uint8Array(4);
-  private readonly scratch32 = new Uint32Array(this.scratch.buffer);
 
   constructor(
     parts: MapParts,
@@ -183,11 +182,7 @@ export class ArrayOfMapsMap extends MapBase {
 
   // ---- userspace: the 4-byte value ----
 
-  private indexOf(key: Uint8Array): number {
-    this.scratch.set(key);
-    return this.scratch32[0]!;
-  }
-
+  // As ARRAY's, deliberately: in IndexKeyedMap, lookupIndex would be a polymorphic call on a program's hot path.
   lookupInto(key: Uint8Array, out: Uint8Array): number {
     this.checkKey(key);
     this.checkOut(out);
@@ -448,25 +443,9 @@ export class ArrayOfMapsMap extends MapBase {
     return -Errno.EINVAL;
   }
 
-  lookupAndDeleteInto(key: Uint8Array, out: Uint8Array): number {
-    this.checkKey(key);
-    this.checkOut(out);
-    return -Errno.ENOTSUPP;
-  }
-
-  /** array_map_get_next_key: every index exists, empty or not. */
-  getNextKey(key: Uint8Array | null, next: Uint8Array): number {
-    if (key !== null) this.checkKey(key);
-    else this.checkLive();
-    if (!(next instanceof Uint8Array) || next.length !== 4) throw new TypeError('next must be a Uint8Array of 4 bytes');
-    const max = this.spec.maxEntries;
-    const i = key === null ? max : this.indexOf(key);
-    let n: number;
-    if (i >= max) n = 0;
-    else if (i === max - 1) return -Errno.ENOENT;
-    else n = i + 1;
-    new DataView(next.buffer, next.byteOffset, 4).setUint32(0, n, true);
-    return 0;
+  /** Every index exists, empty or not: getNextKey walks them all (IndexKeyedMap). */
+  protected indexBound(): number {
+    return this.spec.maxEntries;
   }
 
   /** generic_map_lookup_batch: empty indices are skipped; the cursor is the next index. */
@@ -494,12 +473,6 @@ export class ArrayOfMapsMap extends MapBase {
     if (i >= max) return { ...res, err: -Errno.ENOENT, cursor: null };
     res.cursor = i;
     return res;
-  }
-
-  lookupAndDeleteBatch(cursor: number | null, count: number, _opts: BatchOptions = {}): BatchResult {
-    this.checkLive();
-    requireInt('count', count, 0, 2 ** 31);
-    return { err: -Errno.ENOTSUPP, keys: [], values: [], count: 0, cursor };
   }
 
   /**

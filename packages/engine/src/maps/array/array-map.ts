@@ -110,6 +110,7 @@ export class ArrayMap extends ArrayMapBase {
     return new ArrayMap(parts);
   }
 
+  // The lookups stay in each index-keyed class (array_of_maps has the same two): in IndexKeyedMap, lookupIndex would be a polymorphic call on a program's hot path.
   lookupInto(key: Uint8Array, out: Uint8Array): number {
     this.checkKey(key);
     this.checkOut(out);
