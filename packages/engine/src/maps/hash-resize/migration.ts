@@ -458,6 +458,8 @@ export class Migration {
     const futId = Atomics.load(w, FUT);
     if (futId === 0) return;
     const driver = Atomics.load(w, DRIVER_OWNER);
+    // This thread drives it (it began the resize and is alive, asking).
+    if (driver === this.domain.ownerId()) return;
     // 0 with FUT published: a finish is clearing it (migrateBatch then finds
     // nothing), or a map recovered from an older state; either way nobody drives.
     if (driver !== 0 && !this.domain.isDeadOwner(driver)) {
