@@ -7,6 +7,12 @@ import { lock, unlock } from '../locks/bucket-lock.js';
 import { LOG_DIR_AT, MapHeader, W_DEATHS_SEEN, W_ELEMENTS_RECLAIMED, W_LOCKS_RECOVERED, W_RECORDS_REPLAYED, W_REPAIRS, W_REPAIR_LOCK } from './header.js';
 import type { BatchOptions, BatchResult, BatchWriteResult, BpfMap, MapHandle, MapStats, RecoveryCounts, RepairResult } from './map.js';
 
+/**
+ * A map type's own batch walk (lookupBatch when !del, lookupAndDeleteBatch
+ * when del), run once MapBase.checkedBatch has checked the caller.
+ */
+export type BatchWalker = (cursor: number | null, count: number, opts: BatchOptions, del: boolean) => BatchResult;
+
 /** The pieces every map is made of, in the thread that holds this object. */
 export interface MapParts {
   id: string;
@@ -154,6 +160,18 @@ export abstract class MapBase implements BpfMap {
     if (!Number.isInteger(byteOffset) || byteOffset < 0 || byteOffset % 4 !== 0 || byteOffset + 4 > valueBytes) return -Errno.EINVAL;
     if (!this.userMayWrite()) return -Errno.EPERM;
     return 0;
+  }
+
+  /**
+   * lookupBatch and lookupAndDeleteBatch of the types that walk their own
+   * entries (HASH and the types built on it, hash_resize): a closed or
+   * destroyed map throws; userspace that may not read (or, to delete, may not
+   * write) gets -EPERM with nothing walked and its cursor back; else `walk`.
+   */
+  protected checkedBatch(cursor: number | null, count: number, opts: BatchOptions, del: boolean, walk: BatchWalker): BatchResult {
+    this.checkLive();
+    if (!this.userMayRead() || (del && !this.userMayWrite())) return { err: -Errno.EPERM, keys: [], values: [], count: 0, cursor };
+    return walk(cursor, count, opts, del);
   }
 
   /** rdonly / wronly restrict userspace only, as BPF_F_RDONLY / BPF_F_WRONLY do for the syscall. */

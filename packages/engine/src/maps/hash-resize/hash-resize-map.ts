@@ -8,10 +8,11 @@ import { SegmentStore, newMapId } from '../../memory/segments.js';
 import type { QuiescenceDomain } from '../../rcu/domain.js';
 import { RetireQueue, retireQueueWords } from '../../rcu/retire.js';
 import { nextPowerOfTwo, requireInt, type NormalizedSpec } from '../../spec/map-spec.js';
-import { MapBase, type MapParts } from '../base.js';
-import { MapHeader, W_REPAIR_LOCK } from '../header.js';
+import { MapBase, type BatchWalker, type MapParts } from '../base.js';
+import { MapHeader } from '../header.js';
 import type { BatchOptions, BatchResult, MapHandle, MapStats } from '../map.js';
-import { IN_NEXT_TABLE, KeyScratch, assertHeld } from '../chained/table.js';
+import { IN_NEXT_TABLE, KeyScratch } from '../chained/table.js';
+import { assertRepairLockHeld } from '../lock-contracts.js';
 import { copyBytes } from '../../memory/byte-copy.js';
 import { Compaction } from './compaction.js';
 import { Iteration } from './iteration.js';
@@ -38,9 +39,12 @@ const BUSY = 3;
 /** A new key meets an idle table at 100% load: grow it first (rhashtable_insert_rehash). */
 const FULL = 4;
 
+// What a write does (writeOp). Small integers, not strings: the hot path
+// compares small integers as before; WriteKind keeps every other number out.
 const UPDATE = 0;
 const DELETE = 1;
 const ADD = 2;
+type WriteKind = typeof UPDATE | typeof DELETE | typeof ADD;
 /** Rounds an operation may take through resizes before it is a bug, not bad luck. */
 const MAX_ROUNDS = 1_000_000;
 /** Table hops a lookup may take (each one follows an EPOCH change) before it is a bug. */
@@ -395,7 +399,7 @@ export class HashResizeMap extends MapBase {
    * given) or atomic add (ADD), wherever the key is. The key is in
    * `this.ks`, its hash is `h`.
    */
-  private writeOp(kind: number, h: number, value: Uint8Array | null, flags: number, out: Uint8Array | null, word: number, delta: number): number {
+  private writeOp(kind: WriteKind, h: number, value: Uint8Array | null, flags: number, out: Uint8Array | null, word: number, delta: number): number {
     const repairs = this.repairsRun;
     const res = this.writeOpOnce(kind, h, value, flags, out, word, delta);
     // The repair that ran at the end of this operation (a CPU died) recounted
@@ -404,7 +408,7 @@ export class HashResizeMap extends MapBase {
     return res;
   }
 
-  private writeOpOnce(kind: number, h: number, value: Uint8Array | null, flags: number, out: Uint8Array | null, word: number, delta: number): number {
+  private writeOpOnce(kind: WriteKind, h: number, value: Uint8Array | null, flags: number, out: Uint8Array | null, word: number, delta: number): number {
     const r = this.spec.resize;
     const d = this.domain;
     d.readBegin();
@@ -476,7 +480,7 @@ export class HashResizeMap extends MapBase {
   private attemptLocked(
     T: TableView,
     h: number,
-    kind: number,
+    kind: WriteKind,
     value: Uint8Array | null,
     flags: number,
     out: Uint8Array | null,
@@ -803,9 +807,9 @@ export class HashResizeMap extends MapBase {
    * linked in them.
    */
   protected override repairLocked(): number {
+    assertRepairLockHeld(this.header, this.domain);
     const w = this.words;
     const owner = this.domain.ownerId();
-    assertHeld(w, W_REPAIR_LOCK, owner, 'repair lock');
     this.resizer.reap();
     this.migration.lockResize();
     try {
@@ -891,18 +895,15 @@ export class HashResizeMap extends MapBase {
   }
 
   lookupBatch(cursor: number | null, count: number, opts: BatchOptions = {}): BatchResult {
-    return this.batch(cursor, count, opts, false);
+    return this.checkedBatch(cursor, count, opts, false, this.walkBatch);
   }
 
   lookupAndDeleteBatch(cursor: number | null, count: number, opts: BatchOptions = {}): BatchResult {
-    return this.batch(cursor, count, opts, true);
+    return this.checkedBatch(cursor, count, opts, true, this.walkBatch);
   }
 
-  private batch(cursor: number | null, count: number, opts: BatchOptions, del: boolean): BatchResult {
-    this.checkLive();
-    if (!this.userMayRead() || (del && !this.userMayWrite())) return { err: -Errno.EPERM, keys: [], values: [], count: 0, cursor };
-    return this.iteration.batch(cursor, count, opts, del);
-  }
+  /** Both batch calls' walk, made once (checkedBatch runs it after its checks). */
+  private readonly walkBatch: BatchWalker = (cursor, count, opts, del) => this.iteration.batch(cursor, count, opts, del);
 
   stats(): MapStats {
     this.checkLive();

@@ -5,7 +5,7 @@ import { xxh32U32Signed } from '../../hash/xxh32.js';
 import { SegmentStore, allocArea, newMapId } from '../../memory/segments.js';
 import { QuiescenceDomain } from '../../rcu/domain.js';
 import { isPercpuType, nextPowerOfTwo, percpuValueStride, type NormalizedSpec } from '../../spec/map-spec.js';
-import { MapBase, type MapParts } from '../base.js';
+import { MapBase, type BatchWalker, type MapParts } from '../base.js';
 import { ALLOC_AT, MapHeader } from '../header.js';
 import type { BatchOptions, BatchResult, MapHandle, MapStats } from '../map.js';
 import { ElementAllocator, ElementStore, type ChunkSource } from '../chained/allocator.js';
@@ -437,20 +437,15 @@ export class HashMap extends MapBase {
   }
 
   lookupBatch(cursor: number | null, count: number, opts: BatchOptions = {}): BatchResult {
-    return this.batch(cursor, count, opts, false);
+    return this.checkedBatch(cursor, count, opts, false, this.walkBuckets);
   }
 
   lookupAndDeleteBatch(cursor: number | null, count: number, opts: BatchOptions = {}): BatchResult {
-    return this.batch(cursor, count, opts, true);
+    return this.checkedBatch(cursor, count, opts, true, this.walkBuckets);
   }
 
-  private batch(cursor: number | null, count: number, opts: BatchOptions, del: boolean): BatchResult {
-    this.checkLive();
-    if (!this.userMayRead() || (del && !this.userMayWrite())) {
-      return { err: -Errno.EPERM, keys: [], values: [], count: 0, cursor };
-    }
-    return walkBatch(this.bucketWalk, cursor, count, opts, del);
-  }
+  /** Both batch calls' walk, made once (checkedBatch runs it after its checks). */
+  private readonly walkBuckets: BatchWalker = (cursor, count, opts, del) => walkBatch(this.bucketWalk, cursor, count, opts, del);
 
   /** The table seen bucket by bucket, for walkBatch. */
   private readonly bucketWalk: BucketWalk = ((map: HashMap): BucketWalk => ({
