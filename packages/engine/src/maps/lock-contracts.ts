@@ -1,5 +1,5 @@
 import type { LockOwners } from '../locks/bucket-lock.js';
-import { assertHeld, lockChecksOn } from './chained/table.js';
+import { assertHeld, lockChecksOn } from '../locks/lock-checks.js';
 import { W_REPAIR_LOCK, type MapHeader } from './header.js';
 
 /**
@@ -10,9 +10,8 @@ import { W_REPAIR_LOCK, type MapHeader } from './header.js';
  * are read only with checks on. Tests turn them on with setLockChecks(true),
  * or RIGHTSIZE_LOCK_CHECKS=1 for every thread.
  *
- * The flag and assertHeld live in chained/table.ts, whose hot paths read the
- * flag as a module variable; they are re-exported here so that the map
- * types outside the chained core have one place to take them from.
+ * The flag and assertHeld live in locks/lock-checks.ts; they are re-exported
+ * here so that the map types have one place to take every contract from.
  */
 export { assertHeld, lockChecksOn };
 

@@ -1,4 +1,5 @@
-import { lock, unlock, type OwnerLiveness } from '../../locks/bucket-lock.js';
+import { lock, unlock, type LockOwners } from '../../locks/bucket-lock.js';
+import { assertHeld, lockChecksOn } from '../../locks/lock-checks.js';
 import { LINE_WORDS } from '../../memory/segments.js';
 import { AUX, type ElemLayout } from './layout.js';
 
@@ -109,7 +110,8 @@ export class ElementAllocator {
     readonly limit: number,
     /** Most elements the chunks may ever hold. */
     readonly maxCapacity: number,
-    private readonly liveness: OwnerLiveness,
+    /** Dead owners' locks are taken over; the caller's own id is read only by lock checks. */
+    private readonly owners: LockOwners,
   ) {}
 
   /** Sets up the control words of a fresh store with `capacity` elements already in chunks. */
@@ -139,7 +141,7 @@ export class ElementAllocator {
       Atomics.sub(this.ctl, this.at + L_COUNT, 1);
       return -1;
     }
-    lock(this.ctl, this.at + L_LOCK, owner, this.liveness, 'element allocator lock');
+    lock(this.ctl, this.at + L_LOCK, owner, this.owners, 'element allocator lock');
     try {
       const head = this.ctl[this.at + L_FREE]!;
       if (head >= 0) {
@@ -187,7 +189,7 @@ export class ElementAllocator {
    * stood on it retries). Its NEXT stays as it was: such a reader walks on.
    */
   free(e: number, owner: number): void {
-    lock(this.ctl, this.at + L_LOCK, owner, this.liveness, 'element allocator lock');
+    lock(this.ctl, this.at + L_LOCK, owner, this.owners, 'element allocator lock');
     const w = this.store.words(e);
     w[this.store.base(e) + AUX] = this.ctl[this.at + L_FREE]!;
     this.ctl[this.at + L_FREE] = e;
@@ -229,7 +231,7 @@ export class ElementAllocator {
 
   /** Takes the allocator lock for a repair (a dead owner's lock is taken over: its changes are single stores). */
   lockForRepair(owner: number): void {
-    lock(this.ctl, this.at + L_LOCK, owner, this.liveness, 'element allocator lock');
+    lock(this.ctl, this.at + L_LOCK, owner, this.owners, 'element allocator lock');
   }
 
   unlockForRepair(): void {
@@ -245,6 +247,7 @@ export class ElementAllocator {
    * elements came back that the old free list did not hold.
    */
   rebuildFreeList(reached: Uint8Array, linked: number): number {
+    if (lockChecksOn()) assertHeld(this.ctl, this.at + L_LOCK, this.owners.ownerId(), 'element allocator lock');
     const bump = this.ctl[this.at + L_BUMP]!;
     let wasFree = 0;
     for (let e = this.ctl[this.at + L_FREE]!; e >= 0 && wasFree < bump; e = this.store.words(e)[this.store.base(e) + AUX]!) wasFree++;

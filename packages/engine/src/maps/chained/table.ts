@@ -1,4 +1,5 @@
-import { OWNER_MASK, lockRecover, unlock, type LockOwners } from '../../locks/bucket-lock.js';
+import { lockRecover, unlock, type LockOwners } from '../../locks/bucket-lock.js';
+import { assertHeld, lockChecksOn, mirrorLockChecks, setLockChecks } from '../../locks/lock-checks.js';
 import { recoveryStep } from '../../recovery/faults.js';
 import { W_LOCKS_RECOVERED, W_RECORDS_REPLAYED } from '../header.js';
 import type { LogRecord, RecoveryLog } from '../../recovery/log.js';
@@ -81,27 +82,18 @@ export const MOVED = -0x80000000;
 export const IN_NEXT_TABLE = -2;
 
 /**
- * Lock contracts checked at run time: with checks on, every `...Locked`
- * method asserts that the calling thread holds the lock it relies on. Off by
- * default (one plain read per call); tests turn it on, and so does the
- * environment variable RIGHTSIZE_LOCK_CHECKS=1 (inherited by worker threads).
+ * The lock-check flag (locks/lock-checks.ts, which says what it checks),
+ * mirrored in this module's own variable: the bucket methods below test it on
+ * every call, and a module variable is one load where an imported binding
+ * goes through the import's cell.
  */
-let lockChecks = typeof process !== 'undefined' && process.env.RIGHTSIZE_LOCK_CHECKS === '1';
-
-export function setLockChecks(on: boolean): void {
+let lockChecks = false;
+mirrorLockChecks((on) => {
   lockChecks = on;
-}
+});
 
-export function lockChecksOn(): boolean {
-  return lockChecks;
-}
-
-/** With lock checks on: throws unless the lock word `words[i]` is held by `owner`. */
-export function assertHeld(words: Int32Array, i: number, owner: number, what: string): void {
-  if (!lockChecks) return;
-  const held = Atomics.load(words, i) & OWNER_MASK;
-  if (held !== owner) throw new Error(`rightsize: lock contract broken: ${what} (word ${i}) is held by ${held}, not by the caller ${owner}`);
-}
+// Re-exported for the chained core's users and the tests that take them from here.
+export { assertHeld, lockChecksOn, setLockChecks };
 
 /** Per-thread scratch for the key being looked for: bytes and the same bytes as words. */
 export class KeyScratch {
