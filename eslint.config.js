@@ -20,4 +20,16 @@ export default tseslint.config(
       'max-len': ['error', { code: 200, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreComments: false, ignoreUrls: true }],
     },
   },
+  {
+    // The tests are in no tsconfig project (tsc builds src/ only), so their
+    // rules are the ones that need no type information: unused code and the
+    // line length, as for src/.
+    files: ['packages/*/test/**/*.ts', 'examples/test/**/*.ts'],
+    languageOptions: { parser: tseslint.parser },
+    plugins: { '@typescript-eslint': tseslint.plugin },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'max-len': ['error', { code: 200, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreComments: false, ignoreUrls: true }],
+    },
+  },
 );

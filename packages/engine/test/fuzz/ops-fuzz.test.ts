@@ -50,14 +50,24 @@ const intish = fc.oneof({ weight: 4, arbitrary: fc.integer({ min: -4, max: 64 })
 const flagsArb = fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 0, max: 7 }) }, { weight: 1, arbitrary: intish });
 const optsArb = fc.oneof(fc.constant(undefined), fc.record({ elemFlags: flagsArb, flags: flagsArb }, { requiredKeys: [] }), weird);
 /** A CPU for the call: userspace (null) most of the time, else any id, good or bad. */
-const cpuArb = fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 2, arbitrary: fc.integer({ min: 0, max: 3 }) }, { weight: 1, arbitrary: fc.integer({ min: -3, max: 200 }) }, { weight: 1, arbitrary: weird });
+const cpuArb = fc.oneof(
+  { weight: 3, arbitrary: fc.constant(null) },
+  { weight: 2, arbitrary: fc.integer({ min: 0, max: 3 }) },
+  { weight: 1, arbitrary: fc.integer({ min: -3, max: 200 }) },
+  { weight: 1, arbitrary: weird },
+);
 
 type Command = { cpu: unknown; op: string; args: unknown[] };
 
 function commandArb(m: BpfMap): fc.Arbitrary<Command> {
   const ks = m.spec.keySize;
   const vs = (m as MapBase).userValueSize;
-  const value = fc.oneof({ weight: 2, arbitrary: bytes(vs) }, { weight: 2, arbitrary: bytes(m.spec.valueSize) }, { weight: 1, arbitrary: fc.uint8Array({ maxLength: 40 }) }, { weight: 1, arbitrary: weird });
+  const value = fc.oneof(
+    { weight: 2, arbitrary: bytes(vs) },
+    { weight: 2, arbitrary: bytes(m.spec.valueSize) },
+    { weight: 1, arbitrary: fc.uint8Array({ maxLength: 40 }) },
+    { weight: 1, arbitrary: weird },
+  );
   const out = fc.oneof({ weight: 3, arbitrary: fc.nat(vs + 8).map((n) => new Uint8Array(n)) }, { weight: 1, arbitrary: weird });
   const key = keyArb(ks);
   const nextBuf = fc.oneof({ weight: 4, arbitrary: fc.constant(ks).map((n) => new Uint8Array(n)) }, { weight: 1, arbitrary: weird });

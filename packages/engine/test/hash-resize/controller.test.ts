@@ -15,7 +15,12 @@ function sample(over: Partial<ControllerSample>): ControllerSample {
  * sample per `stepMs`, carrying out each decision (the table takes the new
  * size at once, as a finished resize would). Returns the decisions made.
  */
-function script(entries: number[], stepMs: number, start: Partial<ControllerSample> = {}, extra: (i: number) => Partial<ControllerSample> = () => ({})): { decisions: (Decision & { i: number })[]; buckets: number[] } {
+function script(
+  entries: number[],
+  stepMs: number,
+  start: Partial<ControllerSample> = {},
+  extra: (i: number) => Partial<ControllerSample> = () => ({}),
+): { decisions: (Decision & { i: number })[]; buckets: number[] } {
   const st = initialAdaptiveState();
   let buckets = start.buckets ?? 1024;
   const decisions: (Decision & { i: number })[] = [];

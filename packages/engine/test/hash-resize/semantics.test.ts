@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BPF_ANY, BPF_EXIST, BPF_F_LOCK, BPF_NOEXIST, Errno } from '../../src/errno.js';
 import { hashKey } from '../../src/hash/hasher.js';
-import type { BpfMap } from '../../src/maps/map.js';
 import type { HashResizeMap } from '../../src/maps/hash-resize/hash-resize-map.js';
 import { filled, hex, keyOf, u32Of, valueOf } from '../support/bytes.js';
 import { useMaps } from '../support/maps.js';

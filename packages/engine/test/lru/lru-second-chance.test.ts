@@ -23,7 +23,6 @@ describe('lru_hash second chance', () => {
 
   it('program lookup of 1 and userspace lookup of 2: insert 3 evicts 2', () => {
     const map = mapOf2();
-    const out = new Uint8Array(4);
     // The byte-key path this time (lookup), the U32 path in the others.
     expect(onCpu(1, () => map.lookup(u32(1)))).toEqual(u32(10));
     expect(map.lookup(u32(2))).toEqual(u32(20));
