@@ -55,7 +55,11 @@ export async function main(opts: CountFlowsOptions = {}): Promise<CountFlowsOutc
     }
     const rows = [...counts].sort((a, b) => b[1][0] - a[1][0]);
     const shown = rows.slice(0, 10);
-    for (const line of table(['flow', 'packets', 'bytes'], shown.map(([f, [p, b]]) => [f, p, b]))) log(line);
+    for (const line of table(
+      ['flow', 'packets', 'bytes'],
+      shown.map(([f, [p, b]]) => [f, p, b]),
+    ))
+      log(line);
     if (rows.length > shown.length) log(`... and ${rows.length - shown.length} more flows`);
     const counted = rows.reduce((a, [, [p]]) => a + p, 0);
     log('');

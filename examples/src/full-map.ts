@@ -26,7 +26,11 @@ export async function main(opts: FullMapOptions = {}): Promise<{ inserts: RunRes
   const program = new URL('./programs/insert-flows.js', import.meta.url);
   const report = (title: string, r: RunResult) => {
     log(title);
-    for (const line of table(['cpu', 'updates', 'results'], r.cpus.map((c) => [c.cpu, c.ops.update ?? 0, byErrno(c.results.update)]))) log(line);
+    for (const line of table(
+      ['cpu', 'updates', 'results'],
+      r.cpus.map((c) => [c.cpu, c.ops.update ?? 0, byErrno(c.results.update)]),
+    ))
+      log(line);
     log(`all CPUs: ${byErrno(r.total.results.update)}; entries in the map: ${flows.stats().entries} of ${maxEntries}`);
     log('');
   };

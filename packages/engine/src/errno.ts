@@ -18,9 +18,7 @@ export const Errno = {
 
 export type ErrnoName = keyof typeof Errno;
 
-const NAMES = new Map<number, ErrnoName>(
-  (Object.entries(Errno) as [ErrnoName, number][]).map(([k, v]) => [v, k]),
-);
+const NAMES = new Map<number, ErrnoName>((Object.entries(Errno) as [ErrnoName, number][]).map(([k, v]) => [v, k]));
 
 /** `errnoName(-16)` is `'EBUSY'`; 0 is `'OK'`. For reports and error messages. */
 export function errnoName(result: number): string {

@@ -17,7 +17,10 @@ export function parseCount(text: string): number {
 /** A comma-separated list, each item parsed by `item`. */
 export function parseList<T>(item: (s: string) => T): (text: string) => T[] {
   return (text) => {
-    const parts = text.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+    const parts = text
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0);
     if (parts.length === 0) throw new InvalidArgumentError('expected a comma-separated list');
     return parts.map(item);
   };

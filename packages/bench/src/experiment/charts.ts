@@ -78,7 +78,18 @@ export async function timeChartSvg(c: TimeChartSpec): Promise<string> {
           x,
           y: { field: 'value', type: 'quantitative', title: c.yTitle },
           color: { field: 'series', type: 'nominal', title: null, scale: { domain: c.series, range }, legend: { labelLimit: 320 } },
-          strokeDash: { field: 'dashed', type: 'nominal', scale: { domain: [false, true], range: [[1, 0], [5, 3]] }, legend: null },
+          strokeDash: {
+            field: 'dashed',
+            type: 'nominal',
+            scale: {
+              domain: [false, true],
+              range: [
+                [1, 0],
+                [5, 3],
+              ],
+            },
+            legend: null,
+          },
           detail: { field: 'series' },
         },
       },
@@ -162,9 +173,7 @@ export async function experimentCharts(r: ExperimentReport): Promise<Record<stri
   const extra: Record<string, string> = {};
   if (resizing.length > 0) {
     const buckets: Datum[] = resizing.flatMap((s) => thin(s.series.map).map((p) => ({ tick: p.tick, value: p.buckets, series: s.id, dashed: false })));
-    const decided: Datum[] = resizing.flatMap((s) =>
-      (s.dynamics!.decisions ?? []).filter((d) => d.reason !== 'max-entries').map((d) => ({ tick: d.tick, value: d.to, series: s.id, dashed: false })),
-    );
+    const decided: Datum[] = resizing.flatMap((s) => (s.dynamics!.decisions ?? []).filter((d) => d.reason !== 'max-entries').map((d) => ({ tick: d.tick, value: d.to, series: s.id, dashed: false })));
     extra.buckets = await timeChartSvg({
       title: `Table size and resize decisions (${r.scenario.name}; one point per decision logged)`,
       yTitle: 'buckets',

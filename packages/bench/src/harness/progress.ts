@@ -102,7 +102,13 @@ class BarProgress implements Progress {
 
   start(total: number, title: string): void {
     this.stop();
-    this.bar = new TerminalBar(this.stream, `${title} {bar} {value}/{total} | {duration_formatted} (ETA {eta_formatted}) | {label}`, total, { label: 'starting' }, { clearOnComplete: false, etaBuffer: 20 });
+    this.bar = new TerminalBar(
+      this.stream,
+      `${title} {bar} {value}/{total} | {duration_formatted} (ETA {eta_formatted}) | {label}`,
+      total,
+      { label: 'starting' },
+      { clearOnComplete: false, etaBuffer: 20 },
+    );
   }
 
   tick(label: string): void {

@@ -598,7 +598,11 @@ function main(): void {
   console.log(`| ${head.join(' | ')} |`);
   console.log(`|${head.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`);
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
-  console.log(`\nnode ${process.version}, ${process.arch}; load average ${loadavg().map((x) => x.toFixed(2)).join(' / ')}; sink ${sink & 1}`);
+  console.log(
+    `\nnode ${process.version}, ${process.arch}; load average ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' / ')}; sink ${sink & 1}`,
+  );
   for (const s of subjects) for (const m of [s.map, s.lru, s.percpu, s.resize]) m.destroy();
 }
 

@@ -113,7 +113,9 @@ function main(): void {
   for (const [name, m, l] of rows) console.log(`| ${name} | ${m.toFixed(1)} | ${l.toFixed(1)} |`);
   const idle = rows[1]!;
   const mid = rows[2]!;
-  console.log(`\nhalf-way / idle: mixer 10 ${(idle[1] / mid[1]).toFixed(2)}, lookups ${(idle[2] / mid[2]).toFixed(2)} (throughput ratios); idle / hash: mixer 10 ${(rows[0]![1] / idle[1]).toFixed(2)}`);
+  console.log(
+    `\nhalf-way / idle: mixer 10 ${(idle[1] / mid[1]).toFixed(2)}, lookups ${(idle[2] / mid[2]).toFixed(2)} (throughput ratios); idle / hash: mixer 10 ${(rows[0]![1] / idle[1]).toFixed(2)}`,
+  );
 
   const parts = { begin: [] as number[], migrate: [] as number[], finish: [] as number[] };
   for (let i = 0; i < resizes; i++) {
@@ -137,7 +139,11 @@ function main(): void {
   console.log(`\n| a resize of ${n} entries (ns per entry, median of ${resizes}, grows and shrinks) | begin | migrate | finish | total |`);
   console.log('| --- | ---: | ---: | ---: | ---: |');
   console.log(`| ${resizeSpec.resize.initialBuckets} <-> ${2 * resizeSpec.resize.initialBuckets} buckets | ${b.toFixed(1)} | ${mg.toFixed(1)} | ${f.toFixed(1)} | ${(b + mg + f).toFixed(1)} |`);
-  console.log(`\nnode ${process.version}, ${process.arch}; load average ${loadavg().map((x) => x.toFixed(2)).join(' / ')}; sink ${sink & 1}`);
+  console.log(
+    `\nnode ${process.version}, ${process.arch}; load average ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' / ')}; sink ${sink & 1}`,
+  );
   hash.destroy();
   resize.destroy();
 }

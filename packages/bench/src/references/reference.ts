@@ -34,5 +34,5 @@ export function isReferenceKind(v: unknown): v is ReferenceKind {
 
 /** A value's bytes, the same for every reference: byte i is (i * 7 + 1) & 0xff, never 0. */
 export function valueByte(i: number): number {
-  return ((i * 7 + 1) & 0xff) || 1;
+  return (i * 7 + 1) & 0xff || 1;
 }

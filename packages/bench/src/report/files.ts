@@ -3,7 +3,10 @@ import { join } from 'node:path';
 
 /** A file-name-safe UTC timestamp: 2026-11-22T07-05-09Z. */
 export function fileTimestamp(d: Date = new Date()): string {
-  return d.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+  return d
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/:/g, '-');
 }
 
 /** What a report writes: JSON, Markdown (told the chart file names, to link them) and SVG charts by name. */

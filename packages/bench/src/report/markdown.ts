@@ -25,7 +25,8 @@ export function markdownTable(columns: (string | Column)[], rows: CellValue[][])
   const header = cols.map((c) => escapeCell(c.header));
   const align = cols.map((c, i) => c.align ?? (rows.length > 0 && rows.every((r) => typeof r[i] === 'number' || r[i] === null) ? 'right' : 'left'));
   const width = cols.map((_, i) => Math.max(3, header[i]!.length, ...text.map((r) => r[i]!.length)));
-  const pad = (s: string, i: number): string => (align[i] === 'right' ? s.padStart(width[i]!) : align[i] === 'center' ? s.padStart((width[i]! + s.length) >> 1).padEnd(width[i]!) : s.padEnd(width[i]!));
+  const pad = (s: string, i: number): string =>
+    align[i] === 'right' ? s.padStart(width[i]!) : align[i] === 'center' ? s.padStart((width[i]! + s.length) >> 1).padEnd(width[i]!) : s.padEnd(width[i]!);
   const rule = align.map((a, i) => {
     const w = width[i]!;
     if (a === 'right') return `${'-'.repeat(w - 1)}:`;

@@ -18,13 +18,7 @@ export interface Problem {
 }
 
 /** Errors about a value's bounds, not its type. */
-const BOUNDS = new Set([
-  ValueErrorType.NumberMinimum,
-  ValueErrorType.NumberMaximum,
-  ValueErrorType.NumberExclusiveMinimum,
-  ValueErrorType.NumberExclusiveMaximum,
-  ValueErrorType.ArrayUniqueItems,
-]);
+const BOUNDS = new Set([ValueErrorType.NumberMinimum, ValueErrorType.NumberMaximum, ValueErrorType.NumberExclusiveMinimum, ValueErrorType.NumberExclusiveMaximum, ValueErrorType.ArrayUniqueItems]);
 
 function show(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v);

@@ -86,10 +86,11 @@ export class SoakMapSet {
       const mine = noRecovery();
       addRecovery(mine, m.recoveryCounts());
       // Programs write the inner maps: their locks are where CPUs die.
-      if (m === this.aom) for (let i = 0; i < this.aom.spec.maxEntries; i++) {
-        const inner = this.aom.getInner(i);
-        if (inner) addRecovery(mine, inner.recoveryCounts());
-      }
+      if (m === this.aom)
+        for (let i = 0; i < this.aom.spec.maxEntries; i++) {
+          const inner = this.aom.getInner(i);
+          if (inner) addRecovery(mine, inner.recoveryCounts());
+        }
       byMap[name] = mine;
       addRecovery(total, mine);
     }

@@ -41,6 +41,11 @@ export function soakMaps(cpus: number): SoakMap[] {
     { name: 'hash_resize_inline', spec: resize('inline', 'fail'), ledger: true, resizes: true },
     { name: 'hash_resize_help', spec: resize('help', 'help'), ledger: true, resizes: true },
     { name: 'hash_resize_deferred', spec: resize('deferred', 'retry'), ledger: true, resizes: true },
-    { name: 'array_of_maps', spec: { type: 'array_of_maps', keySize: 4, valueSize: 4, maxEntries: 4, inner: { type: 'hash', keySize: 4, valueSize: 16, maxEntries: 256 } }, ledger: false, resizes: false },
+    {
+      name: 'array_of_maps',
+      spec: { type: 'array_of_maps', keySize: 4, valueSize: 4, maxEntries: 4, inner: { type: 'hash', keySize: 4, valueSize: 16, maxEntries: 256 } },
+      ledger: false,
+      resizes: false,
+    },
   ];
 }

@@ -106,10 +106,18 @@ export function soakMarkdown(r: SoakReport): string {
     ['duration', `${r.seconds} s on ${r.cpus} CPUs (seed ${r.seed})`],
     ['operations', `${r.operations} (${fmtCount(r.opsPerSec)}/s)`],
     ['results', `OK ${r.results.ok}, EBUSY ${r.results.ebusy}, E2BIG ${r.results.e2big}, ENOMEM ${r.results.enomem}, ENOENT ${r.results.enoent}, EEXIST ${r.results.eexist}, other ${r.results.other}`],
-    ['resizes', `${r.resizes.grows} grows, ${r.resizes.shrinks} shrinks (${Object.entries(r.resizes.byMap).map(([m, s]) => `${m} ${s.grows}/${s.shrinks}`).join(', ')}); ${r.resizes.calls} grow()/shrink() calls`],
+    [
+      'resizes',
+      `${r.resizes.grows} grows, ${r.resizes.shrinks} shrinks (${Object.entries(r.resizes.byMap)
+        .map(([m, s]) => `${m} ${s.grows}/${s.shrinks}`)
+        .join(', ')}); ${r.resizes.calls} grow()/shrink() calls`,
+    ],
     ['EBUSY', String(r.ebusy)],
     ['kills survived', `${r.kills} (${r.replacementKills} of a CPU started after an earlier death, ${r.quickKills} of them within 50 ms of its start); no CPU marked dead by the soak`],
-    ['recovery', `${r.recovery.locksRecovered} locks taken over from dead CPUs, ${r.recovery.recordsReplayed} writes replayed, ${r.recovery.elementsReclaimed} elements given back, ${r.recovery.repairs} repairs`],
+    [
+      'recovery',
+      `${r.recovery.locksRecovered} locks taken over from dead CPUs, ${r.recovery.recordsReplayed} writes replayed, ${r.recovery.elementsReclaimed} elements given back, ${r.recovery.repairs} repairs`,
+    ],
     [
       'recovery by map',
       Object.entries(r.recoveryByMap)

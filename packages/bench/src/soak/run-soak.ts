@@ -32,7 +32,9 @@ export async function runSoak(opts: SoakOptions, log: (line: string) => void = (
 
   const t0 = Date.now();
   for (let cpu = 0; cpu < opts.cpus; cpu++) cpus.start(cpu);
-  log(`soak: ${opts.seconds} s on ${opts.cpus} CPUs, ${set.defs.length} maps (${set.defs.map((d) => d.name).join(', ')}), kill every ~${opts.killEveryMs} ms, verify every ${opts.verifyEveryMs} ms, seed ${opts.seed}`);
+  log(
+    `soak: ${opts.seconds} s on ${opts.cpus} CPUs, ${set.defs.length} maps (${set.defs.map((d) => d.name).join(', ')}), kill every ~${opts.killEveryMs} ms, verify every ${opts.verifyEveryMs} ms, seed ${opts.seed}`,
+  );
   try {
     await runRounds(figures, t0, log);
   } finally {

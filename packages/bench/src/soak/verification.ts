@@ -142,7 +142,10 @@ export class SoakVerification {
           const stamp = rc === 0 ? stampOf(out) : null;
           // Absent is right only for an entry never committed (its first write may have been the one in flight).
           const ok = rc === 0 ? stamp === committed || (j === flightKey && stamp === flightStamp) : committed === 0;
-          if (!ok) this.violations.add(`${name}: ledger entry ${j} of CPU ${cpu}: found ${rc === 0 ? `stamp ${stamp}` : `nothing (${rc})`}, committed ${committed}, in flight ${j === flightKey ? flightStamp : 'none'}`);
+          if (!ok)
+            this.violations.add(
+              `${name}: ledger entry ${j} of CPU ${cpu}: found ${rc === 0 ? `stamp ${stamp}` : `nothing (${rc})`}, committed ${committed}, in flight ${j === flightKey ? flightStamp : 'none'}`,
+            );
         }
       }
     }

@@ -1,7 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import {
-  BPF_ANY, BPF_EXIST, BPF_NOEXIST, Errno, LockTimeoutError, QuiescenceDomain, attachMap, enterCpu, setDefaultDomain, type BpfMap, type MapHandle,
-} from '@rightsize/engine';
+import { BPF_ANY, BPF_EXIST, BPF_NOEXIST, Errno, LockTimeoutError, QuiescenceDomain, attachMap, enterCpu, setDefaultDomain, type BpfMap, type MapHandle } from '@rightsize/engine';
 import { ACK, LEDGER_KEYS, NEXT_STAMP, PAUSE, STOP, counterIndex, ledgerBase, ledgerHashKey, type Counter, COUNTER_SLOTS } from './layout.js';
 import { KEYSPACE } from './maps.js';
 import { stampInto, stampOf } from './values.js';

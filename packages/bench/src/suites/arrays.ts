@@ -77,8 +77,7 @@ function plan(o: SuiteOptions): GroupPlan[] {
       if (wanted('array_resize')) {
         groups.push({
           label: `array_resize, ${at}`,
-          open: () =>
-            single(createMap({ type: 'array_resize', keySize: 4, valueSize, maxEntries: entries, nCpus: maxCpus, arrayResize: { subArraySize: innerSize, initialEntries: entries } })),
+          open: () => single(createMap({ type: 'array_resize', keySize: 4, valueSize, maxEntries: entries, nCpus: maxCpus, arrayResize: { subArraySize: innerSize, initialEntries: entries } })),
           cells: mapCells('array_resize', o.cpus, variants),
         });
       }
@@ -99,7 +98,11 @@ function goals(cells: Cell[]): Goal[] {
   );
   const w = worst(figures);
   return [
-    goal('arrayResizeVsArray', w?.value ?? null, w ? `worst: ${w.label}; ${figures.map((f) => `${f.label} ${formatRatio(f.value)}`).join(', ')}` : 'not in this run (needs --entries 64Ki --values 4 and CPUs 1)'),
+    goal(
+      'arrayResizeVsArray',
+      w?.value ?? null,
+      w ? `worst: ${w.label}; ${figures.map((f) => `${f.label} ${formatRatio(f.value)}`).join(', ')}` : 'not in this run (needs --entries 64Ki --values 4 and CPUs 1)',
+    ),
     sharedmapGoal(cells),
   ];
 }
@@ -122,7 +125,13 @@ function markdown(r: BenchResult, chartFile: (name: string) => string | null): s
         'Throughput, ops/s (all CPUs; an iteration is two operations):',
         pivot(cells, 'map', row, col, throughputText),
         `Ratios to the references (/ ${ARRAY_REFERENCES.join(' · / ')}):`,
-        pivot(cells.filter((c) => c.role === 'map'), 'map', row, col, (c) => ratiosText(c, [...ARRAY_REFERENCES])),
+        pivot(
+          cells.filter((c) => c.role === 'map'),
+          'map',
+          row,
+          col,
+          (c) => ratiosText(c, [...ARRAY_REFERENCES]),
+        ),
         image('array map operations per second', chartFile(`ops-e${formatCount(e)}-v${v}`)),
       ),
     );

@@ -136,7 +136,13 @@ export const suiteCommands: CliCommand = {
     const all = new Command('all').description(`every suite in turn (${SUITE_NAMES.join(', ')}), then the goals of all of them`);
     program.addCommand(
       addSuiteOptions(all).action(async (f: SuiteFlags) => {
-        if (!(await runSuites(SUITE_NAMES.map((n) => SUITES[n]), f))) process.exitCode = 1;
+        if (
+          !(await runSuites(
+            SUITE_NAMES.map((n) => SUITES[n]),
+            f,
+          ))
+        )
+          process.exitCode = 1;
       }),
     );
   },

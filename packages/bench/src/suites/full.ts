@@ -97,9 +97,18 @@ function markdown(r: BenchResult, chartFile: (name: string) => string | null): s
         'Updates per second (all CPUs):',
         pivot(cells, 'map', row, col, throughputText),
         `Ratios to the references (/ ${MAP_REFERENCES.join(' · / ')}):`,
-        pivot(cells.filter((c) => c.role === 'map'), 'map', row, col, (c) => ratiosText(c, [...MAP_REFERENCES])),
+        pivot(
+          cells.filter((c) => c.role === 'map'),
+          'map',
+          row,
+          col,
+          (c) => ratiosText(c, [...MAP_REFERENCES]),
+        ),
         'What the updates returned:',
-        markdownTable(['map', 'keys', 'results'], cells.filter((c) => c.summary !== null).map((c) => [row(c), String(c.params.keys), outcomes(c)])),
+        markdownTable(
+          ['map', 'keys', 'results'],
+          cells.filter((c) => c.summary !== null).map((c) => [row(c), String(c.params.keys), outcomes(c)]),
+        ),
         image('updates per second into a full map', chartFile(`ops-e${formatCount(e)}-v${v}`)),
       ),
     );
@@ -140,7 +149,7 @@ async function charts(r: BenchResult): Promise<Record<string, string>> {
 export const fullSuite: Suite = {
   name: 'full',
   title: 'Updates into a full map',
-  description: 'updates into a full HASH (the kernel\'s full-update benchmark): new keys must fail fast (-E2BIG), existing keys must still update',
+  description: "updates into a full HASH (the kernel's full-update benchmark): new keys must fail fast (-E2BIG), existing keys must still update",
   defaults(quick, cores) {
     return {
       quick,

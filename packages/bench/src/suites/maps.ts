@@ -109,7 +109,9 @@ function goals(cells: Cell[]): Goal[] {
   const out: Goal[] = [];
 
   const versus = (c: Cell | undefined, ref: Cell | undefined): string =>
-    c ? `${c.subject} ${throughputText(c)} ops/s vs ${ref?.subject ?? 'reference'} ${throughputText(ref)}; per CPU-second ${formatRatio(ratio(c.notes.opsPerCpuSecond as number | null, ref?.notes.opsPerCpuSecond as number | null))}` : missing;
+    c
+      ? `${c.subject} ${throughputText(c)} ops/s vs ${ref?.subject ?? 'reference'} ${throughputText(ref)}; per CPU-second ${formatRatio(ratio(c.notes.opsPerCpuSecond as number | null, ref?.notes.opsPerCpuSecond as number | null))}`
+      : missing;
   out.push(goal('hashVsUnsync', hashLookup1?.ratios.unsync ?? null, versus(hashLookup1, findCell(cells, 'unsync', { ...at, mixer: 'lookup' }))));
   out.push(goal('hashVsMap', hashLookup1?.ratios.Map ?? null, versus(hashLookup1, findCell(cells, 'Map', { ...at, mixer: 'lookup' }))));
   out.push(goal('mixer10VsUnsync', hashMixer10?.ratios.unsync ?? null, versus(hashMixer10, findCell(cells, 'unsync', { ...at, mixer: 10 }))));
@@ -156,7 +158,15 @@ function resizingTable(cells: Cell[]): string {
   const rs = cells.filter((c) => c.subject === 'hash_resize resizing' && c.summary !== null);
   if (rs.length === 0) return '';
   return markdownTable(
-    ['CPUs', 'loop', { header: 'ops/s', align: 'right' }, { header: '/ steady', align: 'right' }, { header: 'resizes/s', align: 'right' }, { header: 'time resizing', align: 'right' }, { header: 'EBUSY per M ops', align: 'right' }],
+    [
+      'CPUs',
+      'loop',
+      { header: 'ops/s', align: 'right' },
+      { header: '/ steady', align: 'right' },
+      { header: 'resizes/s', align: 'right' },
+      { header: 'time resizing', align: 'right' },
+      { header: 'EBUSY per M ops', align: 'right' },
+    ],
     rs.map((c) => {
       const reps = c.repetitions;
       const resizes = reps.reduce((a, r) => a + (r.extra?.grows ?? 0) + (r.extra?.shrinks ?? 0), 0);
@@ -224,7 +234,13 @@ function markdown(r: BenchResult, chartFile: (name: string) => string | null): s
           : '',
         main.some((c) => typeof c.notes.opsPerCpuSecond === 'number') ? pivot(main, 'map', row, col, cpuSecondText) : '',
         `Ratios to the references measured in the same run, single thread (/ ${MAP_REFERENCES.join(' · / ')}):`,
-        pivot(main.filter((c) => c.role === 'map'), 'map', row, col, (c) => ratiosText(c, [...MAP_REFERENCES])),
+        pivot(
+          main.filter((c) => c.role === 'map'),
+          'map',
+          row,
+          col,
+          (c) => ratiosText(c, [...MAP_REFERENCES]),
+        ),
         resizing === '' ? '' : 'hash_resize while the agent keeps it resizing (grow, shrink, back to back):',
         resizing,
         image('ops/s per map type and CPU count', chartFile(`ops-e${formatCount(e)}-v${v}`)),
@@ -266,7 +282,10 @@ async function charts(r: BenchResult): Promise<Record<string, string>> {
     const [e, v] = k.split('/').map(Number) as [number, number];
     const cells = r.cells.filter((c) => c.params.entries === e && c.params.valueSize === v);
     const mixer = (c: Cell) => ({ mixerLabel: mixerLabel(c.params.mixer as Mixer) });
-    const bars = chartData(cells.filter((c) => c.role !== 'baseline' && c.subject !== HELPERS_SUBJECT), mixer);
+    const bars = chartData(
+      cells.filter((c) => c.role !== 'baseline' && c.subject !== HELPERS_SUBJECT),
+      mixer,
+    );
     if (bars.length > 0) {
       out[`ops-e${formatCount(e)}-v${v}`] = await barChartSvg({
         title: `Map operations per second (4 B key, ${v} B value, ${formatCount(e)} entries)`,

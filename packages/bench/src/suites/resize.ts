@@ -137,7 +137,7 @@ function costTable(cells: Cell[]): string {
 function markdown(r: BenchResult, chartFile: (name: string) => string | null): string {
   const blocks: string[] = [
     runHeader(r),
-    'The cost of having resize: hash_resize with automatic resizing off, on but idle (its load stays between the watermarks), and while the agent keeps it resizing (a grow, then a shrink, back to back, migrated by the resizer thread) under each EBUSY policy: fail (kernel style: the update returns -EBUSY), retry (bounded waits for the migration), help (the update migrates its bucket itself: never -EBUSY). EBUSY is counted by the CPUs over the timed part; resizes, retries (the retry policy\'s waits, counted by the map) and time resizing are over each repetition\'s whole wall time (setup and warm-up included).',
+    "The cost of having resize: hash_resize with automatic resizing off, on but idle (its load stays between the watermarks), and while the agent keeps it resizing (a grow, then a shrink, back to back, migrated by the resizer thread) under each EBUSY policy: fail (kernel style: the update returns -EBUSY), retry (bounded waits for the migration), help (the update migrates its bucket itself: never -EBUSY). EBUSY is counted by the CPUs over the timed part; resizes, retries (the retry policy's waits, counted by the map) and time resizing are over each repetition's whole wall time (setup and warm-up included).",
   ];
   const keys = [...new Set(r.cells.map((c) => `${c.params.entries}/${c.params.valueSize}`))];
   for (const k of keys) {
@@ -151,7 +151,13 @@ function markdown(r: BenchResult, chartFile: (name: string) => string | null): s
         2,
         costTable(cells),
         `Ratios to the references (/ ${MAP_REFERENCES.join(' · / ')}):`,
-        pivot(cells.filter((c) => c.role === 'map'), 'map', row, col, (c) => ratiosText(c, [...MAP_REFERENCES])),
+        pivot(
+          cells.filter((c) => c.role === 'map'),
+          'map',
+          row,
+          col,
+          (c) => ratiosText(c, [...MAP_REFERENCES]),
+        ),
         image('hash_resize throughput by resize state and policy', chartFile(`ops-e${formatCount(e)}-v${v}`)),
         image('EBUSY per million operations by policy', chartFile(`ebusy-e${formatCount(e)}-v${v}`)),
       ),

@@ -45,10 +45,7 @@ import { lock, unlock, type LockOwners } from '../locks/bucket-lock.js';
  * thread's cache is what lets V8 free it: the map's header says which segments
  * are retired and threads drop them when they notice.
  */
-type SegMessage =
-  | { t: 'seg'; id: number; sab: SharedArrayBuffer; n: number }
-  | { t: 'want'; n: number }
-  | { t: 'sent'; to: number; upTo: number };
+type SegMessage = { t: 'seg'; id: number; sab: SharedArrayBuffer; n: number } | { t: 'want'; n: number } | { t: 'sent'; to: number; upTo: number };
 
 /** Where a map keeps its publication lock, counter and want signal (three words of its header). */
 export interface SegmentControl {

@@ -1,17 +1,7 @@
 import { availableParallelism } from 'node:os';
 
 /** Every map type the engine builds. Names follow `BPF_MAP_TYPE_*` in lower case. */
-export const MAP_TYPES = [
-  'hash',
-  'array',
-  'lru_hash',
-  'lru_percpu_hash',
-  'percpu_hash',
-  'percpu_array',
-  'array_of_maps',
-  'array_resize',
-  'hash_resize',
-] as const;
+export const MAP_TYPES = ['hash', 'array', 'lru_hash', 'lru_percpu_hash', 'percpu_hash', 'percpu_array', 'array_of_maps', 'array_resize', 'hash_resize'] as const;
 
 export type MapType = (typeof MAP_TYPES)[number];
 
@@ -186,10 +176,7 @@ export function normalizeSpec(spec: unknown): NormalizedSpec {
   const type = s.type as MapType;
   const arrayish = isArrayType(type);
   const keySize = arrayish ? requireInt('spec.keySize', s.keySize, 4, 4) : requireInt('spec.keySize', s.keySize, 1, MAX_KEY_SIZE);
-  const valueSize =
-    type === 'array_of_maps'
-      ? requireInt('spec.valueSize', s.valueSize, 4, 4)
-      : requireInt('spec.valueSize', s.valueSize, 1, MAX_VALUE_SIZE);
+  const valueSize = type === 'array_of_maps' ? requireInt('spec.valueSize', s.valueSize, 4, 4) : requireInt('spec.valueSize', s.valueSize, 1, MAX_VALUE_SIZE);
   const maxEntries = requireInt('spec.maxEntries', s.maxEntries, 1, 2 ** 30);
 
   // Only a missing field means "no flags": null is a bad flags object like any other non-object.

@@ -1,6 +1,4 @@
-import {
-  AR_DEAD, AR_ENTRY_LOCK, AR_ENTRY_SEQ, AR_RESIZE_LOCK, AR_NEXT_SEG, AR_NSUB, AR_SEG_DIR, AR_SIZE, AR_VERSION, type ArrayResizeMap,
-} from '../maps/array-resize/array-resize-map.js';
+import { AR_DEAD, AR_ENTRY_LOCK, AR_ENTRY_SEQ, AR_RESIZE_LOCK, AR_NEXT_SEG, AR_NSUB, AR_SEG_DIR, AR_SIZE, AR_VERSION, type ArrayResizeMap } from '../maps/array-resize/array-resize-map.js';
 import { arraySlotWords } from '../maps/array/array-map.js';
 import { describeLock } from './owners.js';
 import type { Findings } from './report.js';

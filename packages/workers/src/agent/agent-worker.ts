@@ -68,7 +68,12 @@ const api: AgentApi = {
     if (!Array.isArray(names) || names.length === 0) throw new TypeError('startSampling needs a non-empty array of map names');
     if (!(everyMs > 0) || !Number.isFinite(everyMs)) throw new RangeError(`everyMs must be a positive number, got ${everyMs}`);
     if (count !== undefined && (!Number.isInteger(count) || count < 1)) throw new RangeError(`count must be a positive integer, got ${count}`);
-    sampler = new Sampler(names.map((n) => [n, mapNamed(n)]), everyMs, count, nowNs);
+    sampler = new Sampler(
+      names.map((n) => [n, mapNamed(n)]),
+      everyMs,
+      count,
+      nowNs,
+    );
   },
   async waitSampling(timeoutMs: number): Promise<SamplePoint[]> {
     const s = sampler;

@@ -1,18 +1,5 @@
 import { Errno, HashResizeMap, type BpfMap } from '@rightsize/engine';
-import {
-  H_ATOMIC_ADD,
-  H_DELETE,
-  H_DELETE_U32,
-  H_GROW,
-  H_LOOKUP,
-  H_LOOKUP_AND_DELETE,
-  H_LOOKUP_U32,
-  H_RESIZE_HINT,
-  H_SHRINK,
-  H_UPDATE,
-  H_UPDATE_U32,
-  resultSlot,
-} from './helpers.js';
+import { H_ATOMIC_ADD, H_DELETE, H_DELETE_U32, H_GROW, H_LOOKUP, H_LOOKUP_AND_DELETE, H_LOOKUP_U32, H_RESIZE_HINT, H_SHRINK, H_UPDATE, H_UPDATE_U32, resultSlot } from './helpers.js';
 import { LATENCY_BUCKETS, bucketOf } from './histogram.js';
 import type { ProgramContext } from './program.js';
 import { COUNTS_AT, C_STOP, HIST_AT, N_RESULTS, W_SAMPLED, W_TIMER } from './run-buffer.js';

@@ -6,19 +6,7 @@ import { Errno } from '@rightsize/engine';
  * the hot path). The names are the `ctx` method names and the keys of the
  * per-CPU results.
  */
-export const HELPERS = [
-  'lookup',
-  'lookupU32',
-  'update',
-  'updateU32',
-  'delete',
-  'deleteU32',
-  'lookupAndDelete',
-  'atomicAdd',
-  'grow',
-  'shrink',
-  'resizeHint',
-] as const;
+export const HELPERS = ['lookup', 'lookupU32', 'update', 'updateU32', 'delete', 'deleteU32', 'lookupAndDelete', 'atomicAdd', 'grow', 'shrink', 'resizeHint'] as const;
 
 export type HelperName = (typeof HELPERS)[number];
 

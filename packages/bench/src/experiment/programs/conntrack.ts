@@ -3,8 +3,21 @@ import { defineProgram, type ProgramContext } from '@rightsize/workers';
 import { C } from '../accounting/tally.js';
 import { KIND_CLOSE, KIND_NEW } from '../workload/stream.js';
 import {
-  CT_BYTES_HI, CT_BYTES_LO, CT_CPU, CT_CREATED, CT_ESTABLISHED, CT_FLOW, CT_IFINDEX, CT_LAST_SEEN, CT_NEW, CT_PACKETS, CT_SEC_ID, CT_STATE,
-  CT_VALUE_SIZE, FLOW_STALE, packetBytes,
+  CT_BYTES_HI,
+  CT_BYTES_LO,
+  CT_CPU,
+  CT_CREATED,
+  CT_ESTABLISHED,
+  CT_FLOW,
+  CT_IFINDEX,
+  CT_LAST_SEEN,
+  CT_NEW,
+  CT_PACKETS,
+  CT_SEC_ID,
+  CT_STATE,
+  CT_VALUE_SIZE,
+  FLOW_STALE,
+  packetBytes,
 } from './entries.js';
 import { admitted, advance, count, finish, loadKey, missed, openReplay, refused, type ExperimentParams, type Replay } from './replay.js';
 

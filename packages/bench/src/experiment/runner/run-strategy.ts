@@ -112,14 +112,7 @@ export function programUrl(kind: keyof typeof PROGRAMS): URL {
   return builtModuleUrl(PROGRAMS[kind], import.meta.url);
 }
 
-function paramsFor(
-  w: Workload,
-  tally: SharedArrayBuffer,
-  clock: SharedArrayBuffer,
-  pace: ExperimentParams['pace'],
-  overflow: ExperimentParams['overflow'],
-  limit: number | null,
-): ExperimentParams {
+function paramsFor(w: Workload, tally: SharedArrayBuffer, clock: SharedArrayBuffer, pace: ExperimentParams['pace'], overflow: ExperimentParams['overflow'], limit: number | null): ExperimentParams {
   // The warm-up replays a prefix only to optimize code: no time to keep.
   const align = limit === null;
   return { streams: w.streams, phaseEndTicks: w.phases.map((p) => p.endTick), tally, clock, align, pace, overflow, limit };
@@ -390,4 +383,3 @@ function markerKeys(n: number, keySize: number): Uint8Array[] {
 function num(v: unknown): number {
   return typeof v === 'number' ? v : 0;
 }
-

@@ -148,7 +148,11 @@ const DEFAULTS = {
 } as const;
 
 /** A union of string constants, as a JSON Schema anyOf of consts (TypeBox's messages list them). */
-const OneOf = <T extends string>(values: readonly T[], options: { default?: T } = {}) => Type.Union(values.map((v) => Type.Literal(v)), options);
+const OneOf = <T extends string>(values: readonly T[], options: { default?: T } = {}) =>
+  Type.Union(
+    values.map((v) => Type.Literal(v)),
+    options,
+  );
 /** Every property optional (a phase's overrides of the flow shape). */
 const AllOptional = <T extends TProperties>(properties: T) => Strict(Type.Partial(Type.Object(properties)).properties);
 

@@ -1,16 +1,7 @@
 import type { ScenarioKind } from './kind.js';
 
 /** Every sizing strategy the experiment knows, as scenario files name them. */
-export const STRATEGY_IDS = [
-  'hash-normal',
-  'hash-worst',
-  'lru-normal',
-  'resize-fail',
-  'resize-retry',
-  'resize-help',
-  'resize-overflow',
-  'resize-adaptive',
-] as const;
+export const STRATEGY_IDS = ['hash-normal', 'hash-worst', 'lru-normal', 'resize-fail', 'resize-retry', 'resize-help', 'resize-overflow', 'resize-adaptive'] as const;
 
 export type StrategyId = (typeof STRATEGY_IDS)[number];
 

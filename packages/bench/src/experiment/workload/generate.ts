@@ -134,7 +134,7 @@ function generateCpu(seed: number, cpu: number, nCpus: number, phases: ResolvedP
       out.closes.push(closes);
       interval.push(rng.intBetween(f.intervalTicks.min, f.intervalTicks.max));
       sent.push(0);
-      out.dst.push((0x0a600000 | (rng.nextU32() & 0xffff)) | 0);
+      out.dst.push(0x0a600000 | (rng.nextU32() & 0xffff) | 0);
       out.dport.push(DPORTS[rng.nextU32() % DPORTS.length]!);
       out.proto.push(closes || rng.nextFloat() < 0.8 ? 6 : 17);
       due.push(id);

@@ -108,8 +108,7 @@ function maxSubArrays(spec: NormalizedSpec): number {
   const n = Math.ceil(spec.maxEntries / spec.arrayResize.subArraySize);
   if (n > MAX_SUB_ARRAYS) {
     throw new RangeError(
-      `spec.arrayResize.subArraySize (${spec.arrayResize.subArraySize}) is too small for maxEntries ${spec.maxEntries}: ` +
-        `that makes ${n} sub-arrays, over the limit of ${MAX_SUB_ARRAYS}`,
+      `spec.arrayResize.subArraySize (${spec.arrayResize.subArraySize}) is too small for maxEntries ${spec.maxEntries}: ` + `that makes ${n} sub-arrays, over the limit of ${MAX_SUB_ARRAYS}`,
     );
   }
   return n;
@@ -184,14 +183,22 @@ export class ArrayResizeMap extends ArrayMapBase {
     Atomics.add(h, W_LOCKS_RECOVERED, 1);
     let seq = w[base + E_SEQ]!;
     if (seq === DEAD) {
-      Atomics.add(h, W_RECORDS_REPLAYED, this.log.replay(area, e, () => undefined));
+      Atomics.add(
+        h,
+        W_RECORDS_REPLAYED,
+        this.log.replay(area, e, () => undefined),
+      );
       return;
     }
     if ((seq & 1) === 0) {
       seq = (seq + 1) & SEQ_MASK;
       Atomics.store(w, base + E_SEQ, seq);
     }
-    Atomics.add(h, W_RECORDS_REPLAYED, this.log.replay(area, e, (rec) => rec.replayInto(bytes, (base + E_VAL) * 4 + rec.offset)));
+    Atomics.add(
+      h,
+      W_RECORDS_REPLAYED,
+      this.log.replay(area, e, (rec) => rec.replayInto(bytes, (base + E_VAL) * 4 + rec.offset)),
+    );
     Atomics.store(w, base + E_SEQ, (seq + 1) & SEQ_MASK);
   }
 

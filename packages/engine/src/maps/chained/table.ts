@@ -829,4 +829,3 @@ function putWord(out: Uint8Array, v: number): void {
   out[2] = v >>> 16;
   out[3] = v >>> 24;
 }
-

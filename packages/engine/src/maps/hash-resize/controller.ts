@@ -189,7 +189,20 @@ export function initialAdaptiveState(t: AdaptiveTuning = DEFAULT_TUNING): Adapti
 
 /** The state's fields in their shared-word order (ADAPTIVE_STATE_WORDS of them). */
 const STATE_FIELDS: readonly (keyof AdaptiveState)[] = [
-  'lastNs', 'lastEntries', 'lastEbusy', 'lastResizeNs', 'rate', 'accel', 'lowSinceNs', 'holdNs', 'lastShrinkNs', 'lastTroubleNs', 'extraSteps', 'winNs', 'winEbusy', 'winResizeNs',
+  'lastNs',
+  'lastEntries',
+  'lastEbusy',
+  'lastResizeNs',
+  'rate',
+  'accel',
+  'lowSinceNs',
+  'holdNs',
+  'lastShrinkNs',
+  'lastTroubleNs',
+  'extraSteps',
+  'winNs',
+  'winEbusy',
+  'winResizeNs',
 ];
 
 export function saveAdaptiveState(s: AdaptiveState, out: Float64Array, at: number): void {

@@ -17,8 +17,38 @@ import { copyBytes } from '../../memory/byte-copy.js';
 import { Compaction } from './compaction.js';
 import { Iteration } from './iteration.js';
 import {
-  CHUNKS_RELEASED, CUR, CURSOR, DIR, REQUEST, DONE, EBUSY_COUNT, ENTRIES, EPOCH, FIRST_TABLE_SEG, FUT, GROW, GROWS, ITER_RESTARTS, MAX_TABLE_BUCKETS, MIN_BUCKETS, NEXT_SEG, OLD_NB,
-  MAX_ENTRIES, RELOCATED, RETIRE_SLOTS, RETRY_COUNT, SEG_CONTROL, SEG_POOL, SHRINK, SHRINKS, TIME_BYTE_OFFSET, chunkElements, compactLayout, maxChunks, poolWords, tableWords,
+  CHUNKS_RELEASED,
+  CUR,
+  CURSOR,
+  DIR,
+  REQUEST,
+  DONE,
+  EBUSY_COUNT,
+  ENTRIES,
+  EPOCH,
+  FIRST_TABLE_SEG,
+  FUT,
+  GROW,
+  GROWS,
+  ITER_RESTARTS,
+  MAX_TABLE_BUCKETS,
+  MIN_BUCKETS,
+  NEXT_SEG,
+  OLD_NB,
+  MAX_ENTRIES,
+  RELOCATED,
+  RETIRE_SLOTS,
+  RETRY_COUNT,
+  SEG_CONTROL,
+  SEG_POOL,
+  SHRINK,
+  SHRINKS,
+  TIME_BYTE_OFFSET,
+  chunkElements,
+  compactLayout,
+  maxChunks,
+  poolWords,
+  tableWords,
 } from './layout.js';
 import { Migration } from './migration.js';
 import { CACHED, ElementPool } from './pool.js';
@@ -268,7 +298,7 @@ export class HashResizeMap extends MapBase {
   lookupU32Into(key: number, out: Uint8Array): number {
     // The program hot path: one cheap guard covers the usual case (as in
     // HashMap.lookupU32Into); anything else takes the full checks, which throw.
-    if (this.spec.keySize !== 4 || (key >>> 0) !== key || !(out instanceof Uint8Array) || out.length < this.userValueSize || this.header.words[1] !== 0 || this.closed) {
+    if (this.spec.keySize !== 4 || key >>> 0 !== key || !(out instanceof Uint8Array) || out.length < this.userValueSize || this.header.words[1] !== 0 || this.closed) {
       this.checkU32(key);
       this.checkOut(out);
     }
@@ -295,15 +325,11 @@ export class HashResizeMap extends MapBase {
       // usual path from CUR. A stale view's FUT, if it has become an older
       // table since, has every bucket MOVED and finds nothing.
       if (fut !== null && (h & T.t.mask) < this.words[CURSOR]!) {
-        const r = this.wordKeys
-          ? fut.t.lookupCopyWord(h, this.ks.words[0]!, out, 0, this.spec.valueSize)
-          : fut.t.lookupCopy(h, this.ks.words, out, 0, 0, this.spec.valueSize);
+        const r = this.wordKeys ? fut.t.lookupCopyWord(h, this.ks.words[0]!, out, 0, this.spec.valueSize) : fut.t.lookupCopy(h, this.ks.words, out, 0, 0, this.spec.valueSize);
         if (r >= 0) return 0;
       }
       for (let hop = 0; hop < MAX_HOPS; hop++) {
-        const r = this.wordKeys
-          ? T.t.lookupCopyWord(h, this.ks.words[0]!, out, 0, this.spec.valueSize)
-          : T.t.lookupCopy(h, this.ks.words, out, 0, 0, this.spec.valueSize);
+        const r = this.wordKeys ? T.t.lookupCopyWord(h, this.ks.words[0]!, out, 0, this.spec.valueSize) : T.t.lookupCopy(h, this.ks.words, out, 0, 0, this.spec.valueSize);
         if (r >= 0) return 0;
         if (r === IN_NEXT_TABLE) {
           T = this.nextTable(T);

@@ -1,11 +1,36 @@
 import type { NormalizedSpec } from '../../spec/map-spec.js';
 import {
-  ADAPTIVE_STATE_WORDS, DIR_NONE, REASONS, REASON_CODE, decideAdaptive, decideWatermarks, loadAdaptiveState, saveAdaptiveState,
-  type ControllerSample, type Decision, type DecisionRecord, type Reason,
+  ADAPTIVE_STATE_WORDS,
+  DIR_NONE,
+  REASONS,
+  REASON_CODE,
+  decideAdaptive,
+  decideWatermarks,
+  loadAdaptiveState,
+  saveAdaptiveState,
+  type ControllerSample,
+  type Decision,
+  type DecisionRecord,
+  type Reason,
 } from './controller.js';
 import {
-  ADAPTIVE_BYTE_OFFSET, CTRL_LOCK, DLOG, DLOG_SLOTS, DLOG_WORDS, EBUSY_COUNT, ENTRIES, GROWS, HINT, LOG_SEQ, MAX_ENTRIES, MIN_BUCKETS, PENDING_DIR, PENDING_NB, PENDING_REASON,
-  REASON_COUNTS, SHRINKS,
+  ADAPTIVE_BYTE_OFFSET,
+  CTRL_LOCK,
+  DLOG,
+  DLOG_SLOTS,
+  DLOG_WORDS,
+  EBUSY_COUNT,
+  ENTRIES,
+  GROWS,
+  HINT,
+  LOG_SEQ,
+  MAX_ENTRIES,
+  MIN_BUCKETS,
+  PENDING_DIR,
+  PENDING_NB,
+  PENDING_REASON,
+  REASON_COUNTS,
+  SHRINKS,
 } from './layout.js';
 
 /** An adaptive controller is evaluated at most this often per map (ns), unless a watermark is crossed. */

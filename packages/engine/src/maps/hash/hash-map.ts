@@ -193,7 +193,7 @@ export class HashMap extends MapBase {
    */
   lookupU32Into(key: number, out: Uint8Array): number {
     // The guard covers checkLive too: a closed object or a destroyed map takes the full checks, which throw.
-    if (!this.u32Fast || (key >>> 0) !== key || !(out instanceof Uint8Array) || out.length < this.userValueSize || this.header.words[1] !== 0 || this.closed) {
+    if (!this.u32Fast || key >>> 0 !== key || !(out instanceof Uint8Array) || out.length < this.userValueSize || this.header.words[1] !== 0 || this.closed) {
       this.checkU32(key);
       this.checkOut(out);
     }
