@@ -85,7 +85,7 @@ export const FIRST_TABLE_SEG = 3;
  * tells a retired table (any table id below CUR) from a chunk by its id.
  */
 export const CHUNK_SEG_BASE = 2 ** 28;
-export const RETIRE_SLOTS = 32;
+export const RETIRE_SLOTS = 8;
 
 /**
  * A table segment is only a bucket array: [info line][buckets]. Elements
