@@ -60,8 +60,8 @@ function plan(o: SuiteOptions): GroupPlan[] {
         }
       }
       if (variants.some((v) => v.loop.loop !== 'mixer')) throw new RangeError("the arrays suite runs the mixer loop only (mixers must be numbers, not 'lookup')");
-      groups.push(referenceGroup(`references, ${at}`, ARRAY_REFERENCES, variants, { maxEntries: entries, fill: entries, keySpace: entries }));
-      if (wanted('array')) groups.push({ label: `array, ${at}`, open: () => single(createMap(arraySpec(entries, valueSize, maxCpus))), cells: mapCells('array', o.cpus, variants) });
+      groups.push({ ...referenceGroup(`references, ${at}`, ARRAY_REFERENCES, variants, { maxEntries: entries, fill: entries, keySpace: entries }), sideBySide: at });
+      if (wanted('array')) groups.push({ sideBySide: at, label: `array, ${at}`, open: () => single(createMap(arraySpec(entries, valueSize, maxCpus))), cells: mapCells('array', o.cpus, variants) });
       for (const [subject, layout, n, size] of [
         ['array_of_maps 1', 'one', 1, entries],
         ['array_of_maps N', 'slots', inners, innerSize],
@@ -69,6 +69,7 @@ function plan(o: SuiteOptions): GroupPlan[] {
         if (!wanted(subject)) continue;
         const aomVariants = variants.map((v) => ({ ...v, loop: { ...v.loop, layout, innerShift } as ArrayOfMapsLoopParams }));
         groups.push({
+          sideBySide: at,
           label: `${subject}, ${at}`,
           open: () => arrayOfMaps(n, size, valueSize, maxCpus),
           cells: mapCells(subject, o.cpus, aomVariants, { program: programUrl('array-of-maps-loop', subject) }),
@@ -76,6 +77,7 @@ function plan(o: SuiteOptions): GroupPlan[] {
       }
       if (wanted('array_resize')) {
         groups.push({
+          sideBySide: at,
           label: `array_resize, ${at}`,
           open: () => single(createMap({ type: 'array_resize', keySize: 4, valueSize, maxEntries: entries, nCpus: maxCpus, arrayResize: { subArraySize: innerSize, initialEntries: entries } })),
           cells: mapCells('array_resize', o.cpus, variants),

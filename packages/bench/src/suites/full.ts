@@ -47,10 +47,11 @@ function plan(o: SuiteOptions): GroupPlan[] {
         params: { entries, valueSize, keys: mode },
         loop: { keys, batch: o.batch, valueSize, keyBase: mode === 'new' ? entries : 0, loop: 'update', mixer: 1 },
       });
-      groups.push(referenceGroup(`references, ${at}`, MAP_REFERENCES, [variant('new'), variant('existing')], { maxEntries: entries, fill: entries, keySpace: 2 * entries }));
+      groups.push({ ...referenceGroup(`references, ${at}`, MAP_REFERENCES, [variant('new'), variant('existing')], { maxEntries: entries, fill: entries, keySpace: 2 * entries }), sideBySide: at });
       for (const s of SUBJECTS) {
         if (!wanted(s.subject)) continue;
         groups.push({
+          sideBySide: at,
           label: `${s.subject}, ${at}`,
           open: () => {
             const map = createFilled(s.spec(entries, valueSize, maxCpus), entries);

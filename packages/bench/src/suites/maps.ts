@@ -71,8 +71,9 @@ function plan(o: SuiteOptions): GroupPlan[] {
         loop: { keys, batch: o.batch, valueSize, keyBase: 0, ...loopOf(mixer) },
       });
       const variants = o.mixers.map(variant);
-      groups.push(referenceGroup(`references, ${at}`, MAP_REFERENCES, variants, { maxEntries: entries, fill: entries, keySpace: entries }));
+      groups.push({ ...referenceGroup(`references, ${at}`, MAP_REFERENCES, variants, { maxEntries: entries, fill: entries, keySpace: entries }), sideBySide: at });
       groups.push({
+        sideBySide: at,
         label: `empty loop, ${at}`,
         open: () => ({ maps: {}, close() {} }),
         cells: mapCells(EMPTY_SUBJECT, o.cpus, [variant('lookup')], { role: 'baseline', program: programUrl('empty-loop', EMPTY_SUBJECT) }),
@@ -85,6 +86,7 @@ function plan(o: SuiteOptions): GroupPlan[] {
           cells.push(...mapCells(HELPERS_SUBJECT, [1], [variant('lookup')], { program: programUrl('helper-loop', HELPERS_SUBJECT), latencySampleEvery: 64 }));
         }
         groups.push({
+          sideBySide: at,
           label: `${s.subject}, ${at}`,
           open: () => {
             const map = createFilled(s.spec(entries, valueSize, maxCpus), entries);

@@ -27,6 +27,12 @@ export interface GroupEnv {
 /** Cells sharing one map (or none: the references build theirs in the CPU). */
 export interface GroupPlan {
   label: string;
+  /**
+   * Consecutive groups with the same key are measured side by side, their
+   * repetitions interleaved (suites/runner.ts): set it to what the ratios
+   * between them hold equal (entries and value size). Absent: alone.
+   */
+  sideBySide?: string;
   open(): GroupEnv | Promise<GroupEnv>;
   cells: CellPlan[];
 }

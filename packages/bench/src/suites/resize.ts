@@ -55,10 +55,11 @@ function plan(o: SuiteOptions): GroupPlan[] {
     for (const valueSize of o.valueSizes) {
       const at = `${formatCount(entries)} entries, ${valueSize} B values`;
       const variants: Variant[] = o.mixers.map((mixer) => ({ params: { entries, valueSize, mixer }, loop: { keys, batch: o.batch, valueSize, keyBase: 0, ...loopOf(mixer) } }));
-      groups.push(referenceGroup(`references, ${at}`, MAP_REFERENCES, variants, { maxEntries: entries, fill: entries, keySpace: entries }));
+      groups.push({ ...referenceGroup(`references, ${at}`, MAP_REFERENCES, variants, { maxEntries: entries, fill: entries, keySpace: entries }), sideBySide: at });
       for (const s of subjects(o)) {
         if (!wanted(s.subject)) continue;
         groups.push({
+          sideBySide: at,
           label: `${s.subject}, ${at}`,
           open: () => {
             const map = createFilled(s.spec(entries, valueSize, maxCpus), entries);
