@@ -146,6 +146,13 @@ export class Compaction {
    * top of element memory that the entries no longer need.
    */
   beforeShrink(): void {
+    const until = performance.now() + BEFORE_SHRINK_BUDGET_MS;
     this.maintain(BEFORE_SHRINK_BUDGET_MS, true, SHRINK_FILL);
+    // Released chunks count in the map's bytes until their grace period is
+    // over: let the last ones go too (bounded by the same budget) before the
+    // smaller table is allocated on top of them.
+    while (this.retire.pending().length > 0 && performance.now() < until) {
+      if (this.migration.reclaim() === 0) Atomics.wait(this.nap, 0, 0, GRACE_NAP_MS);
+    }
   }
 }
