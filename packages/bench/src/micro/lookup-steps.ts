@@ -3,6 +3,7 @@ import { BPF_ANY, createMap, enterCpu, exitCpu, xxh32U32, type BpfMap, type Hash
 import { keySequence } from '../harness/keys.js';
 import { UnsyncTable } from '../references/unsync-table.js';
 import { fillMap, steadyBuckets } from '../suites/fill.js';
+import { arg, bestNsPerOp } from './timing.js';
 
 /**
  * Where a lookup's and an update's nanoseconds go: one thread, the built
@@ -567,23 +568,6 @@ const STEPS: [string, (s: Subject, ops: number) => void][] = [
   ['unsync table update', stepUnsyncUpdate],
 ];
 
-function time(f: (s: Subject, ops: number) => void, s: Subject, ops: number, best: number): number {
-  f(s, Math.min(ops, 200_000));
-  let min = Infinity;
-  for (let r = 0; r < best; r++) {
-    const t0 = process.hrtime.bigint();
-    f(s, ops);
-    const ns = Number(process.hrtime.bigint() - t0) / ops;
-    if (ns < min) min = ns;
-  }
-  return min;
-}
-
-function arg(name: string, dflt: string): string {
-  const i = process.argv.indexOf(name);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1]! : dflt;
-}
-
 function main(): void {
   const sizes = arg('--keys', '1024,65536').split(',').map(Number);
   const ops = Number(arg('--ops', '2000000'));
@@ -592,7 +576,7 @@ function main(): void {
   // Program side: a CPU id is set, as in a BPF program (LRU reference bits, per-CPU slots).
   enterCpu(0);
   const rows: string[][] = [];
-  for (const [name, f] of STEPS) rows.push([name, ...subjects.map((s) => time(f, s, ops, best).toFixed(1))]);
+  for (const [name, f] of STEPS) rows.push([name, ...subjects.map((s) => bestNsPerOp(f, s, ops, best).toFixed(1))]);
   exitCpu();
   const head = ['step (ns per op, best of ' + best + ' x ' + ops + ')', ...sizes.map((n) => `${n} keys`)];
   console.log(`| ${head.join(' | ')} |`);

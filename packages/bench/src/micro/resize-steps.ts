@@ -2,6 +2,7 @@ import { loadavg } from 'node:os';
 import { BPF_ANY, createMap, enterCpu, exitCpu, type BpfMap, type HashResizeMap } from '@rightsize/engine';
 import { keySequence } from '../harness/keys.js';
 import { fillMap, steadyBuckets } from '../suites/fill.js';
+import { arg, bestNsPerOp } from './timing.js';
 
 /**
  * What a resize costs hash_resize, step by step: one thread, the built
@@ -55,23 +56,6 @@ function lookups(l: Loop, ops: number): void {
   sink ^= s;
 }
 
-function best(f: (l: Loop, ops: number) => void, l: Loop, ops: number, reps: number): number {
-  f(l, ops >>> 3);
-  let min = Infinity;
-  for (let r = 0; r < reps; r++) {
-    const t0 = process.hrtime.bigint();
-    f(l, ops);
-    const ns = Number(process.hrtime.bigint() - t0) / ops;
-    if (ns < min) min = ns;
-  }
-  return min;
-}
-
-function arg(name: string, dflt: string): string {
-  const i = process.argv.indexOf(name);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1]! : dflt;
-}
-
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[s.length >>> 1]!;
@@ -96,12 +80,12 @@ function main(): void {
   // else moves it on.
   enterCpu(0);
   const rows: [string, number, number][] = [];
-  rows.push(['hash', best(mixer10, loopOn(hash), ops, reps), best(lookups, loopOn(hash), ops, reps)]);
-  rows.push(['hash_resize idle', best(mixer10, loopOn(resize), ops, reps), best(lookups, loopOn(resize), ops, reps)]);
+  rows.push(['hash', bestNsPerOp(mixer10, loopOn(hash), ops, reps), bestNsPerOp(lookups, loopOn(hash), ops, reps)]);
+  rows.push(['hash_resize idle', bestNsPerOp(mixer10, loopOn(resize), ops, reps), bestNsPerOp(lookups, loopOn(resize), ops, reps)]);
   if (resize.beginResize(1) !== 0) throw new Error('resize-steps: could not begin a grow');
   const batches = resize.cur.nb / resize.spec.resize.migrateBatch;
   resize.resizeStep(Math.max(1, Math.floor(batches / 2)));
-  rows.push(['hash_resize, half-way through a grow', best(mixer10, loopOn(resize), ops, reps), best(lookups, loopOn(resize), ops, reps)]);
+  rows.push(['hash_resize, half-way through a grow', bestNsPerOp(mixer10, loopOn(resize), ops, reps), bestNsPerOp(lookups, loopOn(resize), ops, reps)]);
   if (resize.fut === null) throw new Error('resize-steps: the resize finished under the measurement');
   while (resize.resizeStep(1 << 20) > 0) {
     // finish it
