@@ -40,4 +40,23 @@ describe.each(HASH_MODES)('lock contracts of HASH, $mode (checks on)', ({ flags 
     }
     expect(withAllBuckets(t, owner, () => markLinked(t, t.alloc.capacity())).linked).toBe(10);
   });
+
+  it('rebuilding the free list needs the allocator lock; under it, it gives nothing back and loses nothing', () => {
+    const m = map();
+    const t = m.table;
+    const owner = m.domain.ownerId();
+    withAllBuckets(t, owner, () => {
+      const { reached, linked } = markLinked(t, t.alloc.capacity());
+      expect(() => t.alloc.rebuildFreeList(reached, linked)).toThrow(/lock contract broken: element allocator lock/);
+      t.alloc.lockForRepair(owner);
+      try {
+        expect(t.alloc.rebuildFreeList(reached, linked)).toBe(0);
+      } finally {
+        t.alloc.unlockForRepair();
+      }
+    });
+    expect(t.alloc.lockWord()).toBe(0);
+    expect(m.stats().entries).toBe(10);
+    for (let k = 0; k < 10; k++) expect(m.lookup(keyOf(k))).toEqual(valueOf(k, 8));
+  });
 });
