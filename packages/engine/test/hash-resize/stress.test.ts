@@ -1,12 +1,10 @@
-import { existsSync } from 'node:fs';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Errno } from '../../src/errno.js';
 import type { HashResizeMap } from '../../src/maps/hash-resize/hash-resize-map.js';
-import { createMap } from '../../src/maps/registry.js';
-import type { BpfMap } from '../../src/maps/map.js';
 import { setLockChecks } from '../../src/maps/chained/table.js';
 import type { EbusyPolicy, ResizeDriver } from '../../src/spec/map-spec.js';
-import { BUILT_ENGINE, FixtureWorker, until, type Reply } from '../support/threads.js';
+import type { Reply } from '../support/threads.js';
+import { useThreadsAndMap } from '../support/threads-and-map.js';
 import { decodeValue, valueFor } from './fixtures/values.mjs';
 import { settled } from './modes.js';
 
@@ -48,23 +46,10 @@ const CONFIGS: { driver: ResizeDriver; ebusyPolicy: EbusyPolicy; autoResize: boo
 ];
 
 describe.each(CONFIGS)('stress: 2 CPUs and a thread forcing resizes (driver $driver, policy $ebusyPolicy, autoResize $autoResize)', ({ driver, ebusyPolicy, autoResize, retries }) => {
-  let threads: FixtureWorker[] = [];
-  let map: BpfMap | null = null;
-
-  beforeAll(() => {
-    if (!existsSync(BUILT_ENGINE)) throw new Error('build the engine first: npx tsc -b packages/engine');
-  });
-
-  afterEach(async () => {
-    await Promise.all(threads.map((t) => t.stop()));
-    threads = [];
-    map?.destroy();
-    map = null;
-  });
+  const run = useThreadsAndMap();
 
   it(`at least ${TARGET_RESIZES} resizes; nothing lost, nothing phantom, nothing torn`, async () => {
-    const m = createMap({ type: 'hash_resize', keySize: 4, valueSize: VALUE_SIZE, maxEntries: 4096, resize: { driver, ebusyPolicy, autoResize, retries, initialBuckets: autoResize ? 4 : 1024 } }) as HashResizeMap;
-    map = m;
+    const m = run.map({ type: 'hash_resize', keySize: 4, valueSize: VALUE_SIZE, maxEntries: 4096, resize: { driver, ebusyPolicy, autoResize, retries, initialBuckets: autoResize ? 4 : 1024 } }) as HashResizeMap;
     for (let i = 0; i < RO.count; i++) {
       const k = RO.base + i;
       let rc = -Errno.EBUSY;
@@ -75,17 +60,11 @@ describe.each(CONFIGS)('stress: 2 CPUs and a thread forcing resizes (driver $dri
     const own = (id: number) => ({ base: 2_000_000 + id * OWN_PER_WRITER, count: OWN_PER_WRITER });
     const writerFixture = new URL('./fixtures/stress-writer.mjs', import.meta.url);
     const forcerFixture = new URL('./fixtures/resize-forcer.mjs', import.meta.url);
-    const writers = Array.from(
-      { length: WRITERS },
-      (_, id) => new FixtureWorker(writerFixture, { handle: m.handle, ctlSab: ctl.buffer, id, valueSize: VALUE_SIZE, ro: RO, own: own(id), cont: CONT, roWriter: RO_WRITER, deadlineMs: RUN_MS }),
-    );
-    const forcer = new FixtureWorker(forcerFixture, { handle: m.handle, ctlSab: ctl.buffer, target: TARGET_RESIZES, ro: RO, roWriter: RO_WRITER, deadlineMs: RUN_MS });
-    threads = [...writers, forcer];
-    const reports = threads.map((t) => t.next(RUN_MS + 30_000, 'a stress thread to finish'));
-    await until(() => Atomics.load(ctl, 1) === threads.length, 30_000, 'every stress thread at the start barrier');
-    Atomics.store(ctl, 0, 1);
-    Atomics.notify(ctl, 0);
-    const all = await Promise.all(reports);
+    for (let id = 0; id < WRITERS; id++) {
+      run.thread(writerFixture, { ctlSab: ctl.buffer, id, valueSize: VALUE_SIZE, ro: RO, own: own(id), cont: CONT, roWriter: RO_WRITER, deadlineMs: RUN_MS });
+    }
+    run.thread(forcerFixture, { ctlSab: ctl.buffer, target: TARGET_RESIZES, ro: RO, roWriter: RO_WRITER, deadlineMs: RUN_MS });
+    const all = await run.runTogether(ctl, { ready: 1, go: 0 }, { barrierMs: 30_000, reportMs: RUN_MS + 30_000, what: 'a stress thread to finish' });
     const w = all.slice(0, WRITERS) as (Reply & { ownState: number[]; insOk: number[]; delOk: number[]; lastSeq: number[] })[];
     const f = all[WRITERS]!;
 

@@ -1,9 +1,6 @@
-import { existsSync } from 'node:fs';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createMap } from '../../src/maps/registry.js';
-import type { BpfMap } from '../../src/maps/map.js';
+import { describe, expect, it } from 'vitest';
 import { HASH_MODES } from '../support/maps.js';
-import { BUILT_ENGINE, FixtureWorker, until } from '../support/threads.js';
+import { useThreadsAndMap } from '../support/threads-and-map.js';
 
 // A lock-free lookup never misses a key that is present for the whole lookup
 // and never finds a key that is absent for the whole lookup, even while other
@@ -22,24 +19,11 @@ const STABLE = [1, 2, 3, 4, 5, 6, 7, 8];
 const CHURN = [101, 102, 103, 104, 105, 106, 107, 108];
 const ABSENT = [201, 202, 203, 204, 205, 206, 207, 208];
 
-let threads: FixtureWorker[] = [];
-let map: BpfMap | null = null;
-
-beforeAll(() => {
-  if (!existsSync(BUILT_ENGINE)) throw new Error('build the engine first: npx tsc -b packages/engine');
-});
-
-afterEach(async () => {
-  await Promise.all(threads.map((t) => t.stop()));
-  threads = [];
-  map?.destroy();
-  map = null;
-});
+const run = useThreadsAndMap();
 
 describe.each(HASH_MODES)('lookups under insert/delete churn on the same chains ($mode)', ({ flags }) => {
   it('stable keys are always found with their value, absent keys never', async () => {
-    const m = createMap({ type: 'hash', keySize: 4, valueSize: VALUE_SIZE, maxEntries: MAX_ENTRIES, flags });
-    map = m;
+    const m = run.map({ type: 'hash', keySize: 4, valueSize: VALUE_SIZE, maxEntries: MAX_ENTRIES, flags });
     for (const k of STABLE) {
       const v = new Uint8Array(VALUE_SIZE);
       new DataView(v.buffer).setUint32(0, k, true);
@@ -49,15 +33,10 @@ describe.each(HASH_MODES)('lookups under insert/delete churn on the same chains 
     const ctlSab = new SharedArrayBuffer(16);
     const ctl = new Int32Array(ctlSab);
     const fixture = new URL('./fixtures/churn-worker.mjs', import.meta.url);
-    const common = { handle: m.handle, ctlSab, churners: CHURNERS, iterations: 20_000, churnKeys: CHURN, stableKeys: STABLE, absentKeys: ABSENT, readCap: 100_000_000 };
-    const churners = Array.from({ length: CHURNERS }, (_, id) => new FixtureWorker(fixture, { ...common, role: 'churner', id }));
-    const checker = new FixtureWorker(fixture, { ...common, role: 'checker', id: 0 });
-    threads = [...churners, checker];
-    const reports = threads.map((t) => t.next(WAIT_MS));
-    await until(() => Atomics.load(ctl, READY) === threads.length, WAIT_MS, 'every thread at the start barrier');
-    Atomics.store(ctl, GO, 1);
-    Atomics.notify(ctl, GO);
-    const [c0, c1, check] = await Promise.all(reports);
+    const common = { ctlSab, churners: CHURNERS, iterations: 20_000, churnKeys: CHURN, stableKeys: STABLE, absentKeys: ABSENT, readCap: 100_000_000 };
+    for (let id = 0; id < CHURNERS; id++) run.thread(fixture, { ...common, role: 'churner', id });
+    run.thread(fixture, { ...common, role: 'checker', id: 0 });
+    const [c0, c1, check] = await run.runTogether(ctl, { ready: READY, go: GO }, { barrierMs: WAIT_MS, reportMs: WAIT_MS });
 
     expect(c0!.failures).toBe(0);
     expect(c1!.failures).toBe(0);

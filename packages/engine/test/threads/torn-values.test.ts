@@ -1,8 +1,6 @@
-import { existsSync } from 'node:fs';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createMap } from '../../src/maps/registry.js';
-import type { BpfMap } from '../../src/maps/map.js';
-import { BUILT_ENGINE, FixtureWorker, until, type Reply } from '../support/threads.js';
+import { describe, expect, it } from 'vitest';
+import type { Reply } from '../support/threads.js';
+import { useThreadsAndMap } from '../support/threads-and-map.js';
 
 // Lookups take no lock and must never return a torn value (a mix of two
 // writes). Two writer threads keep rewriting one key's value, every byte of
@@ -39,40 +37,23 @@ interface LoadResult {
   main: { reads: number; torn: number; misses: number; distinct: number };
 }
 
-let threads: FixtureWorker[] = [];
-let map: BpfMap | null = null;
-
-beforeAll(() => {
-  if (!existsSync(BUILT_ENGINE)) throw new Error('build the engine first: npx tsc -b packages/engine');
-});
-
-afterEach(async () => {
-  await Promise.all(threads.map((t) => t.stop()));
-  threads = [];
-  map?.destroy();
-  map = null;
-});
+const run = useThreadsAndMap();
 
 async function runLoad(load: Load): Promise<LoadResult> {
-  const m = createMap({ type: load.type, keySize: 4, valueSize: load.valueSize, maxEntries: 4 });
-  map = m;
+  const m = run.map({ type: load.type, keySize: 4, valueSize: load.valueSize, maxEntries: 4 });
   const key = new Uint8Array(4);
   expect(m.update(key, new Uint8Array(load.valueSize))).toBe(0);
   const ctlSab = new SharedArrayBuffer(16);
   const ctl = new Int32Array(ctlSab);
   const fixture = new URL('./fixtures/torn-worker.mjs', import.meta.url);
-  const common = { handle: m.handle, ctlSab, writers: WRITERS, iterations: load.writerIterations, readCap: 200_000_000 };
-  const writers = Array.from({ length: WRITERS }, (_, id) => new FixtureWorker(fixture, { ...common, role: 'writer', id }));
-  const readers = Array.from({ length: load.readers }, (_, id) => new FixtureWorker(fixture, { ...common, role: load.readerRole, id }));
-  threads = [...writers, ...readers];
-  const reports = threads.map((t) => t.next(WAIT_MS));
-  // Everyone attached and waiting: start them together so the load overlaps.
-  await until(() => Atomics.load(ctl, READY) === threads.length, WAIT_MS, 'every thread at the start barrier');
-  Atomics.store(ctl, GO, 1);
-  Atomics.notify(ctl, GO);
+  const common = { ctlSab, writers: WRITERS, iterations: load.writerIterations, readCap: 200_000_000 };
+  for (let id = 0; id < WRITERS; id++) run.thread(fixture, { ...common, role: 'writer', id });
+  for (let id = 0; id < load.readers; id++) run.thread(fixture, { ...common, role: load.readerRole, id });
 
   const main = { reads: 0, torn: 0, misses: 0, distinct: 0 };
-  if (load.mainReads) {
+  // Everyone attached and waiting: start them together so the load overlaps.
+  const all = await run.runTogether(ctl, { ready: READY, go: GO }, { barrierMs: WAIT_MS, reportMs: WAIT_MS }, () => {
+    if (!load.mainReads) return;
     const out = new Uint8Array(load.valueSize);
     const seen = new Set<number>();
     const deadline = Date.now() + WAIT_MS / 2;
@@ -83,8 +64,7 @@ async function runLoad(load: Load): Promise<LoadResult> {
       main.reads++;
     }
     main.distinct = seen.size;
-  }
-  const all = await Promise.all(reports);
+  });
   return { writers: all.slice(0, WRITERS), readers: all.slice(WRITERS), main };
 }
 

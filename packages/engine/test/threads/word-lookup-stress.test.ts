@@ -1,9 +1,8 @@
-import { existsSync } from 'node:fs';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { xxh32U32 } from '../../src/hash/xxh32.js';
-import { createMap } from '../../src/maps/registry.js';
-import type { BpfMap, MapSpec } from '../../src/maps/map.js';
-import { BUILT_ENGINE, FixtureWorker, until, type Reply } from '../support/threads.js';
+import type { MapSpec } from '../../src/spec/map-spec.js';
+import type { Reply } from '../support/threads.js';
+import { useThreadsAndMap } from '../support/threads-and-map.js';
 
 // The u32 lookup path (ChainedTable.lookupCopyWord: flat elements for a
 // preallocated map, the value read as one word, the first SEQ read a plain
@@ -19,19 +18,7 @@ const READ_CAP = 10_000_000;
 const MAX_ENTRIES = 64;
 const HOT = 1;
 
-let threads: FixtureWorker[] = [];
-let map: BpfMap | null = null;
-
-beforeAll(() => {
-  if (!existsSync(BUILT_ENGINE)) throw new Error('build the engine first: npx tsc -b packages/engine');
-});
-
-afterEach(async () => {
-  await Promise.all(threads.map((t) => t.stop()));
-  threads = [];
-  map?.destroy();
-  map = null;
-});
+const run = useThreadsAndMap();
 
 /** Keys in the hot key's bucket (of a table of `mask` + 1 buckets) and elsewhere. */
 function keysAround(seed: number, mask: number): { absent: number; churn: number[] } {
@@ -48,8 +35,7 @@ function keysAround(seed: number, mask: number): { absent: number; churn: number
 }
 
 async function stress(spec: MapSpec): Promise<{ reader: Reply; writers: Reply[]; churner: Reply }> {
-  const m = createMap(spec);
-  map = m;
+  const m = run.map(spec);
   const userBytes = spec.type.includes('percpu') ? (spec.nCpus ?? 1) * Math.ceil(spec.valueSize / 8) * 8 : spec.valueSize;
   expect(m.updateU32(HOT, new Uint8Array(userBytes), 0)).toBe(0);
   const mask = m.stats().buckets - 1;
@@ -57,16 +43,11 @@ async function stress(spec: MapSpec): Promise<{ reader: Reply; writers: Reply[];
   const ctlSab = new SharedArrayBuffer(16);
   const ctl = new Int32Array(ctlSab);
   const fixture = new URL('./fixtures/word-lookup-worker.mjs', import.meta.url);
-  const common = { handle: m.handle, ctlSab, hot: HOT, absent, churn, millis: READ_MS, cap: READ_CAP };
-  const writers = [0, 1].map((id) => new FixtureWorker(fixture, { ...common, role: 'writer', id }));
-  const churner = new FixtureWorker(fixture, { ...common, role: 'churner', id: 0 });
-  const reader = new FixtureWorker(fixture, { ...common, role: 'reader', id: 0 });
-  threads = [...writers, churner, reader];
-  const reports = threads.map((t) => t.next(WAIT_MS));
-  await until(() => Atomics.load(ctl, 2) === threads.length, WAIT_MS, 'every thread at the start barrier');
-  Atomics.store(ctl, 1, 1);
-  Atomics.notify(ctl, 1);
-  const [w0, w1, c, r] = await Promise.all(reports);
+  const common = { ctlSab, hot: HOT, absent, churn, millis: READ_MS, cap: READ_CAP };
+  for (const id of [0, 1]) run.thread(fixture, { ...common, role: 'writer', id });
+  run.thread(fixture, { ...common, role: 'churner', id: 0 });
+  run.thread(fixture, { ...common, role: 'reader', id: 0 });
+  const [w0, w1, c, r] = await run.runTogether(ctl, { ready: 2, go: 1 }, { barrierMs: WAIT_MS, reportMs: WAIT_MS });
   return { reader: r!, writers: [w0!, w1!], churner: c! };
 }
 
