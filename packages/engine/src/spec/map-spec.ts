@@ -76,7 +76,10 @@ export interface MapSpec {
   flags?: MapFlags;
   /** CPUs the per-CPU types keep values for. Default: the machine's cores. */
   nCpus?: number;
-  /** A map refuses to be created when its memory at creation (or its bound, for preallocated types) exceeds this many bytes. */
+  /**
+   * A map refuses to be created when its memory at creation (or its bound, for preallocated types) exceeds this many bytes.
+   * hash_resize also refuses past it, with -ENOMEM, a grow whose next table and an insert whose new element chunk would not fit.
+   */
   memoryBudget?: number;
   /** hash_resize options. */
   resize?: ResizeOptions;

@@ -52,6 +52,35 @@ describe('memory budgets', () => {
     expect(verify(m).problems).toEqual([]);
   });
 
+  it('hash_resize: an insert that needs an element chunk past the budget is -ENOMEM and changes nothing', () => {
+    // A table big enough for every insert below (no grow needed), and room
+    // for the map as created plus one element chunk and a half: the third
+    // chunk would pass the budget.
+    const spec: MapSpec = { type: 'hash_resize', keySize: 4, valueSize: 8, maxEntries: 1 << 16, resize: { driver: 'inline', autoResize: false, initialBuckets: 1 << 14 } };
+    const probe = make(spec) as HashResizeMap;
+    const chunkBytes = probe.pool.chunkBytes;
+    const perChunk = probe.pool.chunk;
+    const budget = HashResizeMap.bytesAtCreate(normalizeSpec(spec)) + Math.floor(1.5 * chunkBytes);
+    const m = make({ ...spec, memoryBudget: budget }) as HashResizeMap;
+    let k = 0;
+    let rc = 0;
+    for (; k < 4 * perChunk; k++) {
+      rc = m.updateU32(k, new Uint8Array(8).fill(k & 0xff));
+      expect(m.stats().bytes).toBeLessThanOrEqual(budget);
+      if (rc !== 0) break;
+    }
+    expect(rc).toBe(-Errno.ENOMEM);
+    // One chunk fitted, the second did not.
+    expect(k).toBe(perChunk);
+    expect(m.stats().entries).toBe(k);
+    expect(m.lookup(new Uint8Array([k & 0xff, (k >>> 8) & 0xff, 0, 0]))).toBeUndefined();
+    // Replacing an existing key and deleting one need no room; the room a delete makes is used again.
+    expect(m.updateU32(1, new Uint8Array(8).fill(7))).toBe(0);
+    expect(m.deleteU32(2)).toBe(0);
+    expect(m.updateU32(k, new Uint8Array(8))).toBe(0);
+    expect(verify(m).problems).toEqual([]);
+  });
+
   it('array_resize: grow() past the budget is -ENOMEM and adds nothing', () => {
     const spec: MapSpec = { type: 'array_resize', keySize: 4, valueSize: 8, maxEntries: 1 << 16, arrayResize: { subArraySize: 1024 } };
     // Room for the map as created and two and a half more sub-arrays (16 KiB each).

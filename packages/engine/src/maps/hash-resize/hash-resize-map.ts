@@ -51,7 +51,7 @@ import {
   tableWords,
 } from './layout.js';
 import { Migration } from './migration.js';
-import { CACHED, ElementPool } from './pool.js';
+import { CACHED, ElementPool, OVER_BUDGET } from './pool.js';
 import { Resizer } from './resizer.js';
 import { ResizeControl } from './resize-control.js';
 import { fullGrowTarget, type Decision, type DecisionRecord } from './controller.js';
@@ -182,7 +182,18 @@ export class HashResizeMap extends MapBase {
     // The pool is sized for the ceiling setMaxEntries may raise the bound to.
     const ceiling = ceilingOf(spec);
     const chunk = chunkElements(ceiling, layout.stride);
-    this.pool = new ElementPool(new Int32Array(poolSab), layout, chunk, maxChunks(ceiling, chunk, spec.nCpus), spec.nCpus, this.words, this.segments, this.owners, (n) => this.header.addBytes(n));
+    this.pool = new ElementPool(
+      new Int32Array(poolSab),
+      layout,
+      chunk,
+      maxChunks(ceiling, chunk, spec.nCpus),
+      spec.nCpus,
+      this.words,
+      this.segments,
+      this.owners,
+      (n) => this.header.addBytes(n),
+      (n) => this.header.heldBytes() + n <= spec.memoryBudget,
+    );
     this.log = new RecoveryLog(this.header, this.segments, this.domain, spec.valueSize, (rec) => this.settleRecord(rec));
     this.tables = new Tables(
       this.words,
@@ -569,7 +580,8 @@ export class HashResizeMap extends MapBase {
 
   /**
    * Under bucket b's lock in T, the newest table: links a new element.
-   * -E2BIG when the map holds maxEntries; BUSY when a resize is under way
+   * -E2BIG when the map holds maxEntries; -ENOMEM when the element needs a
+   * new chunk past spec.memoryBudget; BUSY when a resize is under way
    * and T (its future table) is at 100% load; FULL when T is idle at 100%.
    */
   private insertLocked(T: TableView, b: number, h: number, value: Uint8Array, resizing: boolean): number {
@@ -595,6 +607,7 @@ export class HashResizeMap extends MapBase {
     const ne = this.pool.alloc(this.domain.ownerId());
     if (ne < 0) {
       Atomics.sub(w, ENTRIES, 1);
+      if (ne === OVER_BUDGET) return -Errno.ENOMEM;
       throw new Error('rightsize: hash_resize element pool has no room below maxEntries (accounting bug)');
     }
     T.t.linkNew(b, ne, h, this.ks.words, value, 0, this.spec.valueSize);

@@ -80,6 +80,8 @@ export class ElementPool {
     private readonly segments: SegmentStore,
     private readonly owners: LockOwners,
     private readonly addBytes: (n: number) => void,
+    /** Whether `bytes` more fit the map's spec.memoryBudget (a chunk is made only then). */
+    private readonly fitsBudget: (bytes: number) => boolean = () => true,
   ) {
     this.shift = Math.log2(chunk);
     this.store = new ElementStore(layout, chunk, { chunk: (c, create) => this.chunkMemory(c, create) }, chunk * maxChunks);
@@ -161,8 +163,9 @@ export class ElementPool {
 
   /**
    * An element from the lowest chunk with room (a new chunk is made when
-   * the lowest free index has none yet), or -1. The caller bounds the
-   * entries (the map's ENTRIES), so there is always room. With `below` (a
+   * the lowest free index has none yet), or OVER_BUDGET when that chunk
+   * would pass spec.memoryBudget. The caller bounds the entries (the map's
+   * ENTRIES), so there is always room otherwise. With `below` (a
    * relocation), only from a chunk below it that exists, else -1.
    */
   alloc(owner: number, below = this.maxChunks): number {
@@ -207,6 +210,9 @@ export class ElementPool {
       if (id < 0) continue;
       if (id === 0) {
         if (!create) return -1;
+        // spec.memoryBudget bounds the bytes a map holds: an insert that
+        // needs a chunk past it is refused (-ENOMEM), as a grow is.
+        if (!this.fitsBudget(this.chunkBytes)) return OVER_BUDGET;
         this.store.load(c, true);
       }
       const e = ctl[this.free(c)]!;
@@ -536,6 +542,9 @@ export const UNDERFILLED = 0.5;
  * above what the entries need.
  */
 export const SHRINK_FILL = 0.75;
+
+/** ElementPool.alloc: the element needs a new chunk, and the chunk would pass spec.memoryBudget. */
+export const OVER_BUDGET = -2;
 
 /** ElementPool.release: the element went into the calling CPU's cache. */
 export const CACHED = -1;
