@@ -11,7 +11,7 @@ import { mapCells, referenceGroup, type Variant } from './cells.js';
 import { findCell, goal, goalsTable, median, sharedmapGoal, worst } from './goals.js';
 import { cpuRange, loopOf, mixerLabel, type Mixer, type SuiteOptions } from './options.js';
 import type { GroupEnv, GroupPlan, Suite } from './plan.js';
-import { chartData, image, pivot, ratiosText, runHeader, throughputText } from './report-helpers.js';
+import { chartData, image, pivot, ratiosPivot, runHeader, throughputText } from './report-helpers.js';
 
 export const ARRAY_REFERENCES = ['typed_array', 'unsync', 'Map', 'sharedmap'] as const;
 
@@ -127,13 +127,7 @@ function markdown(r: BenchResult, chartFile: (name: string) => string | null): s
         'Throughput, ops/s (all CPUs; an iteration is two operations):',
         pivot(cells, 'map', row, col, throughputText),
         `Ratios to the references (/ ${ARRAY_REFERENCES.join(' · / ')}):`,
-        pivot(
-          cells.filter((c) => c.role === 'map'),
-          'map',
-          row,
-          col,
-          (c) => ratiosText(c, [...ARRAY_REFERENCES]),
-        ),
+        ratiosPivot(cells, row, col, ARRAY_REFERENCES),
         image('array map operations per second', chartFile(`ops-e${formatCount(e)}-v${v}`)),
       ),
     );

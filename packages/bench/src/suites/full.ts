@@ -11,7 +11,7 @@ import { goalsTable, sharedmapGoal } from './goals.js';
 import { MAP_REFERENCES } from './maps.js';
 import { cpuRange, type SuiteOptions } from './options.js';
 import type { GroupPlan, Suite } from './plan.js';
-import { chartData, image, pivot, ratiosText, runHeader, throughputText } from './report-helpers.js';
+import { chartData, image, pivot, ratiosPivot, runHeader, throughputText } from './report-helpers.js';
 
 /** 'new': keys that are not in the full map (each update is refused, or evicts for LRU); 'existing': keys it holds (each replaces). */
 type KeysMode = 'new' | 'existing';
@@ -98,13 +98,7 @@ function markdown(r: BenchResult, chartFile: (name: string) => string | null): s
         'Updates per second (all CPUs):',
         pivot(cells, 'map', row, col, throughputText),
         `Ratios to the references (/ ${MAP_REFERENCES.join(' · / ')}):`,
-        pivot(
-          cells.filter((c) => c.role === 'map'),
-          'map',
-          row,
-          col,
-          (c) => ratiosText(c, [...MAP_REFERENCES]),
-        ),
+        ratiosPivot(cells, row, col, MAP_REFERENCES),
         'What the updates returned:',
         markdownTable(
           ['map', 'keys', 'results'],

@@ -11,7 +11,7 @@ import { findCell, goal, goalsTable, median, sharedmapGoal, worst } from './goal
 import { cpuRange, loopOf, mixerLabel, type Mixer, type SuiteOptions } from './options.js';
 import { mapCells, referenceGroup, type Variant } from './cells.js';
 import type { GroupPlan, Suite } from './plan.js';
-import { chartData, cpuSecondText, image, pivot, ratiosText, runHeader, throughputText } from './report-helpers.js';
+import { chartData, cpuSecondText, image, pivot, ratiosPivot, resizeTotals, runHeader, throughputText } from './report-helpers.js';
 
 export const MAP_REFERENCES = ['unsync', 'Map', 'sharedmap'] as const;
 
@@ -170,10 +170,7 @@ function resizingTable(cells: Cell[]): string {
       { header: 'EBUSY per M ops', align: 'right' },
     ],
     rs.map((c) => {
-      const reps = c.repetitions;
-      const resizes = reps.reduce((a, r) => a + (r.extra?.grows ?? 0) + (r.extra?.shrinks ?? 0), 0);
-      const ns = reps.reduce((a, r) => a + (r.extra?.wallNs ?? r.elapsedNs), 0);
-      const resizeNs = reps.reduce((a, r) => a + (r.extra?.resizeNs ?? 0), 0);
+      const { ns, resizes, resizeNs } = resizeTotals(c);
       const steady = findCell(cells, 'hash_resize', { entries: c.params.entries!, valueSize: c.params.valueSize!, mixer: c.params.mixer!, cpus: c.params.cpus! });
       return [
         String(c.params.cpus),
@@ -236,13 +233,7 @@ function markdown(r: BenchResult, chartFile: (name: string) => string | null): s
           : '',
         main.some((c) => typeof c.notes.opsPerCpuSecond === 'number') ? pivot(main, 'map', row, col, cpuSecondText) : '',
         `Ratios to the references measured in the same run, single thread (/ ${MAP_REFERENCES.join(' · / ')}):`,
-        pivot(
-          main.filter((c) => c.role === 'map'),
-          'map',
-          row,
-          col,
-          (c) => ratiosText(c, [...MAP_REFERENCES]),
-        ),
+        ratiosPivot(main, row, col, MAP_REFERENCES),
         resizing === '' ? '' : 'hash_resize while the agent keeps it resizing (grow, shrink, back to back):',
         resizing,
         image('ops/s per map type and CPU count', chartFile(`ops-e${formatCount(e)}-v${v}`)),

@@ -19,7 +19,7 @@ export function cpuSecondText(c: Cell | undefined): string {
 }
 
 /** "0.62 · 1.10 · 18": the cell's ratio to each reference kind, in the given order. */
-export function ratiosText(c: Cell | undefined, kinds: string[]): string {
+export function ratiosText(c: Cell | undefined, kinds: readonly string[]): string {
   if (!c || c.role !== 'map') return MISSING;
   return kinds.map((k) => formatRatio(c.ratios[k])).join(' · ');
 }
@@ -40,6 +40,31 @@ export function pivot(cells: Cell[], rowHeader: string, row: (c: Cell) => string
     columns,
     rows.map((r) => [r, ...cols.map((k) => text(cells.find((c) => row(c) === r && col(c) === k)))]),
   );
+}
+
+/** The map cells' ratios to the reference kinds (ratiosText), one row per `row` key, one column per `col` key. */
+export function ratiosPivot(cells: Cell[], row: (c: Cell) => string, col: (c: Cell) => string, kinds: readonly string[]): string {
+  return pivot(
+    cells.filter((c) => c.role === 'map'),
+    'map',
+    row,
+    col,
+    (c) => ratiosText(c, kinds),
+  );
+}
+
+/**
+ * A resizing cell's totals over its repetitions: wall time (ns), resizes
+ * (grows and shrinks), time resizing (ns) and the retry policy's waits.
+ */
+export function resizeTotals(c: Cell): { ns: number; resizes: number; resizeNs: number; retries: number } {
+  const reps = c.repetitions;
+  return {
+    ns: reps.reduce((a, r) => a + (r.extra?.wallNs ?? r.elapsedNs), 0),
+    resizes: reps.reduce((a, r) => a + (r.extra?.grows ?? 0) + (r.extra?.shrinks ?? 0), 0),
+    resizeNs: reps.reduce((a, r) => a + (r.extra?.resizeNs ?? 0), 0),
+    retries: reps.reduce((a, r) => a + (r.extra?.retries ?? 0), 0),
+  };
 }
 
 /** Rows for a chart: the cell's params, its subject, and its median/min/max ops/s in millions. */

@@ -11,7 +11,7 @@ import { findCell, goal, goalsTable, median, sharedmapGoal, worst } from './goal
 import { MAP_REFERENCES } from './maps.js';
 import { cpuRange, loopOf, mixerLabel, type Mixer, type SuiteOptions } from './options.js';
 import type { GroupPlan, Suite } from './plan.js';
-import { chartData, image, pivot, ratiosText, runHeader, throughputText } from './report-helpers.js';
+import { chartData, image, ratiosPivot, resizeTotals, runHeader, throughputText } from './report-helpers.js';
 
 const GOAL_ENTRIES = 65536;
 const GOAL_VALUE = 4;
@@ -112,12 +112,8 @@ function costTable(cells: Cell[]): string {
     ],
     maps.map((c) => {
       const p = { entries: c.params.entries!, valueSize: c.params.valueSize!, mixer: c.params.mixer!, cpus: c.params.cpus! };
-      const reps = c.repetitions;
-      const ns = reps.reduce((a, r) => a + (r.extra?.wallNs ?? r.elapsedNs), 0);
-      const resizes = reps.reduce((a, r) => a + (r.extra?.grows ?? 0) + (r.extra?.shrinks ?? 0), 0);
-      const resizeNs = reps.reduce((a, r) => a + (r.extra?.resizeNs ?? 0), 0);
-      const retries = reps.reduce((a, r) => a + (r.extra?.retries ?? 0), 0);
-      const isResizing = reps.some((r) => r.extra !== undefined);
+      const { ns, resizes, resizeNs, retries } = resizeTotals(c);
+      const isResizing = c.repetitions.some((r) => r.extra !== undefined);
       return [
         c.subject,
         String(c.params.cpus),
@@ -152,13 +148,7 @@ function markdown(r: BenchResult, chartFile: (name: string) => string | null): s
         2,
         costTable(cells),
         `Ratios to the references (/ ${MAP_REFERENCES.join(' · / ')}):`,
-        pivot(
-          cells.filter((c) => c.role === 'map'),
-          'map',
-          row,
-          col,
-          (c) => ratiosText(c, [...MAP_REFERENCES]),
-        ),
+        ratiosPivot(cells, row, col, MAP_REFERENCES),
         image('hash_resize throughput by resize state and policy', chartFile(`ops-e${formatCount(e)}-v${v}`)),
         image('EBUSY per million operations by policy', chartFile(`ebusy-e${formatCount(e)}-v${v}`)),
       ),
