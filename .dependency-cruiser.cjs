@@ -56,6 +56,9 @@ const EXPERIMENT_LAYERS = [
   ['report'],
 ];
 
+/** The workers package's folders (packages/workers/src/), bottom first: the machine runs CPUs (runtime), scripts and the agent. */
+const WORKERS_LAYERS = [['util', 'types', 'runtime'], ['agent', 'script'], ['machine']];
+
 module.exports = {
   forbidden: [
     {
@@ -67,6 +70,7 @@ module.exports = {
     },
     ...layerRules('bench', 'packages/bench/src/', BENCH_LAYERS),
     ...layerRules('experiment', 'packages/bench/src/experiment/', EXPERIMENT_LAYERS),
+    ...layerRules('workers', 'packages/workers/src/', WORKERS_LAYERS),
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

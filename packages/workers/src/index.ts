@@ -1,6 +1,7 @@
 export { Machine, type MachineOptions, type ScriptOptions } from './machine/machine.js';
 export type { RunOptions, AgentRunOptions } from './machine/options.js';
-export type { RunResult, RunTotal, RunError, CpuResult, LatencySummary, SamplePoint, SweepReport } from './machine/result.js';
+export type { RunResult, RunTotal, RunError, CpuResult, LatencySummary } from './machine/result.js';
+export type { SamplePoint, SweepReport } from './agent/api.js';
 export { defineProgram, isProgram, type Program, type ProgramSpec, type ProgramContext } from './runtime/program.js';
 export { HELPERS, RESULT_NAMES, type HelperName } from './runtime/helpers.js';
 export { LATENCY_BUCKETS, bucketOf, bucketLow, bucketHigh, quantile } from './runtime/histogram.js';

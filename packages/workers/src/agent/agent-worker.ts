@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { expose } from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { QuiescenceDomain, attachMap, setDefaultDomain, type BpfMap, type MapHandle, type MapStats } from '@rightsize/engine';
-import type { SamplePoint, SweepReport } from '../machine/result.js';
+import type { SamplePoint, SweepReport } from './api.js';
 import { keyBytes, type KeyInput } from '../util/keys.js';
 import type { AgentApi } from './api.js';
 import { Sampler } from './sampler.js';

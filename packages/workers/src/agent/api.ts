@@ -1,7 +1,20 @@
 import type { BpfMap, DecisionRecord, MapHandle, MapStats } from '@rightsize/engine';
 import type { WalkOptions, WalkReport } from './resize-ops.js';
-import type { SamplePoint, SweepReport } from '../machine/result.js';
 import type { KeyInput } from '../util/keys.js';
+
+/** One sample of a map's stats() taken by the agent while the CPUs run. */
+export interface SamplePoint {
+  /** ns on the run's ktime clock. */
+  t: number;
+  map: string;
+  stats: MapStats;
+}
+
+export interface SweepReport {
+  sweeps: number;
+  swept: number;
+  errors: string[];
+}
 
 /**
  * What the agent thread exposes through comlink. Every method runs in the

@@ -1,5 +1,5 @@
 import type { BpfMap } from '@rightsize/engine';
-import type { SamplePoint } from '../machine/result.js';
+import type { SamplePoint } from './api.js';
 
 /**
  * Samples `stats()` of some maps: once at start, then every `everyMs` (a

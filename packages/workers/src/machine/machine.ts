@@ -5,7 +5,8 @@ import { MAX_CPUS, QuiescenceDomain, requireInt, setDefaultDomain, type BpfMap, 
 import { Agent, type AgentOptions } from '../agent/agent.js';
 import { Script } from '../script/script.js';
 import { bounded } from '../util/bounded.js';
-import { handleOf, requireMs, validateRunOptions, type RunOptions } from './options.js';
+import { handleOf } from '../util/handle.js';
+import { requireMs, validateRunOptions, type RunOptions } from './options.js';
 import type { RunResult } from './result.js';
 import { ActiveRun } from './run.js';
 

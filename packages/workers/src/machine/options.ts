@@ -1,4 +1,5 @@
 import { describeValue as describe, requireInt, type BpfMap, type MapHandle } from '@rightsize/engine';
+import { handleOf } from '../util/handle.js';
 
 /** The agent's part in a run: sampling and/or a periodic sweep for the run's duration. */
 export interface AgentRunOptions {
@@ -47,15 +48,6 @@ export function requireMs(field: string, v: unknown): number {
   if (typeof v !== 'number' || Number.isNaN(v)) throw new TypeError(`${field} must be a number of ms, got ${describe(v)}`);
   if (!(v > 0) || !Number.isFinite(v)) throw new RangeError(`${field} must be a positive finite number of ms, got ${v}`);
   return v;
-}
-
-/** A map or a handle, as a handle. */
-export function handleOf(field: string, m: unknown): MapHandle {
-  if (typeof m === 'object' && m !== null) {
-    const h = (m as { handle?: unknown }).handle ?? m;
-    if (typeof h === 'object' && h !== null && (h as { kind?: unknown }).kind === 'rightsize-map') return h as MapHandle;
-  }
-  throw new TypeError(`${field} must be a map (from createMap/attachMap) or its handle, got ${describe(m)}`);
 }
 
 /** Checks a run's options; a bad one throws a TypeError/RangeError naming the field, before anything starts. */

@@ -1,4 +1,4 @@
-import type { MapStats } from '@rightsize/engine';
+import type { SamplePoint, SweepReport } from '../agent/api.js';
 import { HELPERS, RESULT_NAMES } from '../runtime/helpers.js';
 import { LATENCY_BUCKETS, quantile } from '../runtime/histogram.js';
 import { COUNTS_AT, HIST_AT, N_RESULTS, PHASES, W_END, W_EVENTS, W_PHASE, W_SETUP_DONE, W_START, W_TIMER, type Phase } from '../runtime/run-buffer.js';
@@ -49,19 +49,6 @@ export interface RunError {
   /** threw: the program raised; died: the CPU's worker exited or crashed; timeout: the run's bound ran out. */
   kind: 'threw' | 'died' | 'timeout';
   phase: Phase;
-}
-
-export interface SamplePoint {
-  /** ns on the run's ktime clock. */
-  t: number;
-  map: string;
-  stats: MapStats;
-}
-
-export interface SweepReport {
-  sweeps: number;
-  swept: number;
-  errors: string[];
 }
 
 export interface RunTotal {

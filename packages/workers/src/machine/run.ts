@@ -7,7 +7,8 @@ import type { CpuTask, CpuTaskResult } from '../runtime/task.js';
 import { bounded } from '../util/bounded.js';
 import { moduleHref } from '../util/module-url.js';
 import type { ValidRunOptions } from './options.js';
-import { readCpuResult, totalOf, type RunError, type RunResult, type SamplePoint, type SweepReport } from './result.js';
+import type { SamplePoint, SweepReport } from '../agent/api.js';
+import { readCpuResult, totalOf, type RunError, type RunResult } from './result.js';
 
 /** What a run needs from its machine. */
 export interface RunEnv {
