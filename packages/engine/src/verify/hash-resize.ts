@@ -141,6 +141,8 @@ function checkPool(f: Findings, label: string, map: HashResizeMap, reached: Uint
   const pool = map.pool;
   const lockWord = pool.lockWord();
   if (lockWord !== 0) f.problem(`${label} pool: lock ${describeLock(map.domain, lockWord)} while the map is quiescent`);
+  const sharedLock = pool.sharedLockWord();
+  if (sharedLock !== 0) f.problem(`${label} pool: shared cache lock ${describeLock(map.domain, sharedLock)} while the map is quiescent`);
   let allocated = 0;
   let free = 0;
   let chunks = 0;

@@ -57,6 +57,32 @@ describe('the per-CPU element caches of hash_resize', () => {
     expect(m.stats().entries).toBe(190);
   });
 
+  it("userspace deletes go into the shared cache, a CPU takes from it before the pool, and a repair keeps it", () => {
+    const m = open();
+    // Userspace (no CPU id): the collector's and an agent's deletes.
+    for (let k = 0; k < 200; k++) expect(m.update(keyOf(k), keyOf(k))).toBe(0);
+    for (let k = 0; k < 10; k++) expect(m.delete(keyOf(k))).toBe(0);
+    const shared = m.pool.cachedElements();
+    expect(shared.length).toBe(10);
+    expect(verify(m).problems).toEqual([]);
+    // A CPU with an empty cache takes from the shared one: no element is handed out twice.
+    enterCpu(0);
+    for (let k = 1000; k < 1004; k++) expect(m.update(keyOf(k), keyOf(k))).toBe(0);
+    exitCpu();
+    expect(m.pool.cachedElements().length).toBe(6);
+    expect(verify(m).problems).toEqual([]);
+    // A CPU id no thread uses here (the test above marked CPU 1 dead already).
+    m.domain.markDead(5);
+    const before = m.pool.cachedElements();
+    expect(m.repair().ran).toBe(true);
+    expect(m.pool.cachedElements()).toEqual(before);
+    for (let k = 2000; k < 2100; k++) expect(m.update(keyOf(k), keyOf(k))).toBe(0);
+    expect(verify(m).problems).toEqual([]);
+    for (let k = 10; k < 200; k++) expect(u32Of(m.lookup(keyOf(k))!)).toBe(k);
+    for (let k = 1000; k < 1004; k++) expect(u32Of(m.lookup(keyOf(k))!)).toBe(k);
+    expect(m.stats().entries).toBe(190 + 4 + 100);
+  });
+
   it('memory follows the entries down: deletes into an under-filled pool give the cache back and chunks go', () => {
     const m = open(1 << 15);
     const fresh = m.stats().bytes;

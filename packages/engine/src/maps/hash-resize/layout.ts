@@ -137,8 +137,9 @@ export function poolCacheAt(maxChunks: number): number {
 /** Elements one CPU's cache holds at most: the rest of its line. */
 export const CACHE_SLOTS = LINE_WORDS - 1;
 
+/** The CPUs' cache lines, then the userspace threads' shared cache line and its lock's own line. */
 export function poolWords(maxChunks: number, nCpus: number): number {
-  return poolCacheAt(maxChunks) + nCpus * LINE_WORDS;
+  return poolCacheAt(maxChunks) + (nCpus + 2) * LINE_WORDS;
 }
 
 /** Bytes a chunk should stay under: a released or kept chunk is small beside the entries. */
@@ -166,7 +167,8 @@ export function chunkElements(maxEntries: number, strideWords: number): number {
  * frees the old one.
  */
 export function maxChunks(maxEntries: number, chunk: number, nCpus: number): number {
-  return Math.ceil((maxEntries + nCpus * CACHE_SLOTS) / chunk) + 1;
+  // nCpus CPU caches and the userspace threads' shared one.
+  return Math.ceil((maxEntries + (nCpus + 1) * CACHE_SLOTS) / chunk) + 1;
 }
 
 /**

@@ -22,9 +22,10 @@ import { CACHE_SLOTS, CHUNKS_RELEASED, CHUNK_SEG_BASE, EPOCH, NEXT_CHUNK, P_ALLO
  * few live elements relocated into lower chunks (the map's compaction,
  * under their bucket locks) so that it empties.
  *
- * Lock order: bucket locks, then the pool lock (inserts, deletes and
- * relocations take elements under their bucket lock). Nothing else is taken
- * under the pool lock but the segment publication lock (a leaf).
+ * Lock order: bucket locks, then the shared cache's lock, then the pool
+ * lock (inserts, deletes and relocations take elements under their bucket
+ * lock). Nothing else is taken under the pool lock but the segment
+ * publication lock (a leaf).
  *
  * A chunk is made under the pool lock, in steps a dead creator can stop
  * between: the buffer gets its free list while still private, is published
@@ -59,6 +60,11 @@ import { CACHE_SLOTS, CHUNKS_RELEASED, CHUNK_SEG_BASE, EPOCH, NEXT_CHUNK, P_ALLO
  *   entries down (at most CACHE_SLOTS elements per idle CPU stay).
  * - The pool has room for every cache full besides maxEntries (maxChunks):
  *   an insert the map admitted always finds an element.
+ * - Userspace threads (the collector, an agent) share one more cache, with a
+ *   lock of its own on its own line: their deletes put elements there, and
+ *   a CPU whose cache is empty takes from it before the pool. Touched only
+ *   under a bucket lock too (so the repair reads it whole); a dead holder's
+ *   lock is taken over like any other, its count being authoritative.
  */
 export class ElementPool {
   readonly store: ElementStore;
@@ -102,6 +108,24 @@ export class ElementPool {
   /** Word index of CPU cpu's cache line. */
   private cacheAt(cpu: number): number {
     return poolCacheAt(this.maxChunks) + cpu * (CACHE_SLOTS + 1);
+  }
+
+  /** The userspace threads' shared cache line (count, elements), after the CPUs'. */
+  private sharedAt(): number {
+    return this.cacheAt(this.nCpus);
+  }
+
+  /** The shared cache's lock word, on a line of its own. */
+  private sharedLockAt(): number {
+    return this.cacheAt(this.nCpus + 1);
+  }
+
+  private lockShared(owner: number): void {
+    lock(this.ctl, this.sharedLockAt(), owner, this.owners, 'hash_resize shared element cache lock');
+  }
+
+  private unlockShared(): void {
+    unlock(this.ctl, this.sharedLockAt());
   }
 
   /** The calling thread's cache line, or -1 (not a CPU of this map: userspace, the resizer). */
@@ -178,6 +202,11 @@ export class ElementPool {
         this.ctl[at] = n - 1;
         return e;
       }
+      const shared = this.fromShared(owner, at);
+      if (shared >= 0) return shared;
+    } else if (below === this.maxChunks) {
+      const shared = this.fromShared(owner, -1);
+      if (shared >= 0) return shared;
     }
     this.lock(owner);
     try {
@@ -228,6 +257,34 @@ export class ElementPool {
   }
 
   /**
+   * An element from the shared cache (what userspace deletes gave back: the
+   * collector's, an agent's), or -1 when it is empty. A CPU (`at` its empty
+   * cache line) takes up to half a line more into its own cache, all under
+   * the shared cache's lock and no pool lock. The shared count is lowered
+   * before the elements are written into the CPU's line: a death in between
+   * leaves them in no cache and no chain, which the repair gives back (never
+   * in two caches).
+   */
+  private fromShared(owner: number, at: number): number {
+    const ctl = this.ctl;
+    const s = this.sharedAt();
+    // A plain peek: an empty shared cache costs no lock.
+    if (ctl[s] === 0) return -1;
+    this.lockShared(owner);
+    try {
+      const n = ctl[s]!;
+      if (n === 0) return -1;
+      const take = at >= 0 ? Math.min(n, (CACHE_SLOTS >>> 1) + 1) : 1;
+      ctl[s] = n - take;
+      for (let i = 1; i < take; i++) ctl[at + i] = ctl[s + n - i]!;
+      if (at >= 0) ctl[at] = take - 1;
+      return ctl[s + n]!;
+    } finally {
+      this.unlockShared();
+    }
+  }
+
+  /**
    * Gives element e back. The caller unlinked it under its bucket lock,
    * inside the bucket's write section (a reader standing on it retries).
    * Returns what is live in e's chunk now, or CACHED when it went into the
@@ -237,13 +294,15 @@ export class ElementPool {
   release(e: number, owner: number, mayCache = true): number {
     const ctl = this.ctl;
     const at = mayCache ? this.myCache() : -1;
+    // Plain reads of the fill: a hint of whether memory is going down (and
+    // there is a chunk above chunk 0, the one that always stays, to free).
+    const top = ctl[P_TOP]!;
+    const filled = top <= 1 || ctl[P_ALLOCATED]! > UNDERFILLED * top * this.chunk;
+    if (at < 0 && mayCache) return this.toShared(e, owner, filled);
     let flush = 0;
     if (at >= 0) {
       const n = ctl[at]!;
-      // Plain reads of the fill: a hint of whether memory is going down (and
-      // there is a chunk above chunk 0, the one that always stays, to free).
-      const top = ctl[P_TOP]!;
-      if (top <= 1 || ctl[P_ALLOCATED]! > UNDERFILLED * top * this.chunk) {
+      if (filled) {
         if (n < CACHE_SLOTS) {
           ctl[at + 1 + n] = e;
           ctl[at] = n + 1;
@@ -267,6 +326,42 @@ export class ElementPool {
     }
   }
 
+  /**
+   * A userspace thread's release: into the shared cache (one lock, not the
+   * pool's); a full shared cache gives its older half back to the pool
+   * first (shared lock, then pool lock: the lock order). An under-filled
+   * pool takes the whole shared cache back, and e.
+   */
+  private toShared(e: number, owner: number, filled: boolean): number {
+    const ctl = this.ctl;
+    const s = this.sharedAt();
+    this.lockShared(owner);
+    try {
+      const n = ctl[s]!;
+      if (filled && n < CACHE_SLOTS) {
+        ctl[s + 1 + n] = e;
+        ctl[s] = n + 1;
+        return CACHED;
+      }
+      const flush = filled ? CACHE_SLOTS >>> 1 : n;
+      this.lock(owner);
+      try {
+        for (let i = 1; i <= flush; i++) this.releaseLocked(ctl[s + i]!);
+        for (let i = flush + 1; i <= n; i++) ctl[s + i - flush] = ctl[s + i]!;
+        ctl[s] = n - flush;
+        if (!filled) return this.releaseLocked(e);
+        const m = n - flush;
+        ctl[s + 1 + m] = e;
+        ctl[s] = m + 1;
+        return CACHED;
+      } finally {
+        this.unlock();
+      }
+    } finally {
+      this.unlockShared();
+    }
+  }
+
   /** Under the pool lock: e back on its chunk's free list; what is live in the chunk now. */
   private releaseLocked(e: number): number {
     const ctl = this.ctl;
@@ -286,7 +381,8 @@ export class ElementPool {
    */
   cachedElements(): number[] {
     const out: number[] = [];
-    for (let cpu = 0; cpu < this.nCpus; cpu++) {
+    // The CPUs' caches, then (index nCpus) the userspace threads' shared one.
+    for (let cpu = 0; cpu <= this.nCpus; cpu++) {
       const at = this.cacheAt(cpu);
       const n = Math.min(Atomics.load(this.ctl, at), CACHE_SLOTS);
       for (let i = 1; i <= n; i++) out.push(Atomics.load(this.ctl, at + i));
@@ -522,6 +618,11 @@ export class ElementPool {
 
   lockWord(): number {
     return Atomics.load(this.ctl, P_LOCK);
+  }
+
+  /** The shared cache's lock word (0 when free), for consistency checks. */
+  sharedLockWord(): number {
+    return Atomics.load(this.ctl, this.sharedLockAt());
   }
 }
 
