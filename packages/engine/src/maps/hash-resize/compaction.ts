@@ -38,12 +38,17 @@ export class Compaction {
    * emptied.
    */
   afterFree(c: number, left: number): void {
-    if (left === 0 && c > 0) {
-      if (this.pool.roomWithout(c)) this.release(c);
-    } else if (left <= this.pool.chunk >>> 3 && c === this.pool.top() - 1) this.compact(false);
+    if (left === 0 && c > 0) this.release(c);
+    else if (left <= this.pool.chunk >>> 3 && c === this.pool.top() - 1) this.compact(0);
   }
 
+  /**
+   * Releases chunk c if it is empty, and only while the pool keeps a quarter
+   * chunk of room without it (ElementPool.roomWithout: no make/release churn
+   * at a chunk boundary).
+   */
   private release(c: number): boolean {
+    if (!this.pool.roomWithout(c)) return false;
     const owner = this.domain.ownerId();
     if (this.pool.releaseIfEmpty(c, owner, this.retire)) return true;
     // The retire queue may hold memory whose grace period is over.
@@ -52,7 +57,7 @@ export class Compaction {
 
   /**
    * Empties the top chunk when ElementPool.compactionCandidate names it
-   * (sparse; or, with `underFilled`, in an under-filled pool): each of its
+   * (sparse; or, `fill` above 0, in a pool at most that full): each of its
    * live entries gets an element in a lower chunk, copied in its place under
    * its bucket lock (ChainedTable.replaceLocked), and the old element goes
    * back. As with a delete, a lock-free reader still standing on the old
@@ -60,8 +65,8 @@ export class Compaction {
    * moved, so it retries; the chunk itself is released only after a grace
    * period. Returns whether it released the chunk.
    */
-  private compact(underFilled: boolean, fill = UNDERFILLED): boolean {
-    const c = this.pool.compactionCandidate(underFilled, fill);
+  private compact(fill: number): boolean {
+    const c = this.pool.compactionCandidate(fill);
     if (c < 0) return false;
     const owner = this.domain.ownerId();
     this.domain.readBegin();
@@ -118,11 +123,11 @@ export class Compaction {
    */
   maintain(budgetMs = MAINTAIN_BUDGET_MS, waitForGrace = false, fill = UNDERFILLED): boolean {
     let changed = this.migration.reclaim() > 0;
-    for (let c = this.pool.top() - 1; c > 0; c--) if (this.pool.liveIn(c) === 0 && this.pool.chunkId(c) > 0 && this.pool.roomWithout(c) && this.release(c)) changed = true;
+    for (let c = this.pool.top() - 1; c > 0; c--) if (this.pool.liveIn(c) === 0 && this.pool.chunkId(c) > 0 && this.release(c)) changed = true;
     const until = performance.now() + budgetMs;
     for (;;) {
-      if (this.compact(true, fill)) changed = true;
-      else if (this.pool.compactionCandidate(true, fill) < 0) break;
+      if (this.compact(fill)) changed = true;
+      else if (this.pool.compactionCandidate(fill) < 0) break;
       else if (this.migration.reclaim() === 0) {
         // The top chunk was emptied but not released: the retire queue is
         // full of chunks in their grace period.

@@ -87,7 +87,7 @@ export class ElementPool {
     private readonly owners: LockOwners,
     private readonly addBytes: (n: number) => void,
     /** Whether `bytes` more fit the map's spec.memoryBudget (a chunk is made only then). */
-    private readonly fitsBudget: (bytes: number) => boolean = () => true,
+    private readonly fitsBudget: (bytes: number) => boolean,
   ) {
     this.shift = Math.log2(chunk);
     this.store = new ElementStore(layout, chunk, { chunk: (c, create) => this.chunkMemory(c, create) }, chunk * maxChunks);
@@ -288,8 +288,9 @@ export class ElementPool {
    * Gives element e back. The caller unlinked it under its bucket lock,
    * inside the bucket's write section (a reader standing on it retries).
    * Returns what is live in e's chunk now, or CACHED when it went into the
-   * calling CPU's cache (`mayCache` false: never; compaction gives elements
-   * back to empty their chunk).
+   * calling CPU's cache, or a userspace thread's into the shared one
+   * (`mayCache` false: never; compaction gives elements back to empty their
+   * chunk).
    */
   release(e: number, owner: number, mayCache = true): number {
     const ctl = this.ctl;
@@ -304,8 +305,7 @@ export class ElementPool {
       const n = ctl[at]!;
       if (filled) {
         if (n < CACHE_SLOTS) {
-          ctl[at + 1 + n] = e;
-          ctl[at] = n + 1;
+          this.push(at, e);
           return CACHED;
         }
         // Full: the older half goes back with e, under one lock.
@@ -314,12 +314,7 @@ export class ElementPool {
     }
     this.lock(owner);
     try {
-      if (flush > 0) {
-        const n = ctl[at]!;
-        for (let i = 1; i <= flush; i++) this.releaseLocked(ctl[at + i]!);
-        for (let i = flush + 1; i <= n; i++) ctl[at + i - flush] = ctl[at + i]!;
-        ctl[at] = n - flush;
-      }
+      if (flush > 0) this.flushLocked(at, flush);
       return this.releaseLocked(e);
     } finally {
       this.unlock();
@@ -339,20 +334,14 @@ export class ElementPool {
     try {
       const n = ctl[s]!;
       if (filled && n < CACHE_SLOTS) {
-        ctl[s + 1 + n] = e;
-        ctl[s] = n + 1;
+        this.push(s, e);
         return CACHED;
       }
-      const flush = filled ? CACHE_SLOTS >>> 1 : n;
       this.lock(owner);
       try {
-        for (let i = 1; i <= flush; i++) this.releaseLocked(ctl[s + i]!);
-        for (let i = flush + 1; i <= n; i++) ctl[s + i - flush] = ctl[s + i]!;
-        ctl[s] = n - flush;
+        this.flushLocked(s, filled ? CACHE_SLOTS >>> 1 : n);
         if (!filled) return this.releaseLocked(e);
-        const m = n - flush;
-        ctl[s + 1 + m] = e;
-        ctl[s] = m + 1;
+        this.push(s, e);
         return CACHED;
       } finally {
         this.unlock();
@@ -360,6 +349,22 @@ export class ElementPool {
     } finally {
       this.unlockShared();
     }
+  }
+
+  /** Element e on top of the cache line at `at` (not full): the element first, then the count (a death in between loses nothing the repair cannot give back). */
+  private push(at: number, e: number): void {
+    const n = this.ctl[at]!;
+    this.ctl[at + 1 + n] = e;
+    this.ctl[at] = n + 1;
+  }
+
+  /** Under the pool lock: the `flush` oldest elements of the cache line at `at` back into their chunks, the rest moved down. */
+  private flushLocked(at: number, flush: number): void {
+    const ctl = this.ctl;
+    const n = ctl[at]!;
+    for (let i = 1; i <= flush; i++) this.releaseLocked(ctl[at + i]!);
+    for (let i = flush + 1; i <= n; i++) ctl[at + i - flush] = ctl[at + i]!;
+    ctl[at] = n - flush;
   }
 
   /** Under the pool lock: e back on its chunk's free list; what is live in the chunk now. */
@@ -418,8 +423,8 @@ export class ElementPool {
 
   /**
    * The chunk compaction should empty next, or -1: the top chunk, when
-   * - it is sparse (holds at most an eighth of a chunk), or, with `underFilled`,
-   *   the pool is: at most `fill` of the slots up to the top chunk hold
+   * - it is sparse (holds at most an eighth of a chunk), or the pool is
+   *   under-filled: at most `fill` of the slots up to the top chunk hold
    *   entries (entries that went away at random, as expiring flows do, leave
    *   holes in every chunk and no chunk sparse, so memory would stay at the
    *   peak's);
@@ -428,15 +433,16 @@ export class ElementPool {
    *   release the same chunk over and over).
    * Chunk 0 stays: a map that empties keeps one chunk, the common case of
    * one key inserted and deleted in a loop costs no buffer per round.
+   * `fill` 0: sparse top chunks only.
    */
-  compactionCandidate(underFilled: boolean, fill = UNDERFILLED): number {
+  compactionCandidate(fill: number): number {
     const top = this.top();
     const c = top - 1;
     if (c <= 0) return -1;
     const live = this.liveIn(c);
     const allocated = this.allocated();
     const sparse = live <= this.chunk >>> 3;
-    if (!sparse && !(underFilled && allocated <= fill * top * this.chunk)) return -1;
+    if (!sparse && allocated > fill * top * this.chunk) return -1;
     const below = allocated - live;
     return c * this.chunk - below >= live + (this.chunk >>> 2) ? c : -1;
   }
