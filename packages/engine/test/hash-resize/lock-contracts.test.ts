@@ -43,7 +43,9 @@ describe('lock contracts of hash_resize (checks on)', () => {
     expect(() => m.migration.relinkBucketLocked(cur, fut, ob)).toThrow(/lock contract broken/);
     cur.t.lockBucket(ob, owner);
     try {
-      expect(() => cur.t.moveTailLocked(ob, fut.t, ob)).toThrow(/lock contract broken/);
+      const chain = new Int32Array(64);
+      const n = cur.t.chainIntoLocked(ob, chain);
+      expect(() => cur.t.moveTailLocked(ob, fut.t, ob, chain[n - 1]!, n > 1 ? chain[n - 2]! : -1)).toThrow(/lock contract broken/);
       expect(cur.t.isMoved(ob)).toBe(false);
       m.migration.relinkBucketLocked(cur, fut, ob);
       expect(cur.t.isMoved(ob)).toBe(true);

@@ -520,28 +520,21 @@ export class ChainedTable<A = ElementAllocator> {
   markMovedIfIdleEmpty(b: number): boolean {
     const bi = b * BUCKET_WORDS;
     const bk = this.buckets;
-    if (SEQ_PLAIN) {
-      // The same steps with plain loads and store, on x86-64 only (see
-      // SEQ_PLAIN): TSO keeps the loads in order and a store seen by one
-      // thread seen by all, so the LOCK read still comes after this thread's
-      // Atomics.load of FUT and before any later holder's own read of FUT,
-      // and a holder's writes before its unlock are seen once its unlock is.
-      // V8 keeps typed-array loads in effect-chain order, and HEAD is read
-      // only if LOCK was 0. A shrink's old table is three quarters empty
-      // buckets: this is most of what a resize costs per bucket.
-      if (bk[bi + LOCK] !== 0) return false;
-      const head = bk[bi + HEAD]!;
-      if (head === MOVED) return true;
-      if (head !== nullsOf(b)) return false;
-      bk[bi + HEAD] = MOVED;
-      return true;
-    }
-    if (Atomics.load(this.buckets, bi + LOCK) !== 0) return false;
-    const head = this.buckets[bi + HEAD]!;
+    // On x86-64 (see SEQ_PLAIN) the LOCK load and the MOVED store may be
+    // plain: TSO keeps the loads in order and a store seen by one thread seen
+    // by all, so the LOCK read still comes after this thread's Atomics.load of
+    // FUT and before any later holder's own read of FUT, and a holder's writes
+    // before its unlock are seen once its unlock is; V8 keeps typed-array
+    // loads in effect-chain order, and HEAD is read only if LOCK was 0. A
+    // shrink's old table is three quarters empty buckets: this is most of what
+    // a resize costs per bucket. Elsewhere Atomics: the finish's scan and the
+    // next lock holder see the MOVED store.
+    if ((SEQ_PLAIN ? bk[bi + LOCK]! : Atomics.load(bk, bi + LOCK)) !== 0) return false;
+    const head = bk[bi + HEAD]!;
     if (head === MOVED) return true;
     if (head !== nullsOf(b)) return false;
-    // Atomics.store: the finish's scan and the next lock holder see it.
-    Atomics.store(this.buckets, bi + HEAD, MOVED);
+    if (SEQ_PLAIN) bk[bi + HEAD] = MOVED;
+    else Atomics.store(bk, bi + HEAD, MOVED);
     return true;
   }
 
@@ -643,12 +636,13 @@ export class ChainedTable<A = ElementAllocator> {
   }
 
   /**
-   * hash_resize's relink (rhashtable_rehash_one): moves the LAST element of
-   * bucket ob's chain to the head of bucket nb of table `dst` (same element
-   * pool), without copying it. Returns the element moved, or -1 when the
-   * chain is empty. The caller holds ob's lock, then nb's (old before new,
-   * always), and keeps both write sections open (ob's across the whole
-   * bucket, nb's across every element it receives from ob).
+   * hash_resize's relink (rhashtable_rehash_one): moves `tail`, the LAST
+   * element of bucket ob's chain (`beforeTail` its predecessor, -1 when it
+   * is the head: the caller read the chain once under the lock), to the head
+   * of bucket nb of table `dst` (same element pool), without copying it. The
+   * caller holds ob's lock, then nb's (old before new, always), and keeps
+   * both write sections open (ob's across the whole bucket, nb's across every
+   * element it receives from ob).
    *
    * Three single stores, in this order: e.NEXT = nb's head; nb's head = e;
    * then e's predecessor (or ob's head) ends ob's chain on its own
@@ -658,31 +652,16 @@ export class ChainedTable<A = ElementAllocator> {
    * Migration.finishRelink completes the move from either state (it finds e
    * as nb's head, or as the element whose NEXT is nb's head).
    */
-  moveTailLocked(ob: number, dst: ChainedTable<A>, nb: number, tail = -1, beforeTail = -1): number {
+  moveTailLocked(ob: number, dst: ChainedTable<A>, nb: number, tail: number, beforeTail: number): void {
     if (lockChecks) {
       this.assertBucketHeld(ob);
       dst.assertBucketHeld(nb);
     }
     const store = this.store;
-    let prev = beforeTail;
-    let e = tail;
-    // The caller may name the tail and its predecessor (-1: the tail is the
-    // head), having read the chain once under the lock; else it is found.
-    if (e < 0) {
-      e = this.buckets[ob * BUCKET_WORDS + HEAD]!;
-      if (e < 0) return -1;
-      for (;;) {
-        const next = store.words(e)[store.base(e) + NEXT]!;
-        if (next < 0) break;
-        prev = e;
-        e = next;
-      }
-    }
     const nbi = nb * BUCKET_WORDS;
-    store.words(e)[store.base(e) + NEXT] = dst.buckets[nbi + HEAD]!;
-    dst.buckets[nbi + HEAD] = e;
-    this.linkAfter(ob, prev, nullsOf(ob));
-    return e;
+    store.words(tail)[store.base(tail) + NEXT] = dst.buckets[nbi + HEAD]!;
+    dst.buckets[nbi + HEAD] = tail;
+    this.linkAfter(ob, beforeTail, nullsOf(ob));
   }
 
   /**
@@ -698,16 +677,6 @@ export class ChainedTable<A = ElementAllocator> {
       out[n++] = e;
     }
     return n;
-  }
-
-  /** The last element of bucket b's chain, or -1 when it is empty (under b's lock). */
-  tailLocked(b: number): number {
-    if (lockChecks) this.assertBucketHeld(b);
-    const store = this.store;
-    let e = this.buckets[b * BUCKET_WORDS + HEAD]!;
-    if (e < 0) return -1;
-    for (let next = store.words(e)[store.base(e) + NEXT]!; next >= 0; next = store.words(e)[store.base(e) + NEXT]!) e = next;
-    return e;
   }
 
   /**
