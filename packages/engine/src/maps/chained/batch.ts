@@ -1,6 +1,8 @@
 import { BPF_F_LOCK, Errno } from '../../errno.js';
 import { requireInt } from '../../spec/map-spec.js';
+import { copyBytes } from '../../memory/byte-copy.js';
 import type { BatchOptions, BatchResult } from '../map.js';
+import type { ChainedTable } from './table.js';
 
 /** A hash map seen as buckets for the batch walk. */
 export interface BucketWalk {
@@ -41,4 +43,15 @@ export function walkBatch(walk: BucketWalk, cursor: number | null, count: number
   res.err = -Errno.ENOENT;
   res.cursor = null;
   return res;
+}
+
+/** Under e's bucket lock: appends a copy of element e's key and of the first `valueBytes` of its value to `res` (one batch entry). */
+export function pushEntryCopy<A>(t: ChainedTable<A>, e: number, res: BatchResult, valueBytes: number): void {
+  const k = new Uint8Array(t.store.layout.keySize);
+  t.copyKey(e, k);
+  const v = new Uint8Array(valueBytes);
+  copyBytes(t.store.bytes(e), t.valueByteOffset(e), v, 0, valueBytes);
+  res.keys.push(k);
+  res.values.push(v);
+  res.count++;
 }

@@ -336,11 +336,10 @@ export class HashResizeMap extends MapBase {
       // usual path from CUR. A stale view's FUT, if it has become an older
       // table since, has every bucket MOVED and finds nothing.
       if (fut !== null && (h & T.t.mask) < this.words[CURSOR]!) {
-        const r = this.wordKeys ? fut.t.lookupCopyWord(h, this.ks.words[0]!, out, 0, this.spec.valueSize) : fut.t.lookupCopy(h, this.ks.words, out, 0, 0, this.spec.valueSize);
-        if (r >= 0) return 0;
+        if (this.lookupIn(fut, h, out) >= 0) return 0;
       }
       for (let hop = 0; hop < MAX_HOPS; hop++) {
-        const r = this.wordKeys ? T.t.lookupCopyWord(h, this.ks.words[0]!, out, 0, this.spec.valueSize) : T.t.lookupCopy(h, this.ks.words, out, 0, 0, this.spec.valueSize);
+        const r = this.lookupIn(T, h, out);
         if (r >= 0) return 0;
         if (r === IN_NEXT_TABLE) {
           T = this.nextTable(T);
@@ -365,6 +364,11 @@ export class HashResizeMap extends MapBase {
     } finally {
       d.readEnd();
     }
+  }
+
+  /** One lock-free lookup of the key in `this.ks` in table T (ChainedTable.lookupCopy's results). */
+  private lookupIn(T: TableView, h: number, out: Uint8Array): number {
+    return this.wordKeys ? T.t.lookupCopyWord(h, this.ks.words[0]!, out, 0, this.spec.valueSize) : T.t.lookupCopy(h, this.ks.words, out, 0, 0, this.spec.valueSize);
   }
 
   /**

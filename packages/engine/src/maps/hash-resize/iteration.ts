@@ -1,7 +1,7 @@
 import { Errno } from '../../errno.js';
 import type { QuiescenceDomain } from '../../rcu/domain.js';
 import type { NormalizedSpec } from '../../spec/map-spec.js';
-import { walkBatch, type BucketWalk } from '../chained/batch.js';
+import { pushEntryCopy, walkBatch, type BucketWalk } from '../chained/batch.js';
 import { BUCKET_WORDS, HEAD, MOVED, type ChainedTable } from '../chained/table.js';
 import { copyBytes } from '../../memory/byte-copy.js';
 import type { BatchOptions, BatchResult } from '../map.js';
@@ -198,21 +198,12 @@ export class Iteration {
     const h = this.host;
     const cur = h.tables.cur;
     const t = cur.t;
-    const { keySize, valueSize } = h.spec;
     t.lockBucket(vb, h.domain.ownerId());
     try {
       if (Atomics.load(h.words, FUT) !== 0 || Atomics.load(h.words, CUR) !== cur.id) return -1;
       const chain = t.chainLocked(vb, this.chain);
       if (chain.length > room) return chain.length;
-      for (const e of chain) {
-        const k = new Uint8Array(keySize);
-        t.copyKey(e, k);
-        const v = new Uint8Array(valueSize);
-        copyBytes(t.store.bytes(e), t.valueByteOffset(e), v, 0, valueSize);
-        res.keys.push(k);
-        res.values.push(v);
-        res.count++;
-      }
+      for (const e of chain) pushEntryCopy(t, e, res, h.spec.valueSize);
       return chain.length;
     } finally {
       t.unlockBucket(vb);

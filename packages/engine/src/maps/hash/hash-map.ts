@@ -10,7 +10,7 @@ import { ALLOC_AT, MapHeader } from '../header.js';
 import type { BatchOptions, BatchResult, MapHandle, MapStats } from '../map.js';
 import { ElementAllocator, ElementStore, type ChunkSource } from '../chained/allocator.js';
 import { elemLayout, type ElemLayout } from '../chained/layout.js';
-import { walkBatch, type BucketWalk } from '../chained/batch.js';
+import { pushEntryCopy, walkBatch, type BucketWalk } from '../chained/batch.js';
 import { BUCKET_WORDS, ChainedTable, HEAD, KeyScratch } from '../chained/table.js';
 import { copyBytes } from '../../memory/byte-copy.js';
 import { RecoveryLog, type LogRecord } from '../../recovery/log.js';
@@ -461,13 +461,7 @@ export class HashMap extends MapBase {
         const chain = t.chainLocked(b, map.chain);
         if (chain.length > room) return chain.length;
         for (const e of chain) {
-          const k = new Uint8Array(map.spec.keySize);
-          t.copyKey(e, k);
-          const v = new Uint8Array(map.userValueSize);
-          copyBytes(t.store.bytes(e), t.valueByteOffset(e), v, 0, map.userValueSize);
-          res.keys.push(k);
-          res.values.push(v);
-          res.count++;
+          pushEntryCopy(t, e, res, map.userValueSize);
           if (del) {
             t.unlinkLocked(b, e);
             map.releaseElement(e, owner);
