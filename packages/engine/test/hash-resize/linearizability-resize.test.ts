@@ -1,11 +1,10 @@
-import { existsSync } from 'node:fs';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Errno } from '../../src/errno.js';
 import type { HashResizeMap } from '../../src/maps/hash-resize/hash-resize-map.js';
-import { createMap } from '../../src/maps/registry.js';
 import type { EbusyPolicy, ResizeDriver } from '../../src/spec/map-spec.js';
 import { checkKeyHistory, type KeyOp } from '@rightsize/engine/testing';
-import { BUILT_ENGINE, FixtureWorker, until } from '../support/threads.js';
+import { until } from '../support/threads.js';
+import { useThreadsAndMap } from '../support/threads-and-map.js';
 import { hexOf, valueFor } from './fixtures/values.mjs';
 import { setLockChecks } from '../../src/maps/chained/table.js';
 
@@ -34,23 +33,10 @@ const CONFIGS: { driver: ResizeDriver; ebusyPolicy: EbusyPolicy }[] = [
 ];
 
 describe.each(CONFIGS)('per-key histories recorded during resizes are linearizable (driver $driver, policy $ebusyPolicy)', ({ driver, ebusyPolicy }) => {
-  let threads: FixtureWorker[] = [];
-  let map: HashResizeMap | null = null;
-
-  beforeAll(() => {
-    if (!existsSync(BUILT_ENGINE)) throw new Error('build the engine first: npx tsc -b packages/engine');
-  });
-
-  afterEach(async () => {
-    await Promise.all(threads.map((t) => t.stop()));
-    threads = [];
-    map?.destroy();
-    map = null;
-  });
+  const tm = useThreadsAndMap();
 
   it(`${KEYS.count} keys, ${2 * OPS_PER_KEY} overlapping operations each`, async () => {
-    const m = createMap({ type: 'hash_resize', keySize: 4, valueSize: VALUE_SIZE, maxEntries: 4096, resize: { driver, ebusyPolicy, initialBuckets: 1024 } }) as HashResizeMap;
-    map = m;
+    const m = tm.map({ type: 'hash_resize', keySize: 4, valueSize: VALUE_SIZE, maxEntries: 4096, resize: { driver, ebusyPolicy, initialBuckets: 1024 } }) as HashResizeMap;
     // Entries for the resizes to move around, besides the keys under test.
     for (let i = 0; i < RO.count; i++) {
       let rc = -Errno.EBUSY;
@@ -59,16 +45,15 @@ describe.each(CONFIGS)('per-key histories recorded during resizes are linearizab
     }
     const ctl = new Int32Array(new SharedArrayBuffer(32));
     const writer = new URL('./fixtures/history-writer.mjs', import.meta.url);
-    const writers = [0, 1].map((id) => new FixtureWorker(writer, { handle: m.handle, ctlSab: ctl.buffer, id, base: KEYS.base, count: KEYS.count, opsPerKey: OPS_PER_KEY }));
-    const forcer = new FixtureWorker(new URL('./fixtures/resize-forcer.mjs', import.meta.url), {
-      handle: m.handle,
+    const writers = [0, 1].map((id) => tm.thread(writer, { ctlSab: ctl.buffer, id, base: KEYS.base, count: KEYS.count, opsPerKey: OPS_PER_KEY }));
+    const forcer = tm.thread(new URL('./fixtures/resize-forcer.mjs', import.meta.url), {
       ctlSab: ctl.buffer,
       untilStop: true,
       ro: RO,
       roWriter: RO_WRITER,
       deadlineMs: RUN_MS,
     });
-    threads = [...writers, forcer];
+    const threads = [...writers, forcer];
     const reports = threads.map((t) => t.next(RUN_MS + 30_000, 'a history thread to finish'));
     await until(() => Atomics.load(ctl, 1) === threads.length, 30_000, 'every thread at the start barrier');
     const before = m.stats();
