@@ -4,7 +4,7 @@ import { SegmentStore } from '../memory/segments.js';
 import { DOMAIN_SLOTS, QuiescenceDomain } from '../rcu/domain.js';
 import { describe, percpuValueStride, isPercpuType, requireInt, type NormalizedSpec } from '../spec/map-spec.js';
 import { lock, unlock } from '../locks/bucket-lock.js';
-import { LOG_DIR_AT, MapHeader, W_DEATHS_SEEN, W_ELEMENTS_RECLAIMED, W_LOCKS_RECOVERED, W_RECORDS_REPLAYED, W_REPAIRS, W_REPAIR_LOCK } from './header.js';
+import { LOG_DIR_AT, MapHeader, W_DEATHS_SEEN, W_DESTROYED, W_SEGMENT_WANTS, W_ELEMENTS_RECLAIMED, W_LOCKS_RECOVERED, W_RECORDS_REPLAYED, W_REPAIRS, W_REPAIR_LOCK } from './header.js';
 import type { BatchOptions, BatchResult, BatchWriteResult, BpfMap, MapHandle, MapStats, RecoveryCounts, RepairResult } from './map.js';
 
 /**
@@ -40,6 +40,8 @@ export abstract class MapBase implements BpfMap {
   readonly spec: NormalizedSpec;
   readonly id: string;
   readonly header: MapHeader;
+  /** header.words, held directly: the lookup hot paths read the destroyed flag (W_DESTROYED) with one load fewer. */
+  protected readonly headerWords: Int32Array;
   readonly segments: SegmentStore;
   readonly domain: QuiescenceDomain;
   /** Bytes of a value as userspace sees it (per-CPU types: every CPU's value, 8-byte padded). */
@@ -57,6 +59,7 @@ export abstract class MapBase implements BpfMap {
     this.spec = parts.spec;
     this.id = parts.id;
     this.header = parts.header;
+    this.headerWords = parts.header.words;
     this.segments = parts.segments;
     this.domain = parts.domain;
     this.percpu = isPercpuType(this.spec.type);
@@ -72,7 +75,9 @@ export abstract class MapBase implements BpfMap {
    * whose memory grows after creation (new tables, chunks, sub-arrays).
    */
   protected answerSegmentWants(): void {
-    this.wantsSeen = this.segments.answerWants(this.wantsSeen);
+    // The same word SegmentStore.answerWants reads, read here first: on every
+    // operation of a growing map, nobody asks, and this is one load.
+    if (this.headerWords[W_SEGMENT_WANTS] !== this.wantsSeen) this.wantsSeen = this.segments.answerWants(this.wantsSeen);
   }
 
   /**
@@ -97,7 +102,7 @@ export abstract class MapBase implements BpfMap {
 
   protected checkLive(): void {
     if (this.closed) throw new Error(`rightsize: ${this.spec.type} map ${this.id} was closed in this thread`);
-    if (this.header.words[1] !== 0) throw new Error(`rightsize: ${this.spec.type} map ${this.id} was destroyed`);
+    if (this.headerWords[W_DESTROYED] !== 0) throw new Error(`rightsize: ${this.spec.type} map ${this.id} was destroyed`);
   }
 
   protected checkKey(key: unknown): asserts key is Uint8Array {

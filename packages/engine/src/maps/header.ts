@@ -20,7 +20,8 @@ import { DOMAIN_SLOTS } from '../rcu/domain.js';
  */
 export const MAGIC = 0x52535a31; // "RSZ1"
 const W_MAGIC = 0;
-const W_DESTROYED = 1;
+/** Nonzero once the map was destroyed (hot paths read it with a plain load: see MapBase.headerWords). */
+export const W_DESTROYED = 1;
 const W_SEED = 2;
 export const W_DEATHS_SEEN = 3;
 export const W_REPAIR_LOCK = 4;
@@ -36,6 +37,8 @@ export const W_REPAIRS = 8;
  * thread in a synchronous loop never runs its onmessage handler.
  */
 const W_SEGMENTS = 10;
+/** The want signal of the segment control (memory/segments.ts: lock, counter, then this word), read on the hot paths through MapBase.headerWords. */
+export const W_SEGMENT_WANTS = W_SEGMENTS + 2;
 export const ALLOC_AT = LINE_WORDS;
 const BYTES_LINE = 4;
 export const TYPE_BASE = 5 * LINE_WORDS;

@@ -24,10 +24,11 @@ import type { ElementAllocator, ElementStore } from './allocator.js';
  *   section is visible after SEQ odd and before SEQ even (Atomics.add, a
  *   full barrier; on x86-64 plain stores, ordered by TSO: see SEQ_PLAIN).
  * - Lock-free readers load SEQ, walk the chain and copy with plain reads,
- *   and load SEQ again with Atomics.load. Equal and even: nothing changed in
- *   between, the copy is whole, and since the first load is acquire-ordered
- *   (Atomics.load, or a plain load under x86-64's TSO) after the last
- *   writer's seqEnd, every write before it is seen. Otherwise retry.
+ *   and load SEQ again (Atomics.load; in the word lookups on x86-64 a plain
+ *   read through a second view: see SEQ_PLAIN). Equal and even: nothing
+ *   changed in between, the copy is whole, and since the first load is
+ *   acquire-ordered (Atomics.load, or a plain load under x86-64's TSO) after
+ *   the last writer's seqEnd, every write before it is seen. Otherwise retry.
  * - A chain can look cyclic to a reader racing with deletes and re-inserts
  *   (an element freed and put back at the head). Readers re-check SEQ every
  *   WALK_CHECK steps, so such a walk ends in a retry rather than a loop.
@@ -46,24 +47,33 @@ export const SPARE = 3;
 const READ_RETRIES = 128;
 
 /**
- * Where a reader's first read of a bucket's SEQ, and a writer's increments
- * of it (seqBegin, seqEnd), may be plain: x86-64 only.
+ * Where a reader's two reads of a bucket's SEQ (in the word lookups), and a
+ * writer's increments of it (seqBegin, seqEnd), may be plain: x86-64 only.
  *
  * A seqlock reader needs (1) its first SEQ read ordered before its data
  * reads, (2) its data reads ordered before the validating SEQ read, and
- * (3) the two SEQ reads not merged. (2) and (3) are kept everywhere by
- * reading SEQ the second time with Atomics.load: a sequentially consistent
- * read (acquire on ARM64: LDAR), and to V8's compiler an operation on the
- * effect chain that nothing is moved across and no load is merged over.
- * (1) needs acquire ordering of the first read. x86-64 is TSO: loads are not
- * reordered with other loads, so a plain mov gives it in hardware (the
- * Linux seqlock on x86 is READ_ONCE plus a compiler barrier, smp_rmb being
- * only that). V8 keeps the plain load where it is: a typed-array load is on
- * the effect chain, the data loads are control-dependent on the parity test
- * of this very value, and an instruction selector folds a load only into a
- * later use, never an earlier one. Under the bare ECMAScript memory model a
- * racing plain read gives no ordering at all, so this relies on V8 on x86-64;
- * every other architecture (ARM64 reorders loads) keeps both reads atomic.
+ * (3) the two SEQ reads not merged into one.
+ *
+ * (1) and (2) in hardware: x86-64 is TSO, loads are not reordered with other
+ * loads, so plain movs give both (the Linux seqlock on x86 is READ_ONCE plus
+ * smp_rmb, and smp_rmb is only a compiler barrier there).
+ * (1) and (2) in the compiler: V8 keeps typed-array loads in program order
+ * (each is on the effect chain, and instruction scheduling is off on x64);
+ * the data loads are also control-dependent on the parity test of the first
+ * read, and an instruction selector folds a load only into a later use.
+ * (3): the validating read goes through a second view of the same words
+ * (ChainedTable.seqCheck), a different object: a compiler merges a load only
+ * with an earlier load of the same object and index, and cannot prove that
+ * two typed arrays share memory, so neither V8's load elimination today nor
+ * a later one can turn the second read into the first.
+ *
+ * Under the bare ECMAScript memory model racing plain reads give no ordering
+ * at all, so this relies on V8 on x86-64; every other architecture (ARM64
+ * reorders loads, and stores) reads with Atomics.load and writes with
+ * Atomics.add, a sequentially consistent read being LDAR there. The byte-key
+ * lookup (lookupCopy) keeps Atomics.load for both reads everywhere.
+ * test/threads/word-lookup-stress.test.ts fails when the validation is
+ * removed: it would catch a merge.
  */
 const SEQ_PLAIN = typeof process !== 'undefined' && process.arch === 'x64';
 /** predecessorLocked: the element is not in the chain. */
@@ -131,6 +141,13 @@ export class ChainedTable<A = ElementAllocator> {
   private flat: Int32Array | null = null;
   /** Called after a bucket lock taken over from a dead owner was repaired (hash_resize finishes a relink there). */
   private onRecover: ((b: number) => void) | null = null;
+  /**
+   * A second view of the bucket words, read only for a word lookup's
+   * validating SEQ read on x86-64 (see SEQ_PLAIN): a different object from
+   * `buckets`, so no compiler can take that read for a repeat of the first
+   * SEQ read through `buckets` and merge the two.
+   */
+  private readonly seqCheck: Int32Array;
 
   constructor(
     readonly buckets: Int32Array,
@@ -140,6 +157,7 @@ export class ChainedTable<A = ElementAllocator> {
     readonly owners: LockOwners,
   ) {
     this.mask = nBuckets - 1;
+    this.seqCheck = new Int32Array(buckets.buffer, buckets.byteOffset, buckets.length);
     const l = store.layout;
     this.stride = l.stride;
     this.keyOff = l.keyOff;
@@ -286,8 +304,8 @@ export class ChainedTable<A = ElementAllocator> {
    *   chunk view lookup per element;
    * - a 4-byte value is read as one word inside the read section and stored
    *   to `out` after validation (one load instead of four, no byte loop);
-   * - on x86-64 the first read of SEQ is a plain load (see SEQ_PLAIN);
-   *   the validating second read stays an Atomics.load everywhere.
+   * - on x86-64 both reads of SEQ are plain loads, the second through
+   *   another view of the bucket words (see SEQ_PLAIN).
    */
   lookupCopyWord(hash: number, k0: number, out: Uint8Array, from: number, len: number): number {
     const w = this.flat;
@@ -318,7 +336,7 @@ export class ChainedTable<A = ElementAllocator> {
       e = w[base + NEXT]!;
       steps++;
     }
-    if (steps === WALK_CHECK || Atomics.load(bk, bi + SEQ) !== s1) return this.lookupCopyWordGeneral(hash, k0, out, from, len);
+    if (steps === WALK_CHECK || (SEQ_PLAIN ? this.seqCheck[bi + SEQ]! : Atomics.load(bk, bi + SEQ)) !== s1) return this.lookupCopyWordGeneral(hash, k0, out, from, len);
     if (e >= 0) {
       putWord(out, v);
       return e;
@@ -361,7 +379,7 @@ export class ChainedTable<A = ElementAllocator> {
       e = w[base + NEXT]!;
       steps++;
     }
-    if (steps === WALK_CHECK || Atomics.load(bk, bi + SEQ) !== s1) return this.lookupCopyWordGeneral(hash, k0, out, from, 4);
+    if (steps === WALK_CHECK || (SEQ_PLAIN ? this.seqCheck[bi + SEQ]! : Atomics.load(bk, bi + SEQ)) !== s1) return this.lookupCopyWordGeneral(hash, k0, out, from, 4);
     if (e >= 0) {
       putWord(out, v);
       return e;
@@ -378,6 +396,7 @@ export class ChainedTable<A = ElementAllocator> {
   private lookupCopyWordGeneral(hash: number, k0: number, out: Uint8Array, from: number, len: number): number {
     const bi = (hash & this.mask) * BUCKET_WORDS;
     const bk = this.buckets;
+    const sq = this.seqCheck;
     const store = this.store;
     const shift = store.shift;
     const smask = store.mask;
@@ -403,9 +422,9 @@ export class ChainedTable<A = ElementAllocator> {
           break;
         }
         e = w[base + NEXT]!;
-        if ((++steps & (WALK_CHECK - 1)) === 0 && Atomics.load(bk, bi + SEQ) !== s1) break;
+        if ((++steps & (WALK_CHECK - 1)) === 0 && (SEQ_PLAIN ? sq[bi + SEQ]! : Atomics.load(bk, bi + SEQ)) !== s1) break;
       }
-      if (Atomics.load(bk, bi + SEQ) === s1) {
+      if ((SEQ_PLAIN ? sq[bi + SEQ]! : Atomics.load(bk, bi + SEQ)) === s1) {
         if (word && found >= 0) putWord(out, v);
         return found;
       }

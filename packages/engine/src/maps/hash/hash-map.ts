@@ -6,7 +6,7 @@ import { SegmentStore, allocArea, newMapId } from '../../memory/segments.js';
 import { QuiescenceDomain } from '../../rcu/domain.js';
 import { isPercpuType, nextPowerOfTwo, percpuValueStride, type NormalizedSpec } from '../../spec/map-spec.js';
 import { MapBase, type BatchWalker, type MapParts } from '../base.js';
-import { ALLOC_AT, MapHeader } from '../header.js';
+import { ALLOC_AT, MapHeader, W_DESTROYED } from '../header.js';
 import type { BatchOptions, BatchResult, MapHandle, MapStats } from '../map.js';
 import { ElementAllocator, ElementStore, type ChunkSource } from '../chained/allocator.js';
 import { elemLayout, type ElemLayout } from '../chained/layout.js';
@@ -108,7 +108,11 @@ export class HashMap extends MapBase {
     if (!spec.flags.noPrealloc) this.table.useFlatElements();
     this.u32Fast = spec.keySize === 4;
     this.wordPath = this.table.wordKeyFastPath;
+    this.cpuAware = this.percpu || spec.flags.wronly;
   }
+
+  /** Whether a lookup's answer depends on the caller being a CPU or userspace: per-CPU values, or a map userspace may not read. */
+  private readonly cpuAware: boolean;
 
   /** keySize is 4: the U32 methods apply. */
   private readonly u32Fast: boolean;
@@ -188,31 +192,36 @@ export class HashMap extends MapBase {
 
   /**
    * The program hot path. One cheap guard covers the usual case (a u32 key,
-   * an out buffer big enough for any caller); anything else goes through the
-   * full checks, which throw the same clear errors as the other methods.
+   * an out buffer big enough for any caller, a live map); anything else goes
+   * through the full checks, which throw the same clear errors as the other
+   * methods. The CPU id is read only where the answer depends on who asks
+   * (cpuAware). Every step here is on every lookup: docs/performance.md
+   * measures them.
    */
   lookupU32Into(key: number, out: Uint8Array): number {
     // The guard covers checkLive too: a closed object or a destroyed map takes the full checks, which throw.
-    if (!this.u32Fast || key >>> 0 !== key || !(out instanceof Uint8Array) || out.length < this.userValueSize || this.header.words[1] !== 0 || this.closed) {
+    if (key >>> 0 !== key || !(out instanceof Uint8Array) || out.length < this.userValueSize || this.headerWords[W_DESTROYED] !== 0 || this.closed || !this.u32Fast) {
       this.checkU32(key);
       this.checkOut(out);
     }
-    const cpu = currentCpu();
-    if (cpu < 0 && this.spec.flags.wronly) return -Errno.EPERM;
+    let from = 0;
+    let len = this.userValueSize;
+    if (this.cpuAware) {
+      const cpu = currentCpu();
+      if (cpu < 0) {
+        if (this.spec.flags.wronly) return -Errno.EPERM;
+      } else if (this.percpu) {
+        // A program reads its own CPU's window (bpf_map_lookup_elem on a per-CPU map).
+        from = this.windowFrom();
+        len = this.spec.valueSize;
+      }
+    }
     const h = xxh32U32Signed(key, this.seed);
-    const from = this.percpu && cpu >= 0 ? this.windowFrom() : 0;
-    const len = cpu >= 0 ? this.spec.valueSize : this.userValueSize;
-    const t = this.table;
     let e: number;
-    // lookupCopyWord reads chunk 0 through this thread's cached view, which
-    // exists only once something in this thread touched the chunk (a thread that
-    // just attached, or a noPrealloc map before its first insert, has none): the
-    // general path loads it, and later lookups take the fast one.
-    if (this.wordPath && t.store.i32[0] !== undefined) {
-      e = t.lookupCopyWord(h, key | 0, out, from, len);
-    } else {
+    if (this.wordPath) e = this.table.lookupCopyWord(h, key | 0, out, from, len);
+    else {
       this.ks.words[0] = key | 0;
-      e = t.lookupCopy(h, this.ks.words, out, 0, from, len);
+      e = this.table.lookupCopy(h, this.ks.words, out, 0, from, len);
     }
     if (e < 0) return -Errno.ENOENT;
     this.onLookupHit(e);
