@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { setLockChecks } from '../../src/maps/chained/table.js';
 import type { HashMap } from '../../src/maps/hash/hash-map.js';
-import { markLinked, withAllBuckets } from '../../src/recovery/chains.js';
+import { markLinked, withAllBuckets } from '../../src/maps/chained/repair.js';
 import { keyOf, valueOf } from '../support/bytes.js';
 import { expectRepairContract } from '../support/lock-contracts.js';
 import { HASH_MODES, useMaps } from '../support/maps.js';

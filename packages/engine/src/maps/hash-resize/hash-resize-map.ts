@@ -2,7 +2,7 @@ import { BPF_EXIST, BPF_F_LOCK, BPF_NOEXIST, Errno, updateFlagsValid } from '../
 import { hashKeySigned, randomSeed } from '../../hash/hasher.js';
 import { xxh32U32Signed } from '../../hash/xxh32.js';
 import { type LockOwners } from '../../locks/bucket-lock.js';
-import { markLinked, withAllBuckets } from '../../recovery/chains.js';
+import { markLinked, withAllBuckets } from '../chained/repair.js';
 import { RecoveryLog, type LogRecord } from '../../recovery/log.js';
 import { SegmentStore, newMapId } from '../../memory/segments.js';
 import type { QuiescenceDomain } from '../../rcu/domain.js';

@@ -24,7 +24,7 @@ import { Tables, type TableView } from './tables.js';
  * Lock order, everywhere in hash_resize:
  *   R_LOCK -> an old table's bucket -> a new table's bucket -> the pool lock.
  * Within one table, a thread holds one bucket lock at a time, except the
- * repair, which takes all of them in index order (recovery/chains.ts), a
+ * repair, which takes all of them in index order (maps/chained/repair.ts), a
  * migrator, which holds the new buckets its old bucket's elements go to
  * (two in a doubling, up to eight in an adaptive grow, 64 to its floor; relinkBucketLocked
  * says why that cannot deadlock), and the stable walk, which holds the old

@@ -14,7 +14,7 @@ import { pushEntryCopy, walkBatch, type BucketWalk } from '../chained/batch.js';
 import { BUCKET_WORDS, ChainedTable, HEAD, KeyScratch } from '../chained/table.js';
 import { copyBytes } from '../../memory/byte-copy.js';
 import { RecoveryLog, type LogRecord } from '../../recovery/log.js';
-import { markLinked, withAllBuckets } from '../../recovery/chains.js';
+import { markLinked, withAllBuckets } from '../chained/repair.js';
 import { assertRepairLockHeld } from '../lock-contracts.js';
 
 /**

@@ -7,7 +7,7 @@ import type { MapHandle, MapStats } from '../map.js';
 import { HashMap } from '../hash/hash-map.js';
 import type { ElemLayout } from '../chained/layout.js';
 import type { LogRecord } from '../../recovery/log.js';
-import { withAllBuckets } from '../../recovery/chains.js';
+import { withAllBuckets } from '../chained/repair.js';
 import { assertRepairLockHeld, lockChecksOn } from '../lock-contracts.js';
 import { LRU_EXTRA_WORDS, LruLists, lruControlBytes, lruListCount, type LruCensus } from './lru-lists.js';
 

@@ -90,7 +90,7 @@
  * chains, keeping only elements that are linked or popped by a live CPU.
  */
 import { lockRecover, unlock, type LockOwners } from '../../locks/bucket-lock.js';
-import { markLinked, withAllBuckets } from '../../recovery/chains.js';
+import { markLinked, withAllBuckets } from '../chained/repair.js';
 import { W_LOCKS_RECOVERED } from '../header.js';
 import { LINE_WORDS } from '../../memory/segments.js';
 import type { NormalizedSpec } from '../../spec/map-spec.js';

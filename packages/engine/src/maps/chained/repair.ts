@@ -1,5 +1,5 @@
-import { NEXT } from '../maps/chained/layout.js';
-import { BUCKET_WORDS, HEAD, lockChecksOn, type ChainedTable } from '../maps/chained/table.js';
+import { NEXT } from './layout.js';
+import { BUCKET_WORDS, HEAD, lockChecksOn, type ChainedTable } from './table.js';
 
 /** The elements a repair found linked in a table's chains. */
 export interface Linked {
