@@ -11,6 +11,7 @@ import { nextPowerOfTwo, requireInt, type NormalizedSpec } from '../../spec/map-
 import { MapBase, type BatchWalker, type MapParts } from '../base.js';
 import { MapHeader } from '../header.js';
 import type { BatchOptions, BatchResult, MapHandle, MapStats } from '../map.js';
+import type { BucketIndex, ElementId } from '../chained/ids.js';
 import { IN_NEXT_TABLE, KeyScratch } from '../chained/table.js';
 import { assertRepairLockHeld } from '../lock-contracts.js';
 import { copyBytes } from '../../memory/byte-copy.js';
@@ -532,10 +533,10 @@ export class HashResizeMap extends MapBase {
     existingOnly = false,
   ): number {
     const t = T.t;
-    const b = h & t.mask;
+    const b = (h & t.mask) as BucketIndex;
     const owner = this.domain.ownerId();
     t.lockBucket(b, owner);
-    let freed = -1;
+    let freed = -1 as ElementId;
     try {
       // A MOVED bucket is final: its keys are in the next table.
       if (t.isMovedLocked(b)) return NEXT_TABLE;
@@ -588,7 +589,7 @@ export class HashResizeMap extends MapBase {
    * new chunk past spec.memoryBudget; BUSY when a resize is under way
    * and T (its future table) is at 100% load; FULL when T is idle at 100%.
    */
-  private insertLocked(T: TableView, b: number, h: number, value: Uint8Array, resizing: boolean): number {
+  private insertLocked(T: TableView, b: BucketIndex, h: number, value: Uint8Array, resizing: boolean): number {
     T.t.assertBucketHeld(b);
     const w = this.words;
     let n: number;
@@ -784,7 +785,7 @@ export class HashResizeMap extends MapBase {
 
   /** Relinks old bucket ob of `cur` into `fut` (recovery tests cut a migration there). */
   migrateBucket(cur: TableView, fut: TableView, ob: number): void {
-    this.migration.migrateBucket(cur, fut, ob);
+    this.migration.migrateBucket(cur, fut, ob as BucketIndex);
   }
 
   /**
@@ -838,8 +839,8 @@ export class HashResizeMap extends MapBase {
     this.tables.refresh();
     const T = rec.area === this.tables.cur.id ? this.tables.cur : rec.area === this.tables.fut?.id ? this.tables.fut : null;
     if (T === null || rec.index < 0 || rec.index >= T.nb) return;
-    T.t.lockBucket(rec.index, this.domain.ownerId());
-    T.t.unlockBucket(rec.index);
+    T.t.lockBucket(rec.index as BucketIndex, this.domain.ownerId());
+    T.t.unlockBucket(rec.index as BucketIndex);
   }
 
   /**
