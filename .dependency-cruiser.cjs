@@ -5,33 +5,37 @@
  */
 /**
  * Folders under `root` in layers, bottom first: a folder may import folders
- * of lower layers only (never one of its own layer, never one above). Files
- * directly in `root` (the bench's entry points cli.ts, index.ts, schemas.ts;
- * the experiment's command.ts and charts.ts) may import any folder, and no
- * folder imports them.
+ * of lower layers only (never one of its own layer, never one above). An
+ * entry ending in `.ts` is one file (the engine's base files in maps/ sit
+ * below its map type folders, its registry above them). Files directly in
+ * `root` that no layer names (the bench's entry points cli.ts, index.ts,
+ * schemas.ts; the experiment's command.ts and charts.ts) may import any
+ * folder, and no folder imports them.
  */
 function layerRules(name, root, layers) {
+  const pattern = (entry) => (entry.endsWith('.ts') ? `${entry.replace(/\./g, '\\.')}$` : `${entry}/`);
   const rules = [];
   layers.forEach((layer, i) => {
     const notBelow = layers.slice(i).flat();
-    for (const folder of layer) {
-      const others = notBelow.filter((f) => f !== folder);
+    for (const entry of layer) {
+      const others = notBelow.filter((e) => e !== entry);
       if (others.length === 0) continue;
       rules.push({
-        name: `${name}-one-way-${folder.replace(/\//g, '-')}`,
+        name: `${name}-one-way-${entry.replace(/[/.]/g, '-')}`,
         severity: 'error',
-        comment: `${root}${folder}/ may import only the folders below it (${layers.slice(0, i).flat().join(', ') || 'none'}): see docs/architecture.md`,
-        from: { path: `^${root}${folder}/` },
-        to: { path: `^${root}(${others.join('|')})/` },
+        comment: `${root}${entry} may import only the layers below it (${layers.slice(0, i).flat().join(', ') || 'none'}): see docs/architecture.md`,
+        from: { path: `^${root}${pattern(entry)}` },
+        to: { path: `^${root}(${others.map(pattern).join('|')})` },
       });
     }
   });
+  const layered = layers.flat().filter((e) => !e.includes('/') && e.endsWith('.ts'));
   rules.push({
     name: `${name}-own-files-on-top`,
     severity: 'error',
-    comment: `the files directly in ${root} sit above its folders: no folder imports them`,
+    comment: `the files directly in ${root} that no layer names sit above its folders: no folder imports them`,
     from: { path: `^${root}[^/]+/` },
-    to: { path: `^${root}[^/]+\\.ts$` },
+    to: { path: `^${root}[^/]+\\.ts$`, ...(layered.length > 0 ? { pathNot: `^${root}(${layered.map(pattern).join('|')})` } : {}) },
   });
   return rules;
 }
@@ -56,6 +60,25 @@ const EXPERIMENT_LAYERS = [
   ['report'],
 ];
 
+/**
+ * The engine's folders (packages/engine/src/), bottom first. maps/ is split:
+ * its base files (what every map is) sit below recovery/ and the chained
+ * core, the map types above them, the registry (which imports every type)
+ * above the types; verify/ reads every type; index.ts is on top.
+ */
+const ENGINE_LAYERS = [
+  ['errno.ts', 'spec', 'hash', 'locks'],
+  ['context.ts', 'memory', 'testing'],
+  ['rcu'],
+  ['maps/map.ts', 'maps/header.ts'],
+  ['maps/base.ts', 'maps/lock-contracts.ts', 'recovery'],
+  ['maps/chained'],
+  ['maps/hash', 'maps/array', 'maps/hash-resize'],
+  ['maps/lru', 'maps/array-resize', 'maps/array-of-maps'],
+  ['maps/registry.ts'],
+  ['verify'],
+];
+
 /** The workers package's folders (packages/workers/src/), bottom first: the machine runs CPUs (runtime), scripts and the agent. */
 const WORKERS_LAYERS = [['util', 'types', 'runtime'], ['agent', 'script'], ['machine']];
 
@@ -71,6 +94,7 @@ module.exports = {
     ...layerRules('bench', 'packages/bench/src/', BENCH_LAYERS),
     ...layerRules('experiment', 'packages/bench/src/experiment/', EXPERIMENT_LAYERS),
     ...layerRules('workers', 'packages/workers/src/', WORKERS_LAYERS),
+    ...layerRules('engine', 'packages/engine/src/', ENGINE_LAYERS),
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -2,7 +2,7 @@ import { currentCpu } from '../context.js';
 import { Errno } from '../errno.js';
 import { SegmentStore } from '../memory/segments.js';
 import { DOMAIN_SLOTS, QuiescenceDomain } from '../rcu/domain.js';
-import { describe, percpuValueStride, isPercpuType, requireInt, type NormalizedSpec } from '../spec/map-spec.js';
+import { describe, normalizeSpec, percpuValueStride, isPercpuType, requireInt, type NormalizedSpec } from '../spec/map-spec.js';
 import { lock, unlock } from '../locks/bucket-lock.js';
 import { LOG_DIR_AT, MapHeader, W_DEATHS_SEEN, W_DESTROYED, W_SEGMENT_WANTS, W_ELEMENTS_RECLAIMED, W_LOCKS_RECOVERED, W_RECORDS_REPLAYED, W_REPAIRS, W_REPAIR_LOCK } from './header.js';
 import type { BatchOptions, BatchResult, BatchWriteResult, BpfMap, MapHandle, MapStats, RecoveryCounts, RepairResult } from './map.js';
@@ -358,4 +358,19 @@ export function checkHandle(h: unknown): asserts h is MapHandle {
     throw new TypeError(`map handle has no publication count (publishedUpTo: ${describe(o.publishedUpTo)})`);
   }
   if (typeof o.spec !== 'object' || o.spec === null) throw new TypeError('map handle has no spec');
+}
+
+/**
+ * The parts of the map behind a checked handle, attached in this thread. A
+ * destroyed map is refused. Here rather than in the registry so that a map
+ * type's own thread (the hash_resize resizer) attaches its map without the
+ * registry, which imports every type.
+ */
+export function attachParts(handle: MapHandle): MapParts {
+  const spec = normalizeSpec(handle.spec);
+  const header = new MapHeader(handle.header);
+  if (header.destroyed) throw new Error(`rightsize: map ${handle.id} (${spec.type}) was destroyed; its handle can no longer be attached`);
+  const domain = QuiescenceDomain.attach(handle.domain);
+  const segments = SegmentStore.attach(handle.id, handle.segments, handle.publishedUpTo, header.segmentControl(domain));
+  return { id: handle.id, spec, header, segments, domain };
 }

@@ -1,8 +1,6 @@
-import { SegmentStore } from '../memory/segments.js';
 import { QuiescenceDomain, getDefaultDomain } from '../rcu/domain.js';
 import { normalizeSpec, type MapType } from '../spec/map-spec.js';
-import { MapBase, checkHandle, type MapParts, type MapTypeImpl } from './base.js';
-import { MapHeader } from './header.js';
+import { MapBase, attachParts, checkHandle, type MapTypeImpl } from './base.js';
 import type { BpfMap } from './map.js';
 import { ArrayMap } from './array/array-map.js';
 import { HashMap } from './hash/hash-map.js';
@@ -59,11 +57,6 @@ export function createMap(spec: unknown, opts: CreateOptions = {}): BpfMap {
 /** Attaches, in this thread, the map behind a handle (from `map.handle`, possibly made in another thread). */
 export function attachMap(handle: unknown): BpfMap {
   checkHandle(handle);
-  const spec = normalizeSpec(handle.spec);
-  const header = new MapHeader(handle.header);
-  if (header.destroyed) throw new Error(`rightsize: map ${handle.id} (${spec.type}) was destroyed; its handle can no longer be attached`);
-  const domain = QuiescenceDomain.attach(handle.domain);
-  const segments = SegmentStore.attach(handle.id, handle.segments, handle.publishedUpTo, header.segmentControl(domain));
-  const parts: MapParts = { id: handle.id, spec, header, segments, domain };
-  return implOf(spec.type).attach({ ...handle, spec }, parts);
+  const parts = attachParts(handle);
+  return implOf(parts.spec.type).attach({ ...handle, spec: parts.spec }, parts);
 }

@@ -1,6 +1,7 @@
 import { hashKey } from '../hash/hasher.js';
 import type { QuiescenceDomain } from '../rcu/domain.js';
 import type { ElementAllocator } from '../maps/chained/allocator.js';
+import type { ElementId } from '../maps/chained/ids.js';
 import { AUX, HASH, NEXT, nullsOf } from '../maps/chained/layout.js';
 import { BUCKET_WORDS, HEAD, LOCK, MOVED, SEQ, type ChainedTable } from '../maps/chained/table.js';
 import { describeLock } from './owners.js';
@@ -43,7 +44,7 @@ export function walkChains(f: Findings, label: string, t: ChainedTable<unknown>,
   const keySize = store.layout.keySize;
   const keyA = new Uint8Array(keySize);
   const keyB = new Uint8Array(keySize);
-  const chain: number[] = [];
+  const chain: ElementId[] = [];
   for (let b = 0; b < t.nBuckets; b++) {
     const bi = b * BUCKET_WORDS;
     const lockWord = Atomics.load(bk, bi + LOCK);
@@ -57,7 +58,7 @@ export function walkChains(f: Findings, label: string, t: ChainedTable<unknown>,
       continue;
     }
     chain.length = 0;
-    let e = head;
+    let e = head as ElementId;
     let broken = false;
     while (e >= 0) {
       if (e >= o.capacity) {
@@ -85,7 +86,7 @@ export function walkChains(f: Findings, label: string, t: ChainedTable<unknown>,
         if (sameBytes(keyA, keyB)) f.problem(`${label} bucket ${b}: elements ${other} and ${e} hold the same key`);
       }
       chain.push(e);
-      e = w[base + NEXT]!;
+      e = w[base + NEXT]! as ElementId;
     }
     if (!broken && e !== nullsOf(b)) {
       f.problem(`${label} bucket ${b}: chain ends on ${e} (the nulls of bucket ${~e}), not on its own terminator ${nullsOf(b)}`);

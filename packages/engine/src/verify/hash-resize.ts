@@ -1,3 +1,4 @@
+import type { BucketIndex, ElementId } from '../maps/chained/ids.js';
 import { BUCKET_WORDS, HEAD, MOVED } from '../maps/chained/table.js';
 import type { HashResizeMap } from '../maps/hash-resize/hash-resize-map.js';
 import { maxBucketsFor } from '../maps/hash-resize/hash-resize-map.js';
@@ -111,10 +112,10 @@ function checkNotInBoth(f: Findings, label: string, cur: TableView, fut: TableVi
   const key = new Uint8Array(keySize);
   const k32 = new Int32Array((keySize + 3) >>> 2);
   const k8 = new Uint8Array(k32.buffer, 0, keySize);
-  for (let e = 0; e < futWalk.reached.length; e++) {
+  for (let e = 0 as ElementId; e < futWalk.reached.length; e++) {
     if (futWalk.reached[e] === 0) continue;
     const h = fut.t.hashOf(e);
-    const ob = h & cur.t.mask;
+    const ob = (h & cur.t.mask) as BucketIndex;
     if (Atomics.load(cur.t.buckets, ob * BUCKET_WORDS + HEAD) === MOVED) continue;
     fut.t.copyKey(e, key);
     k8.set(key);
@@ -124,16 +125,16 @@ function checkNotInBoth(f: Findings, label: string, cur: TableView, fut: TableVi
 }
 
 /** The element of bucket b holding the key, walking with plain reads (the map is quiescent). */
-function findUnlocked(T: TableView, b: number, h: number, k: Int32Array): number {
+function findUnlocked(T: TableView, b: BucketIndex, h: number, k: Int32Array): ElementId {
   const store = T.t.store;
-  let e = T.t.buckets[b * BUCKET_WORDS + HEAD]!;
+  let e = T.t.buckets[b * BUCKET_WORDS + HEAD]! as ElementId;
   for (let steps = 0; e >= 0 && steps <= store.maxElements; steps++) {
     const words = store.words(e);
     const base = store.base(e);
     if (T.t.hashOf(e) === h && T.t.keyEquals(words, base, k)) return e;
-    e = words[base]!;
+    e = words[base]! as ElementId;
   }
-  return -1;
+  return -1 as ElementId;
 }
 
 /** The element pool against the elements linked in the tables (`reached`). */

@@ -1,10 +1,8 @@
-import { existsSync } from 'node:fs';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createMap } from '../../src/maps/registry.js';
-import type { BpfMap } from '../../src/maps/map.js';
+import { describe, expect, it } from 'vitest';
 import { nextPowerOfTwo } from '../../src/spec/map-spec.js';
 import { verify } from '../../src/verify/index.js';
-import { BUILT_ENGINE, FixtureWorker, type Reply } from '../support/threads.js';
+import type { Reply } from '../support/threads.js';
+import { useThreadsAndMap } from '../support/threads-and-map.js';
 
 // Flood protection: maxEntries is a hard bound for hash_resize whatever the
 // traffic. Two threads insert ten times maxEntries distinct keys between them;
@@ -15,25 +13,14 @@ const MAX = 5000;
 const FLOOD = 10 * MAX;
 
 describe('hash_resize under a flood of distinct keys', () => {
-  let workers: FixtureWorker[] = [];
-  let map: BpfMap | null = null;
-  beforeAll(() => {
-    if (!existsSync(BUILT_ENGINE)) throw new Error('build the engine first: npx tsc -b packages/engine');
-  });
-  afterEach(async () => {
-    await Promise.all(workers.map((w) => w.stop()));
-    workers = [];
-    map?.destroy();
-    map = null;
-  });
+  const setup = useThreadsAndMap();
 
   for (const driver of ['inline', 'help', 'deferred'] as const) {
     it(`${driver} driver: entries stay at most maxEntries, buckets at most the bound, the rest is -E2BIG`, async () => {
-      const m = createMap({ type: 'hash_resize', keySize: 4, valueSize: 8, maxEntries: MAX, resize: { driver, ebusyPolicy: 'retry' } });
-      map = m;
+      const m = setup.map({ type: 'hash_resize', keySize: 4, valueSize: 8, maxEntries: MAX, resize: { driver, ebusyPolicy: 'retry' } });
       const maxBuckets = nextPowerOfTwo(MAX);
       const fixture = new URL('./fixtures/flooder.mjs', import.meta.url);
-      workers = [0, 1].map((id) => new FixtureWorker(fixture, { handle: m.handle, id, threads: 2, count: FLOOD / 2, maxBuckets }));
+      const workers = [0, 1].map((id) => setup.thread(fixture, { id, threads: 2, count: FLOOD / 2, maxBuckets }));
       const reports: Reply[] = await Promise.all(workers.map((w) => w.next(120_000, 'a flooder')));
       let ok = 0;
       let e2big = 0;

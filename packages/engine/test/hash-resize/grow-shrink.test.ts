@@ -3,7 +3,6 @@ import { Errno } from '../../src/errno.js';
 import type { HashResizeMap } from '../../src/maps/hash-resize/hash-resize-map.js';
 import type { ResizeOptions } from '../../src/spec/map-spec.js';
 import { keyOf, valueOf } from '../support/bytes.js';
-import { elemLayout } from '../../src/maps/chained/layout.js';
 import { tableWords } from '../../src/maps/hash-resize/layout.js';
 import { useMaps } from '../support/maps.js';
 import { settled } from './modes.js';
@@ -79,7 +78,7 @@ describe('grow() and shrink() results', () => {
 
   it('bytes follow the table: a grow adds the new table, the old one stops counting after its grace period', async () => {
     const m = map(1 << 16, { driver: 'inline', initialBuckets: 1024 });
-    const tableBytes = (nb: number) => tableWords(nb, elemLayout(4, 8).stride) * 4;
+    const tableBytes = (nb: number) => tableWords(nb) * 4;
     const fresh = m.stats().bytes;
     expect(m.grow()).toBe(0);
     await settled(m);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { BucketIndex, ElementId } from '../../src/maps/chained/ids.js';
 import { setLockChecks } from '../../src/maps/chained/table.js';
 import type { HashResizeMap } from '../../src/maps/hash-resize/hash-resize-map.js';
 import { keyOf, valueOf } from '../support/bytes.js';
@@ -22,13 +23,14 @@ describe('lock contracts of hash_resize (checks on)', () => {
     const m = map();
     const t = m.cur.t;
     const owner = m.domain.ownerId();
-    expect(() => t.chainLocked(3, [])).toThrow(/lock contract broken: bucket 3 lock/);
-    expect(() => t.findLocked(3, 0, new Int32Array(1))).toThrow(/lock contract broken/);
-    t.lockBucket(3, owner);
+    const b = 3 as BucketIndex;
+    expect(() => t.chainLocked(b, [])).toThrow(/lock contract broken: bucket 3 lock/);
+    expect(() => t.findLocked(b, 0, new Int32Array(1))).toThrow(/lock contract broken/);
+    t.lockBucket(b, owner);
     try {
-      expect(() => t.chainLocked(3, [])).not.toThrow();
+      expect(() => t.chainLocked(b, [])).not.toThrow();
     } finally {
-      t.unlockBucket(3);
+      t.unlockBucket(b);
     }
   });
 
@@ -38,14 +40,14 @@ describe('lock contracts of hash_resize (checks on)', () => {
     const cur = m.cur;
     const fut = m.fut!;
     const owner = m.domain.ownerId();
-    let ob = 0;
+    let ob = 0 as BucketIndex;
     while (cur.t.isMoved(ob) || cur.t.head(ob) < 0) ob++;
     expect(() => m.migration.relinkBucketLocked(cur, fut, ob)).toThrow(/lock contract broken/);
     cur.t.lockBucket(ob, owner);
     try {
       const chain = new Int32Array(64);
       const n = cur.t.chainIntoLocked(ob, chain);
-      expect(() => cur.t.moveTailLocked(ob, fut.t, ob, chain[n - 1]!, n > 1 ? chain[n - 2]! : -1)).toThrow(/lock contract broken/);
+      expect(() => cur.t.moveTailLocked(ob, fut.t, ob, chain[n - 1]! as ElementId, n > 1 ? (chain[n - 2]! as ElementId) : -1)).toThrow(/lock contract broken/);
       expect(cur.t.isMoved(ob)).toBe(false);
       m.migration.relinkBucketLocked(cur, fut, ob);
       expect(cur.t.isMoved(ob)).toBe(true);

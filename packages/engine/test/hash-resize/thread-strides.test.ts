@@ -1,9 +1,7 @@
-import { existsSync } from 'node:fs';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createMap } from '../../src/maps/registry.js';
+import { describe, expect, it } from 'vitest';
 import type { BpfMap } from '../../src/maps/map.js';
 import type { ResizeDriver } from '../../src/spec/map-spec.js';
-import { BUILT_ENGINE, FixtureWorker } from '../support/threads.js';
+import { useThreadsAndMap } from '../support/threads-and-map.js';
 import { decodeValue } from './fixtures/values.mjs';
 import { setLockChecks } from '../../src/maps/chained/table.js';
 
@@ -25,19 +23,7 @@ const VALUE_SIZE = 16;
 const STEP_MS = 60_000;
 
 describe.each<ResizeDriver>(['deferred', 'help'])('2 threads insert then delete with strides, from 4 buckets (driver %s)', (driver) => {
-  let workers: FixtureWorker[] = [];
-  let map: BpfMap | null = null;
-
-  beforeAll(() => {
-    if (!existsSync(BUILT_ENGINE)) throw new Error('build the engine first: npx tsc -b packages/engine');
-  });
-
-  afterEach(async () => {
-    await Promise.all(workers.map((w) => w.stop()));
-    workers = [];
-    map?.destroy();
-    map = null;
-  });
+  const setup = useThreadsAndMap();
 
   /** Keys that are absent but should be present, present but should not be, or hold a wrong value. */
   function check(m: BpfMap, alive: Uint8Array): { missing: number[]; phantom: number[]; wrong: number[] } {
@@ -55,11 +41,10 @@ describe.each<ResizeDriver>(['deferred', 'help'])('2 threads insert then delete 
   }
 
   it('every key is found with its value after the inserts and exactly the remaining keys after each stride', async () => {
-    const m = createMap({ type: 'hash_resize', keySize: 4, valueSize: VALUE_SIZE, maxEntries: TOTAL, resize: { initialBuckets: 4, driver, ebusyPolicy: 'fail' } });
-    map = m;
+    const m = setup.map({ type: 'hash_resize', keySize: 4, valueSize: VALUE_SIZE, maxEntries: TOTAL, resize: { initialBuckets: 4, driver, ebusyPolicy: 'fail' } });
     expect(m.stats().buckets).toBe(4);
     const fixture = new URL('./fixtures/strides-worker.mjs', import.meta.url);
-    workers = Array.from({ length: WORKERS }, (_, id) => new FixtureWorker(fixture, { handle: m.handle, id, base: id * PER_WORKER, count: PER_WORKER, valueSize: VALUE_SIZE }));
+    const workers = Array.from({ length: WORKERS }, (_, id) => setup.thread(fixture, { id, base: id * PER_WORKER, count: PER_WORKER, valueSize: VALUE_SIZE }));
     await Promise.all(workers.map((w) => w.request({ op: 'ready' }, STEP_MS)));
 
     const inserted = await Promise.all(workers.map((w) => w.request({ op: 'insert' }, STEP_MS)));

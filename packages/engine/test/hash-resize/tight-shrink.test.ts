@@ -1,11 +1,10 @@
-import { existsSync } from 'node:fs';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Errno } from '../../src/errno.js';
 import { hashKey } from '../../src/hash/hasher.js';
 import type { HashResizeMap } from '../../src/maps/hash-resize/hash-resize-map.js';
-import { createMap } from '../../src/maps/registry.js';
 import { keyOf } from '../support/bytes.js';
-import { BUILT_ENGINE, FixtureWorker, until } from '../support/threads.js';
+import { until } from '../support/threads.js';
+import { useThreadsAndMap } from '../support/threads-and-map.js';
 import { setLockChecks } from '../../src/maps/chained/table.js';
 
 // Lock contracts checked in this thread and in its worker threads (they inherit the environment).
@@ -40,22 +39,10 @@ const Y = firstKey(2000, (b) => b === 3);
 const X = firstKey(3000, (b) => b === 0);
 
 describe('shrinking to a full table while inserts race it', () => {
-  let workers: FixtureWorker[] = [];
-  let map: HashResizeMap | null = null;
-
-  beforeAll(() => {
-    if (!existsSync(BUILT_ENGINE)) throw new Error('build the engine first: npx tsc -b packages/engine');
-  });
-
-  afterEach(async () => {
-    await Promise.all(workers.map((w) => w.stop()));
-    workers = [];
-    map?.destroy();
-    map = null;
-  });
+  const setup = useThreadsAndMap();
 
   const tightMap = () => {
-    const m = createMap({
+    const m = setup.map({
       type: 'hash_resize',
       keySize: 4,
       valueSize: 8,
@@ -63,7 +50,6 @@ describe('shrinking to a full table while inserts race it', () => {
       flags: { zeroSeed: true },
       resize: { driver: 'help', ebusyPolicy: 'help', autoResize: false, initialBuckets: BUCKETS, migrateBatch: 1 },
     }) as HashResizeMap;
-    map = m;
     for (const k of PERMANENT) expect(m.updateU32(k, new Uint8Array(8))).toBe(0);
     return m;
   };
@@ -87,8 +73,7 @@ describe('shrinking to a full table while inserts race it', () => {
   async function pausedInsert(il: Interleaving) {
     const m = tightMap();
     const ctl = new Int32Array(new SharedArrayBuffer(8));
-    const w = new FixtureWorker(new URL('./fixtures/paused-insert-worker.mjs', import.meta.url), { handle: m.handle, ctlSab: ctl.buffer });
-    workers = [w];
+    const w = setup.thread(new URL('./fixtures/paused-insert-worker.mjs', import.meta.url), { ctlSab: ctl.buffer });
     await w.request({ op: 'ready' }, 30_000);
     il.before?.(m);
     const reply = w.request({ op: 'insert', key: Y, pauseAt: il.pauseAt, holdMs: il.holdMs ?? 0 }, 30_000);
@@ -159,7 +144,7 @@ describe('shrinking to a full table while inserts race it', () => {
     const m = tightMap();
     const ctl = new Int32Array(new SharedArrayBuffer(4));
     const fixture = new URL('./fixtures/churn-worker.mjs', import.meta.url);
-    workers = [1000, 1001].map((key) => new FixtureWorker(fixture, { handle: m.handle, ctlSab: ctl.buffer, key }));
+    const workers = [1000, 1001].map((key) => setup.thread(fixture, { ctlSab: ctl.buffer, key }));
     await Promise.all(workers.map((w) => w.request({ op: 'ready' }, 30_000)));
     const runs = workers.map((w) => w.request({ op: 'run', maxMs: MAX_RUN_MS + 5000 }, MAX_RUN_MS + 30_000));
     let shrinksTo4 = 0;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { BucketIndex } from '../../src/maps/chained/ids.js';
 import { setLockChecks } from '../../src/maps/chained/table.js';
 import type { HashMap } from '../../src/maps/hash/hash-map.js';
-import { markLinked, withAllBuckets } from '../../src/recovery/chains.js';
+import { markLinked, withAllBuckets } from '../../src/maps/chained/repair.js';
 import { keyOf, valueOf } from '../support/bytes.js';
 import { expectRepairContract } from '../support/lock-contracts.js';
 import { HASH_MODES, useMaps } from '../support/maps.js';
@@ -32,11 +33,12 @@ describe.each(HASH_MODES)('lock contracts of HASH, $mode (checks on)', ({ flags 
     const t = m.table;
     const owner = m.domain.ownerId();
     expect(() => markLinked(t, t.alloc.capacity())).toThrow(/lock contract broken: bucket 0 lock/);
-    t.lockBucket(0, owner);
+    const b0 = 0 as BucketIndex;
+    t.lockBucket(b0, owner);
     try {
       expect(() => markLinked(t, t.alloc.capacity())).toThrow(/lock contract broken: bucket 1 lock/);
     } finally {
-      t.unlockBucket(0);
+      t.unlockBucket(b0);
     }
     expect(withAllBuckets(t, owner, () => markLinked(t, t.alloc.capacity())).linked).toBe(10);
   });

@@ -3,7 +3,7 @@ import { setLockChecks, type KeyScratch } from '../../src/maps/chained/table.js'
 import { L_OLD } from '../../src/maps/lru/lru-lists.js';
 import type { LruHashMap } from '../../src/maps/lru/lru-hash-map.js';
 import type { RecoveryLog } from '../../src/recovery/log.js';
-import { withAllBuckets } from '../../src/recovery/chains.js';
+import { withAllBuckets } from '../../src/maps/chained/repair.js';
 import { keyOf, valueOf } from '../support/bytes.js';
 import { expectRepairContract } from '../support/lock-contracts.js';
 import { useMaps } from '../support/maps.js';

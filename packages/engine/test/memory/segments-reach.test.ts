@@ -86,7 +86,7 @@ describe('segments made after a thread attached reach it synchronously', () => {
   });
 
   it('tables and element chunks (hash_resize)', async () => {
-    const m = map({ type: 'hash_resize', keySize: 4, valueSize: 8, maxEntries: 1 << 16, resize: { driver: 'inline', policy: 'help' } });
+    const m = map({ type: 'hash_resize', keySize: 4, valueSize: 8, maxEntries: 1 << 16, resize: { driver: 'inline' } });
     put(m, 0, 8);
     const r = await attachReader(m, { op: 'lookups', from: 0, to: 20_000 });
     put(m, 8, 20_000);

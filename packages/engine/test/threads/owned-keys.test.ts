@@ -1,9 +1,6 @@
-import { existsSync } from 'node:fs';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createMap } from '../../src/maps/registry.js';
-import type { BpfMap } from '../../src/maps/map.js';
+import { describe, expect, it } from 'vitest';
 import { HASH_MODES } from '../support/maps.js';
-import { BUILT_ENGINE, FixtureWorker } from '../support/threads.js';
+import { useThreadsAndMap } from '../support/threads-and-map.js';
 import { keyBytes, valueBytes } from './fixtures/owned-keys-values.mjs';
 
 const WORKERS = 2;
@@ -20,25 +17,12 @@ const STEP_MS = 30_000;
  * delete their keys, and the map is empty. Several rounds on the same map.
  */
 describe.each(HASH_MODES)('a HASH map shared by 2 worker threads ($mode)', ({ flags }) => {
-  let workers: FixtureWorker[] = [];
-  let map: BpfMap | null = null;
-
-  beforeAll(() => {
-    if (!existsSync(BUILT_ENGINE)) throw new Error('build the engine first: npx tsc -b packages/engine');
-  });
-
-  afterEach(async () => {
-    await Promise.all(workers.map((w) => w.stop()));
-    workers = [];
-    map?.destroy();
-    map = null;
-  });
+  const setup = useThreadsAndMap();
 
   it(`${ROUNDS} rounds: workers insert and rewrite their own keys, the main thread sees all of them, the workers delete them`, async () => {
-    const m = createMap({ type: 'hash', keySize: 4, valueSize: VALUE_SIZE, maxEntries: KEYS, flags });
-    map = m;
+    const m = setup.map({ type: 'hash', keySize: 4, valueSize: VALUE_SIZE, maxEntries: KEYS, flags });
     const fixture = new URL('./fixtures/owned-keys-worker.mjs', import.meta.url);
-    workers = Array.from({ length: WORKERS }, (_, id) => new FixtureWorker(fixture, { handle: m.handle, id, workers: WORKERS, keys: KEYS, valueSize: VALUE_SIZE }));
+    const workers = Array.from({ length: WORKERS }, (_, id) => setup.thread(fixture, { id, workers: WORKERS, keys: KEYS, valueSize: VALUE_SIZE }));
     await Promise.all(workers.map((w) => w.request({ op: 'ready' }, STEP_MS)));
 
     for (let round = 0; round < ROUNDS; round++) {

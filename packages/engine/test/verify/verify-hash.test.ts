@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HashMap } from '../../src/maps/hash/hash-map.js';
+import type { BucketIndex, ElementId } from '../../src/maps/chained/ids.js';
 import { AUX, HASH, NEXT, nullsOf } from '../../src/maps/chained/layout.js';
 import { BUCKET_WORDS, HEAD, LOCK, SEQ } from '../../src/maps/chained/table.js';
 import { verify } from '../../src/verify/index.js';
@@ -108,15 +109,15 @@ describe('verify: hash', () => {
     const t = m.table;
     const h = t.hashOf(elementOf(m, 1));
     const e = t.alloc.alloc(m.domain.ownerId());
-    t.linkNew(h & t.mask, e, h, new Int32Array([1]), new Uint8Array(8), 0, 8);
+    t.linkNew((h & t.mask) as BucketIndex, e, h, new Int32Array([1]), new Uint8Array(8), 0, 8);
     expect(verify(m).problems.join('\n')).toMatch(/hold the same key/);
   });
 
   /** The element holding u32 key n. */
-  function elementOf(m: HashMap, n: number): number {
+  function elementOf(m: HashMap, n: number): ElementId {
     const t = m.table;
     for (let b = 0; b < t.nBuckets; b++) {
-      for (let e = t.buckets[b * BUCKET_WORDS + HEAD]!; e >= 0; e = t.store.words(e)[t.store.base(e) + NEXT]!) {
+      for (let e = t.buckets[b * BUCKET_WORDS + HEAD]! as ElementId; e >= 0; e = t.store.words(e)[t.store.base(e) + NEXT]! as ElementId) {
         const key = new Uint8Array(4);
         t.copyKey(e, key);
         if (new DataView(key.buffer).getUint32(0, true) === n) return e;

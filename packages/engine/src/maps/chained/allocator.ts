@@ -1,6 +1,7 @@
 import { lock, unlock, type LockOwners } from '../../locks/bucket-lock.js';
 import { assertHeld, lockChecksOn } from '../../locks/lock-checks.js';
 import { LINE_WORDS } from '../../memory/segments.js';
+import type { ElementId, WordOffset } from './ids.js';
 import { AUX, type ElemLayout } from './layout.js';
 
 /**
@@ -77,8 +78,8 @@ export class ElementStore {
   }
 
   /** Word offset of element `e` within its chunk view. */
-  base(e: number): number {
-    return (e & this.mask) * this.layout.stride;
+  base(e: number): WordOffset {
+    return ((e & this.mask) * this.layout.stride) as WordOffset;
   }
 
   /**
@@ -136,14 +137,14 @@ export class ElementAllocator {
    * (atomic add, undone on failure) is how the kernel bounds a noPrealloc map;
    * it also makes "full" independent of how the free list is spread.
    */
-  alloc(owner: number): number {
+  alloc(owner: number): ElementId {
     if (Atomics.add(this.ctl, this.at + L_COUNT, 1) >= this.limit) {
       Atomics.sub(this.ctl, this.at + L_COUNT, 1);
-      return -1;
+      return -1 as ElementId;
     }
     lock(this.ctl, this.at + L_LOCK, owner, this.owners, 'element allocator lock');
     try {
-      const head = this.ctl[this.at + L_FREE]!;
+      const head = this.ctl[this.at + L_FREE]! as ElementId;
       if (head >= 0) {
         const w = this.store.words(head);
         this.ctl[this.at + L_FREE] = w[this.store.base(head) + AUX]!;
@@ -152,7 +153,7 @@ export class ElementAllocator {
       const bump = this.ctl[this.at + L_BUMP]!;
       if (bump >= this.ctl[this.at + L_CAP]!) this.addChunk(bump);
       this.ctl[this.at + L_BUMP] = bump + 1;
-      return bump;
+      return bump as ElementId;
     } catch (e) {
       Atomics.sub(this.ctl, this.at + L_COUNT, 1);
       throw e;
@@ -188,7 +189,7 @@ export class ElementAllocator {
    * bucket lock (inside the bucket's seqlock write section, so a reader that
    * stood on it retries). Its NEXT stays as it was: such a reader walks on.
    */
-  free(e: number, owner: number): void {
+  free(e: ElementId, owner: number): void {
     lock(this.ctl, this.at + L_LOCK, owner, this.owners, 'element allocator lock');
     const w = this.store.words(e);
     w[this.store.base(e) + AUX] = this.ctl[this.at + L_FREE]!;

@@ -7,6 +7,7 @@ import { copyBytes } from '../../memory/byte-copy.js';
 import { WordCopier } from '../../memory/word-copy.js';
 import { HASH, NEXT, nullsOf } from './layout.js';
 import type { ElementAllocator, ElementStore } from './allocator.js';
+import type { BucketIndex, ElementId, WordOffset } from './ids.js';
 
 /**
  * A chained hash table in shared memory: buckets of four words and elements
@@ -140,7 +141,7 @@ export class ChainedTable<A = ElementAllocator> {
   /** The one element region of a preallocated map, as this thread views it (useFlatElements), else null. */
   private flat: Int32Array | null = null;
   /** Called after a bucket lock taken over from a dead owner was repaired (hash_resize finishes a relink there). */
-  private onRecover: ((b: number) => void) | null = null;
+  private onRecover: ((b: BucketIndex) => void) | null = null;
   /**
    * A second view of the bucket words, read only for a word lookup's
    * validating SEQ read on x86-64 (see SEQ_PLAIN): a different object from
@@ -171,7 +172,7 @@ export class ChainedTable<A = ElementAllocator> {
   }
 
   /** Makes writes through this table recoverable: value writes are recorded in `log` under `area`. */
-  setRecovery(log: RecoveryLog, area: number, counters: Int32Array, onRecover: ((b: number) => void) | null = null): void {
+  setRecovery(log: RecoveryLog, area: number, counters: Int32Array, onRecover: ((b: BucketIndex) => void) | null = null): void {
     this.log = log;
     this.area = area;
     this.counters = counters;
@@ -179,11 +180,11 @@ export class ChainedTable<A = ElementAllocator> {
   }
 
   /** With lock checks on: throws unless the calling thread holds bucket b's lock. */
-  assertBucketHeld(b: number): void {
+  assertBucketHeld(b: BucketIndex): void {
     if (lockChecks) assertHeld(this.buckets, b * BUCKET_WORDS + LOCK, this.owners.ownerId(), `bucket ${b} lock`);
   }
 
-  lockBucket(b: number, owner: number): number {
+  lockBucket(b: BucketIndex, owner: number): number {
     // A recovery that throws hands the lock back to the dead owner (lockRecover): the next taker redoes it.
     // One closure for every call (no allocation per update): it reads the bucket being locked from a field.
     this.locking = b;
@@ -191,7 +192,7 @@ export class ChainedTable<A = ElementAllocator> {
   }
 
   /** The bucket lockBucket is taking, for recoverLocking (read when the recovery starts, before it can lock another). */
-  private locking = -1;
+  private locking = -1 as BucketIndex;
   private readonly recoverLocking = (): void => this.recoverBucket(this.locking);
 
   /**
@@ -200,7 +201,7 @@ export class ChainedTable<A = ElementAllocator> {
    * cut short: replay the dead owner's redo record, inside a write section,
    * and leave SEQ even (closing the dead owner's section if it was open).
    */
-  private recoverBucket(b: number): void {
+  private recoverBucket(b: BucketIndex): void {
     const seq = b * BUCKET_WORDS + SEQ;
     // Every step can be redone by the next taker if this one fails after it
     // (lockRecover hands the lock back): an odd SEQ is left odd, a record
@@ -211,7 +212,7 @@ export class ChainedTable<A = ElementAllocator> {
     if (this.log !== null) {
       replayed = this.log.replay(this.area, b, (rec) => {
         recoveryStep('replay');
-        rec.replayInto(this.store.bytes(rec.elem), this.valueByteOffset(rec.elem) + rec.offset);
+        rec.replayInto(this.store.bytes(rec.elem), this.valueByteOffset(rec.elem as ElementId) + rec.offset);
       });
     }
     recoveryStep('seq-close');
@@ -223,7 +224,7 @@ export class ChainedTable<A = ElementAllocator> {
     this.onRecover?.(b);
   }
 
-  unlockBucket(b: number): void {
+  unlockBucket(b: BucketIndex): void {
     unlock(this.buckets, b * BUCKET_WORDS + LOCK);
   }
 
@@ -236,24 +237,24 @@ export class ChainedTable<A = ElementAllocator> {
    * same, smp_wmb being a compiler barrier, and V8 keeps typed-array stores
    * in effect-chain order). Elsewhere Atomics.add, a full barrier.
    */
-  seqBegin(b: number): void {
+  seqBegin(b: BucketIndex): void {
     const i = b * BUCKET_WORDS + SEQ;
     if (SEQ_PLAIN) this.buckets[i] = this.buckets[i]! + 1;
     else Atomics.add(this.buckets, i, 1);
   }
 
-  seqEnd(b: number): void {
+  seqEnd(b: BucketIndex): void {
     const i = b * BUCKET_WORDS + SEQ;
     if (SEQ_PLAIN) this.buckets[i] = this.buckets[i]! + 1;
     else Atomics.add(this.buckets, i, 1);
   }
 
-  head(b: number): number {
+  head(b: BucketIndex): number {
     return Atomics.load(this.buckets, b * BUCKET_WORDS + HEAD);
   }
 
   /** Whether element `e` holds the key in `k` (compared a word at a time; padding is zero on both sides). */
-  keyEquals(w: Int32Array, base: number, k: Int32Array): boolean {
+  keyEquals(w: Int32Array, base: WordOffset, k: Int32Array): boolean {
     const off = base + this.keyOff;
     for (let i = 0; i < this.keyWords; i++) if (w[off + i] !== k[i]) return false;
     return true;
@@ -279,7 +280,7 @@ export class ChainedTable<A = ElementAllocator> {
       let steps = 0;
       while (e >= 0) {
         const w = store.i32[e >>> shift] ?? store.load(e >>> shift);
-        const base = (e & smask) * stride;
+        const base = ((e & smask) * stride) as WordOffset;
         if (w[base + HASH] === hash && this.keyEquals(w, base, k)) {
           copyBytes(store.u8[e >>> shift]!, (base + this.valOff) * 4 + from, out, outOff, len);
           found = e;
@@ -455,7 +456,7 @@ export class ChainedTable<A = ElementAllocator> {
   }
 
   private lookupLocked(hash: number, k: Int32Array, out: Uint8Array, outOff: number, from: number, len: number): number {
-    const b = hash & this.mask;
+    const b = (hash & this.mask) as BucketIndex;
     this.lockBucket(b, this.owners.ownerId());
     try {
       if (this.isMoved(b)) return IN_NEXT_TABLE;
@@ -471,39 +472,39 @@ export class ChainedTable<A = ElementAllocator> {
    * Lock-free: the element holding the key (an index valid until the caller's
    * next quiescent point, as a kernel lookup's pointer is), or -1.
    */
-  findElement(hash: number, k: Int32Array): number {
+  findElement(hash: number, k: Int32Array): ElementId {
     const bi = (hash & this.mask) * BUCKET_WORDS;
     const bk = this.buckets;
     const store = this.store;
     for (let attempt = 0; attempt < READ_RETRIES; attempt++) {
       const s1 = Atomics.load(bk, bi + SEQ);
       if ((s1 & 1) !== 0) continue;
-      let e = bk[bi + HEAD]!;
-      let found = e === MOVED ? IN_NEXT_TABLE : -1;
+      let e = bk[bi + HEAD]! as ElementId;
+      let found = (e === MOVED ? IN_NEXT_TABLE : -1) as ElementId;
       let steps = 0;
       while (e >= 0) {
         const w = store.words(e);
-        const base = (e & store.mask) * this.stride;
+        const base = ((e & store.mask) * this.stride) as WordOffset;
         if (w[base + HASH] === hash && this.keyEquals(w, base, k)) {
           found = e;
           break;
         }
-        e = w[base + NEXT]!;
+        e = w[base + NEXT]! as ElementId;
         if (++steps % WALK_CHECK === 0 && Atomics.load(bk, bi + SEQ) !== s1) break;
       }
       if (Atomics.load(bk, bi + SEQ) === s1) return found;
     }
-    const b = hash & this.mask;
+    const b = (hash & this.mask) as BucketIndex;
     this.lockBucket(b, this.owners.ownerId());
     try {
-      return this.isMoved(b) ? IN_NEXT_TABLE : this.findLocked(b, hash, k);
+      return this.isMoved(b) ? (IN_NEXT_TABLE as ElementId) : this.findLocked(b, hash, k);
     } finally {
       this.unlockBucket(b);
     }
   }
 
   /** Whether bucket b was migrated to the next table (final once true). */
-  isMoved(b: number): boolean {
+  isMoved(b: BucketIndex): boolean {
     return Atomics.load(this.buckets, b * BUCKET_WORDS + HEAD) === MOVED;
   }
 
@@ -536,7 +537,7 @@ export class ChainedTable<A = ElementAllocator> {
    * MOVED treats both alike (the key is in the next table), and readers do
    * the same, so the store needs no write section.
    */
-  markMovedIfIdleEmpty(b: number): boolean {
+  markMovedIfIdleEmpty(b: BucketIndex): boolean {
     const bi = b * BUCKET_WORDS;
     const bk = this.buckets;
     // On x86-64 (see SEQ_PLAIN) the LOCK load and the MOVED store may be
@@ -562,7 +563,7 @@ export class ChainedTable<A = ElementAllocator> {
    * synchronized with the last holder's unlock, after which HEAD was not
    * written: the read sees the last value.
    */
-  isMovedLocked(b: number): boolean {
+  isMovedLocked(b: BucketIndex): boolean {
     if (lockChecks) this.assertBucketHeld(b);
     return this.buckets[b * BUCKET_WORDS + HEAD] === MOVED;
   }
@@ -577,23 +578,23 @@ export class ChainedTable<A = ElementAllocator> {
    * MOVED send it to the same place), and the next holder of b's lock by the
    * unlock's exchange.
    */
-  markMovedLocked(b: number): void {
+  markMovedLocked(b: BucketIndex): void {
     if (lockChecks) this.assertBucketHeld(b);
     this.buckets[b * BUCKET_WORDS + HEAD] = MOVED;
   }
 
   /** Under the bucket lock: the element holding the key, or -1. */
-  findLocked(b: number, hash: number, k: Int32Array): number {
+  findLocked(b: BucketIndex, hash: number, k: Int32Array): ElementId {
     if (lockChecks) this.assertBucketHeld(b);
-    let e = this.buckets[b * BUCKET_WORDS + HEAD]!;
+    let e = this.buckets[b * BUCKET_WORDS + HEAD]! as ElementId;
     const store = this.store;
     while (e >= 0) {
       const w = store.words(e);
-      const base = (e & store.mask) * this.stride;
+      const base = ((e & store.mask) * this.stride) as WordOffset;
       if (w[base + HASH] === hash && this.keyEquals(w, base, k)) return e;
-      e = w[base + NEXT]!;
+      e = w[base + NEXT]! as ElementId;
     }
-    return -1;
+    return -1 as ElementId;
   }
 
   /**
@@ -602,7 +603,7 @@ export class ChainedTable<A = ElementAllocator> {
    * RecoveryLog.prepare), the write survives the caller's death: it is
    * recorded before the section opens and replayed by whoever takes the lock over.
    */
-  writeValue(b: number, e: number, at: number, src: Uint8Array, srcOff: number, len: number, rec: LogRecord | null = null): void {
+  writeValue(b: BucketIndex, e: ElementId, at: number, src: Uint8Array, srcOff: number, len: number, rec: LogRecord | null = null): void {
     if (len === 4 && (at & 3) === 0 && LITTLE_ENDIAN) {
       // One Int32 store: no death can tear it, so no redo record is needed.
       const w = this.store.words(e);
@@ -619,7 +620,7 @@ export class ChainedTable<A = ElementAllocator> {
   }
 
   /** Under the lock of e's bucket b: adds delta to the value word `word` (0-based) of e. */
-  addToValueWord(b: number, e: number, word: number, delta: number): void {
+  addToValueWord(b: BucketIndex, e: ElementId, word: number, delta: number): void {
     const w = this.store.words(e);
     const at = this.store.base(e) + this.valOff + word;
     this.seqBegin(b);
@@ -633,7 +634,7 @@ export class ChainedTable<A = ElementAllocator> {
    * of `src` are written at `at` (a per-CPU insert from a program fills its
    * own CPU's slot only, as the kernel does).
    */
-  linkNew(b: number, e: number, hash: number, k: Int32Array, src: Uint8Array, at: number, len: number): void {
+  linkNew(b: BucketIndex, e: ElementId, hash: number, k: Int32Array, src: Uint8Array, at: number, len: number): void {
     const store = this.store;
     const w = store.words(e);
     const base = (e & store.mask) * this.stride;
@@ -671,7 +672,7 @@ export class ChainedTable<A = ElementAllocator> {
    * Migration.finishRelink completes the move from either state (it finds e
    * as nb's head, or as the element whose NEXT is nb's head).
    */
-  moveTailLocked(ob: number, dst: ChainedTable<A>, nb: number, tail: number, beforeTail: number): void {
+  moveTailLocked(ob: BucketIndex, dst: ChainedTable<A>, nb: BucketIndex, tail: ElementId, beforeTail: ElementId | -1): void {
     if (lockChecks) {
       this.assertBucketHeld(ob);
       dst.assertBucketHeld(nb);
@@ -687,7 +688,7 @@ export class ChainedTable<A = ElementAllocator> {
    * Under b's lock: b's chain, in order, into `out`; its length, or -1 when
    * it does not fit (the caller grows `out` and asks again).
    */
-  chainIntoLocked(b: number, out: Int32Array): number {
+  chainIntoLocked(b: BucketIndex, out: Int32Array): number {
     if (lockChecks) this.assertBucketHeld(b);
     const store = this.store;
     let n = 0;
@@ -703,7 +704,7 @@ export class ChainedTable<A = ElementAllocator> {
    * `prev` (is empty when prev is -1). hash_resize's relink repair cuts the
    * part of an old chain that a half-done relink left running into a new one.
    */
-  endChainAfterLocked(b: number, prev: number): void {
+  endChainAfterLocked(b: BucketIndex, prev: ElementId | -1): void {
     if (lockChecks) this.assertBucketHeld(b);
     this.linkAfter(b, prev, nullsOf(b));
   }
@@ -714,7 +715,7 @@ export class ChainedTable<A = ElementAllocator> {
    * a chunk it empties). One write section: a reader sees e or ne, whole.
    * Returns false when e is not in b's chain (deleted or moved meanwhile).
    */
-  replaceLocked(b: number, e: number, ne: number): boolean {
+  replaceLocked(b: BucketIndex, e: ElementId, ne: ElementId): boolean {
     if (lockChecks) this.assertBucketHeld(b);
     const prev = this.predecessorLocked(b, e);
     if (prev === NOT_IN_CHAIN) return false;
@@ -738,13 +739,13 @@ export class ChainedTable<A = ElementAllocator> {
   }
 
   /** Under bucket b's lock: whether element e is in b's chain. */
-  holdsLocked(b: number, e: number): boolean {
+  holdsLocked(b: BucketIndex, e: ElementId): boolean {
     if (lockChecks) this.assertBucketHeld(b);
     return this.predecessorLocked(b, e) !== NOT_IN_CHAIN;
   }
 
   /** Under bucket b's lock: e's predecessor in b's chain (-1 when e is the head), or NOT_IN_CHAIN. */
-  private predecessorLocked(b: number, e: number): number {
+  private predecessorLocked(b: BucketIndex, e: ElementId): number {
     const store = this.store;
     let prev = -1;
     let cur = this.buckets[b * BUCKET_WORDS + HEAD]!;
@@ -756,13 +757,13 @@ export class ChainedTable<A = ElementAllocator> {
   }
 
   /** Inside bucket b's write section: the link after `prev` (b's HEAD when prev is -1) becomes `to`. */
-  private linkAfter(b: number, prev: number, to: number): void {
+  private linkAfter(b: BucketIndex, prev: number, to: number): void {
     if (prev < 0) this.buckets[b * BUCKET_WORDS + HEAD] = to;
     else this.store.words(prev)[this.store.base(prev) + NEXT] = to;
   }
 
   /** The stored hash of element e. */
-  hashOf(e: number): number {
+  hashOf(e: ElementId): number {
     return this.store.words(e)[this.store.base(e) + HASH]!;
   }
 
@@ -771,7 +772,7 @@ export class ChainedTable<A = ElementAllocator> {
    * NEXT is left intact so that a reader standing on it walks on (and then
    * retries on the changed SEQ). Returns false if e is not in the chain.
    */
-  unlinkLocked(b: number, e: number): boolean {
+  unlinkLocked(b: BucketIndex, e: ElementId): boolean {
     if (lockChecks) this.assertBucketHeld(b);
     const prev = this.predecessorLocked(b, e);
     if (prev === NOT_IN_CHAIN) return false;
@@ -783,25 +784,25 @@ export class ChainedTable<A = ElementAllocator> {
   }
 
   /** Byte offset of element e's value within `store.bytes(e)`. */
-  valueByteOffset(e: number): number {
+  valueByteOffset(e: ElementId): number {
     return (this.store.base(e) + this.valOff) * 4;
   }
 
   /** Under the bucket lock: every element in bucket b's chain, in chain order. */
-  chainLocked(b: number, out: number[]): number[] {
+  chainLocked(b: BucketIndex, out: ElementId[]): ElementId[] {
     if (lockChecks) this.assertBucketHeld(b);
     out.length = 0;
-    let e = this.buckets[b * BUCKET_WORDS + HEAD]!;
+    let e = this.buckets[b * BUCKET_WORDS + HEAD]! as ElementId;
     const store = this.store;
     while (e >= 0) {
       out.push(e);
-      e = store.words(e)[store.base(e) + NEXT]!;
+      e = store.words(e)[store.base(e) + NEXT]! as ElementId;
     }
     return out;
   }
 
   /** Copies the key bytes of element e into `out`. */
-  copyKey(e: number, out: Uint8Array, outOff = 0): void {
+  copyKey(e: ElementId, out: Uint8Array, outOff = 0): void {
     const base = this.store.base(e);
     copyBytes(this.store.bytes(e), (base + this.keyOff) * 4, out, outOff, this.store.layout.keySize);
   }

@@ -1,5 +1,6 @@
 import type { QuiescenceDomain } from '../../rcu/domain.js';
 import type { RetireQueue } from '../../rcu/retire.js';
+import type { BucketIndex, ElementId } from '../chained/ids.js';
 import { HASH } from '../chained/layout.js';
 import { RELOCATED } from './layout.js';
 import type { Migration } from './migration.js';
@@ -84,7 +85,7 @@ export class Compaction {
    * each is looked at under its own lock, one at a time. False when no lower
    * chunk has room.
    */
-  private relocate(e: number, c: number, owner: number): boolean {
+  private relocate(e: ElementId, c: number, owner: number): boolean {
     this.refresh();
     const store = this.pool.store;
     // Read without a lock: if e was given back meanwhile, this is a free-list
@@ -93,9 +94,9 @@ export class Compaction {
     const fut = this.tables.fut;
     for (const T of fut === null ? [this.tables.cur] : [this.tables.cur, fut]) {
       const t = T.t;
-      const b = h & t.mask;
+      const b = (h & t.mask) as BucketIndex;
       t.lockBucket(b, owner);
-      let moved = -1;
+      let moved = -1 as ElementId;
       try {
         if (t.isMoved(b) || !t.holdsLocked(b, e)) continue;
         const ne = this.pool.alloc(owner, c);

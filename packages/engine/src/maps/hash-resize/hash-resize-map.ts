@@ -3,7 +3,7 @@ import { BPF_EXIST, BPF_F_LOCK, BPF_NOEXIST, Errno, updateFlagsValid } from '../
 import { hashKeySigned, randomSeed } from '../../hash/hasher.js';
 import { xxh32U32Signed } from '../../hash/xxh32.js';
 import { type LockOwners } from '../../locks/bucket-lock.js';
-import { markLinked, withAllBuckets } from '../../recovery/chains.js';
+import { markLinked, withAllBuckets } from '../chained/repair.js';
 import { RecoveryLog, type LogRecord } from '../../recovery/log.js';
 import { SegmentStore, newMapId } from '../../memory/segments.js';
 import type { QuiescenceDomain } from '../../rcu/domain.js';
@@ -12,6 +12,7 @@ import { nextPowerOfTwo, requireInt, type NormalizedSpec } from '../../spec/map-
 import { MapBase, type BatchWalker, type MapParts } from '../base.js';
 import { MapHeader, W_DESTROYED } from '../header.js';
 import type { BatchOptions, BatchResult, MapHandle, MapStats } from '../map.js';
+import type { BucketIndex, ElementId } from '../chained/ids.js';
 import { IN_NEXT_TABLE, KeyScratch } from '../chained/table.js';
 import { assertRepairLockHeld } from '../lock-contracts.js';
 import { copyBytes } from '../../memory/byte-copy.js';
@@ -540,10 +541,10 @@ export class HashResizeMap extends MapBase {
     existingOnly = false,
   ): number {
     const t = T.t;
-    const b = h & t.mask;
+    const b = (h & t.mask) as BucketIndex;
     const owner = this.domain.ownerId();
     t.lockBucket(b, owner);
-    let freed = -1;
+    let freed = -1 as ElementId;
     try {
       // A MOVED bucket is final: its keys are in the next table.
       if (t.isMovedLocked(b)) return NEXT_TABLE;
@@ -596,7 +597,7 @@ export class HashResizeMap extends MapBase {
    * new chunk past spec.memoryBudget; BUSY when a resize is under way
    * and T (its future table) is at 100% load; FULL when T is idle at 100%.
    */
-  private insertLocked(T: TableView, b: number, h: number, value: Uint8Array, resizing: boolean): number {
+  private insertLocked(T: TableView, b: BucketIndex, h: number, value: Uint8Array, resizing: boolean): number {
     T.t.assertBucketHeld(b);
     const w = this.words;
     let n: number;
@@ -792,7 +793,7 @@ export class HashResizeMap extends MapBase {
 
   /** Relinks old bucket ob of `cur` into `fut` (recovery tests cut a migration there). */
   migrateBucket(cur: TableView, fut: TableView, ob: number): void {
-    this.migration.migrateBucket(cur, fut, ob);
+    this.migration.migrateBucket(cur, fut, ob as BucketIndex);
   }
 
   /**
@@ -846,8 +847,8 @@ export class HashResizeMap extends MapBase {
     this.tables.refresh();
     const T = rec.area === this.tables.cur.id ? this.tables.cur : rec.area === this.tables.fut?.id ? this.tables.fut : null;
     if (T === null || rec.index < 0 || rec.index >= T.nb) return;
-    T.t.lockBucket(rec.index, this.domain.ownerId());
-    T.t.unlockBucket(rec.index);
+    T.t.lockBucket(rec.index as BucketIndex, this.domain.ownerId());
+    T.t.unlockBucket(rec.index as BucketIndex);
   }
 
   /**

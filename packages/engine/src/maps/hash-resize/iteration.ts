@@ -2,6 +2,7 @@ import { Errno } from '../../errno.js';
 import type { QuiescenceDomain } from '../../rcu/domain.js';
 import type { NormalizedSpec } from '../../spec/map-spec.js';
 import { pushEntryCopy, walkBatch, type BucketWalk } from '../chained/batch.js';
+import type { BucketIndex, ElementId } from '../chained/ids.js';
 import { BUCKET_WORDS, HEAD, MOVED, type ChainedTable } from '../chained/table.js';
 import { copyBytes } from '../../memory/byte-copy.js';
 import type { BatchOptions, BatchResult } from '../map.js';
@@ -44,7 +45,7 @@ export class Iteration {
   /** Epoch seen by the last batch walk in this thread (a cursor from another table is counted as a restart). */
   private batchEpoch = -1;
   /** Scratch for collectAtRest's chain (one per thread: a walk is never nested). */
-  private readonly chain: number[] = [];
+  private readonly chain: ElementId[] = [];
 
   constructor(private readonly host: IterationHost) {}
 
@@ -57,7 +58,7 @@ export class Iteration {
    * once. Returns false when the table state changed under us (the caller
    * restarts).
    */
-  private visitVirtual(vb: number, fn: (t: ChainedTable<ElementPool>, e: number) => void): boolean {
+  private visitVirtual(vb: BucketIndex, fn: (t: ChainedTable<ElementPool>, e: ElementId) => void): boolean {
     const tables = this.host.tables;
     const cur = tables.cur;
     const ct = cur.t;
@@ -75,9 +76,9 @@ export class Iteration {
     const ft = fut.t;
     // A grow (by 2x, by up to 8x or to its floor from the adaptive controller) splits vb over
     // fut.nb / cur.nb buckets; a shrink merges it into one.
-    const targets: number[] = [];
-    if (fut.nb > cur.nb) for (let nb = vb; nb < fut.nb; nb += cur.nb) targets.push(nb);
-    else targets.push(vb & ft.mask);
+    const targets: BucketIndex[] = [];
+    if (fut.nb > cur.nb) for (let nb: number = vb; nb < fut.nb; nb += cur.nb) targets.push(nb as BucketIndex);
+    else targets.push((vb & ft.mask) as BucketIndex);
     for (const nb of targets) {
       ft.lockBucket(nb, owner);
       try {
@@ -98,7 +99,7 @@ export class Iteration {
    * order would repeat or skip keys of a bucket migrated between two calls,
    * within one table state. Null when the table state changed under the visit.
    */
-  private sortedVirtual(vb: number, withValues: boolean): Entry[] | null {
+  private sortedVirtual(vb: BucketIndex, withValues: boolean): Entry[] | null {
     const { keySize, valueSize } = this.host.spec;
     const out: Entry[] = [];
     const ok = this.visitVirtual(vb, (t, e) => {
@@ -136,10 +137,10 @@ export class Iteration {
   /** One attempt; null when the table state changed mid-way. */
   private nextKeyOnce(key: Uint8Array | null, next: Uint8Array): number | null {
     const nbCur = this.host.tables.cur.nb;
-    let vb = 0;
+    let vb = 0 as BucketIndex;
     if (key !== null) {
       const hash = this.host.hashOf(key);
-      vb = hash & (nbCur - 1);
+      vb = (hash & (nbCur - 1)) as BucketIndex;
       const entries = this.sortedVirtual(vb, false);
       if (entries === null) return null;
       const pos = entries.findIndex((x) => x.h === hash >>> 0 && compareBytes(x.k, key) === 0);
@@ -151,7 +152,7 @@ export class Iteration {
         vb++;
       } else {
         // A key that is not in the map restarts the walk, as the kernel's does.
-        vb = 0;
+        vb = 0 as BucketIndex;
       }
     }
     for (; vb < nbCur; vb++) {
@@ -194,7 +195,7 @@ export class Iteration {
    * duplicates to sort out, no entry objects. -1 when a resize is under way
    * or the view is stale (the caller takes the general path).
    */
-  private collectAtRest(vb: number, room: number, res: BatchResult): number {
+  private collectAtRest(vb: BucketIndex, room: number, res: BatchResult): number {
     const h = this.host;
     const cur = h.tables.cur;
     const t = cur.t;

@@ -7,6 +7,7 @@ import type { RetireQueue } from '../../rcu/retire.js';
 import type { NormalizedSpec } from '../../spec/map-spec.js';
 import { W_LOCKS_RECOVERED, type MapHeader } from '../header.js';
 import { BUCKET_WORDS, HEAD, assertHeld } from '../chained/table.js';
+import type { BucketIndex, ElementId } from '../chained/ids.js';
 import { NEXT } from '../chained/layout.js';
 import { CUR, CURSOR, DIR, DONE, DRIVER_OWNER, ENTRIES, EPOCH, FUT, GROW, GROWS, MIN_BUCKETS, NEXT_SEG, OLD_NB, RETIRE_SLOTS, R_LOCK, SHRINKS, TIME_BYTE_OFFSET, tableWords } from './layout.js';
 import { nextOf, type ElementPool } from './pool.js';
@@ -24,7 +25,7 @@ import { Tables, type TableView } from './tables.js';
  * Lock order, everywhere in hash_resize:
  *   R_LOCK -> an old table's bucket -> a new table's bucket -> the pool lock.
  * Within one table, a thread holds one bucket lock at a time, except the
- * repair, which takes all of them in index order (recovery/chains.ts), a
+ * repair, which takes all of them in index order (maps/chained/repair.ts), a
  * migrator, which holds the new buckets its old bucket's elements go to
  * (two in a doubling, up to eight in an adaptive grow, 64 to its floor; relinkBucketLocked
  * says why that cannot deadlock), and the stable walk, which holds the old
@@ -253,7 +254,7 @@ export class Migration {
       const fut = this.tables.fut;
       if (fut !== null && fut.id === futId) {
         const cur = this.tables.cur;
-        for (let ob = start; ob < end; ob++) this.migrateBucket(cur, fut, ob, owner);
+        for (let ob = start as BucketIndex; ob < end; ob++) this.migrateBucket(cur, fut, ob, owner);
       }
     } finally {
       this.domain.readEnd();
@@ -267,7 +268,7 @@ export class Migration {
   }
 
   /** Relinks old bucket ob's elements into the future table and marks it MOVED. Idempotent. */
-  migrateBucket(cur: TableView, fut: TableView, ob: number, owner = this.domain.ownerId()): void {
+  migrateBucket(cur: TableView, fut: TableView, ob: BucketIndex, owner = this.domain.ownerId()): void {
     const ot = cur.t;
     // Most old buckets of a grow (about half at 75% load) and of a shrink
     // (three quarters below 30%) are empty: marked without the lock.
@@ -296,7 +297,7 @@ export class Migration {
    * `lockNew` is false only for the repair, which already holds every
    * bucket lock of the future table.
    */
-  relinkBucketLocked(cur: TableView, fut: TableView, ob: number, lockNew = true, owner = this.domain.ownerId()): void {
+  relinkBucketLocked(cur: TableView, fut: TableView, ob: BucketIndex, lockNew = true, owner = this.domain.ownerId()): void {
     const ot = cur.t;
     const ft = fut.t;
     ot.assertBucketHeld(ob);
@@ -317,8 +318,8 @@ export class Migration {
     ot.seqBegin(ob);
     try {
       for (let i = n - 1; i >= 0; i--) {
-        const e = chain[i]!;
-        const nb = ot.hashOf(e) & ft.mask;
+        const e = chain[i]! as ElementId;
+        const nb = (ot.hashOf(e) & ft.mask) as BucketIndex;
         let seen = false;
         for (let i = 0; i < held; i++) if (this.heldScratch[i] === nb) seen = true;
         if (!seen) {
@@ -331,12 +332,12 @@ export class Migration {
           this.heldScratch[held++] = nb;
           ft.seqBegin(nb);
         }
-        ot.moveTailLocked(ob, ft, nb, e, i === 0 ? -1 : chain[i - 1]!);
+        ot.moveTailLocked(ob, ft, nb, e, i === 0 ? -1 : (chain[i - 1]! as ElementId));
       }
       ot.markMovedLocked(ob);
     } finally {
       for (let i = 0; i < held; i++) {
-        const nb = this.heldScratch[i]!;
+        const nb = this.heldScratch[i]! as BucketIndex;
         ft.seqEnd(nb);
         if (lockNew) ft.unlockBucket(nb);
       }
@@ -358,7 +359,7 @@ export class Migration {
    * of an unmoved old bucket may sit in the future table: inserts put new
    * keys there, and lookups and writes look there after the old bucket).
    */
-  finishRelink(T: TableView, ob: number): void {
+  finishRelink(T: TableView, ob: BucketIndex): void {
     const w = this.hw;
     const futId = Atomics.load(w, FUT);
     if (futId === 0 || futId === T.id || Atomics.load(w, CUR) !== T.id) return;
@@ -368,10 +369,10 @@ export class Migration {
     const owner = this.domain.ownerId();
     const store = ot.store;
     const limit = this.pool.store.maxElements;
-    let prev = -1;
-    let e = ot.buckets[ob * BUCKET_WORDS + HEAD]!;
+    let prev: ElementId | -1 = -1;
+    let e = ot.buckets[ob * BUCKET_WORDS + HEAD]! as ElementId;
     for (let steps = 0; e >= 0 && steps < limit; steps++) {
-      const nb = ot.hashOf(e) & ft.mask;
+      const nb = (ot.hashOf(e) & ft.mask) as BucketIndex;
       ft.lockBucket(nb, owner);
       try {
         const head = ft.head(nb);

@@ -3,6 +3,7 @@ import { lock, unlock, type LockOwners } from '../../locks/bucket-lock.js';
 import type { SegmentStore } from '../../memory/segments.js';
 import type { RetireQueue } from '../../rcu/retire.js';
 import { ElementStore } from '../chained/allocator.js';
+import type { ElementId } from '../chained/ids.js';
 import { HASH, NEXT, type ElemLayout } from '../chained/layout.js';
 import { assertHeld } from '../chained/table.js';
 import { CACHE_SLOTS, CHUNKS_RELEASED, CHUNK_SEG_BASE, EPOCH, NEXT_CHUNK, P_ALLOCATED, P_CREATING, P_DIR, P_LOCK, P_LOW, P_TOP, poolCacheAt } from './layout.js';
@@ -192,13 +193,13 @@ export class ElementPool {
    * ENTRIES), so there is always room otherwise. With `below` (a
    * relocation), only from a chunk below it that exists, else -1.
    */
-  alloc(owner: number, below = this.maxChunks): number {
+  alloc(owner: number, below = this.maxChunks): ElementId {
     const at = below === this.maxChunks ? this.myCache() : -1;
     if (at >= 0) {
       // Under the caller's bucket lock (see the cache rules above).
       const n = this.ctl[at]!;
       if (n > 0) {
-        const e = this.ctl[at + n]!;
+        const e = this.ctl[at + n]! as ElementId;
         this.ctl[at] = n - 1;
         return e;
       }
@@ -230,7 +231,7 @@ export class ElementPool {
     }
   }
 
-  private allocLocked(owner: number, below: number, create: boolean): number {
+  private allocLocked(owner: number, below: number, create: boolean): ElementId {
     assertHeld(this.ctl, P_LOCK, owner, 'element pool lock');
     const ctl = this.ctl;
     const low = ctl[P_LOW]!;
@@ -238,13 +239,13 @@ export class ElementPool {
       const id = ctl[this.dir(c)]!;
       if (id < 0) continue;
       if (id === 0) {
-        if (!create) return -1;
+        if (!create) return -1 as ElementId;
         // spec.memoryBudget bounds the bytes a map holds: an insert that
         // needs a chunk past it is refused (-ENOMEM), as a grow is.
-        if (!this.fitsBudget(this.chunkBytes)) return OVER_BUDGET;
+        if (!this.fitsBudget(this.chunkBytes)) return OVER_BUDGET as ElementId;
         this.store.load(c, true);
       }
-      const e = ctl[this.free(c)]!;
+      const e = ctl[this.free(c)]! as ElementId;
       if (e < 0) continue;
       ctl[this.free(c)] = this.store.words(e)[this.store.base(e) + HASH]!;
       ctl[this.live(c)]!++;
@@ -253,7 +254,7 @@ export class ElementPool {
       ctl[P_LOW] = c;
       return e;
     }
-    return -1;
+    return -1 as ElementId;
   }
 
   /**
@@ -265,20 +266,20 @@ export class ElementPool {
    * leaves them in no cache and no chain, which the repair gives back (never
    * in two caches).
    */
-  private fromShared(owner: number, at: number): number {
+  private fromShared(owner: number, at: number): ElementId {
     const ctl = this.ctl;
     const s = this.sharedAt();
     // A plain peek: an empty shared cache costs no lock.
-    if (ctl[s] === 0) return -1;
+    if (ctl[s] === 0) return -1 as ElementId;
     this.lockShared(owner);
     try {
       const n = ctl[s]!;
-      if (n === 0) return -1;
+      if (n === 0) return -1 as ElementId;
       const take = at >= 0 ? Math.min(n, (CACHE_SLOTS >>> 1) + 1) : 1;
       ctl[s] = n - take;
       for (let i = 1; i < take; i++) ctl[at + i] = ctl[s + n - i]!;
       if (at >= 0) ctl[at] = take - 1;
-      return ctl[s + n]!;
+      return ctl[s + n]! as ElementId;
     } finally {
       this.unlockShared();
     }
@@ -292,7 +293,7 @@ export class ElementPool {
    * (`mayCache` false: never; compaction gives elements back to empty their
    * chunk).
    */
-  release(e: number, owner: number, mayCache = true): number {
+  release(e: ElementId, owner: number, mayCache = true): number {
     const ctl = this.ctl;
     const at = mayCache ? this.myCache() : -1;
     // Plain reads of the fill: a hint of whether memory is going down (and
@@ -327,7 +328,7 @@ export class ElementPool {
    * first (shared lock, then pool lock: the lock order). An under-filled
    * pool takes the whole shared cache back, and e.
    */
-  private toShared(e: number, owner: number, filled: boolean): number {
+  private toShared(e: ElementId, owner: number, filled: boolean): number {
     const ctl = this.ctl;
     const s = this.sharedAt();
     this.lockShared(owner);
@@ -384,13 +385,13 @@ export class ElementPool {
    * under every bucket lock (the repair); otherwise a snapshot (verify of a
    * quiet map).
    */
-  cachedElements(): number[] {
-    const out: number[] = [];
+  cachedElements(): ElementId[] {
+    const out: ElementId[] = [];
     // The CPUs' caches, then (index nCpus) the userspace threads' shared one.
     for (let cpu = 0; cpu <= this.nCpus; cpu++) {
       const at = this.cacheAt(cpu);
       const n = Math.min(Atomics.load(this.ctl, at), CACHE_SLOTS);
-      for (let i = 1; i <= n; i++) out.push(Atomics.load(this.ctl, at + i));
+      for (let i = 1; i <= n; i++) out.push(Atomics.load(this.ctl, at + i) as ElementId);
     }
     return out;
   }
@@ -460,15 +461,15 @@ export class ElementPool {
   }
 
   /** The elements handed out from chunk c now (its slots not on its free list). */
-  liveElements(c: number, owner: number): number[] {
+  liveElements(c: number, owner: number): ElementId[] {
     this.lock(owner);
     try {
       if (this.ctl[this.dir(c)]! <= 0) return [];
       const first = c << this.shift;
       const onFree = new Uint8Array(this.chunk);
       for (let e = this.ctl[this.free(c)]!; e >= 0; e = this.store.words(e)[this.store.base(e) + HASH]!) onFree[e - first] = 1;
-      const out: number[] = [];
-      for (let i = 0; i < this.chunk; i++) if (onFree[i] === 0) out.push(first + i);
+      const out: ElementId[] = [];
+      for (let i = 0; i < this.chunk; i++) if (onFree[i] === 0) out.push((first + i) as ElementId);
       return out;
     } finally {
       this.unlock();
@@ -657,6 +658,6 @@ export const OVER_BUDGET = -2;
 export const CACHED = -1;
 
 /** NEXT of element e, for walks that need no table (the relink repair). */
-export function nextOf(store: ElementStore, e: number): number {
-  return store.words(e)[store.base(e) + NEXT]!;
+export function nextOf(store: ElementStore, e: ElementId): ElementId {
+  return store.words(e)[store.base(e) + NEXT]! as ElementId;
 }

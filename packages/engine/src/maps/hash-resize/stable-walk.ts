@@ -1,5 +1,6 @@
 import type { QuiescenceDomain } from '../../rcu/domain.js';
 import type { NormalizedSpec } from '../../spec/map-spec.js';
+import type { BucketIndex, ElementId } from '../chained/ids.js';
 import { type ChainedTable } from '../chained/table.js';
 import { copyBytes } from '../../memory/byte-copy.js';
 import type { ElementPool } from './pool.js';
@@ -95,7 +96,7 @@ export class StableWalk {
         const cur = h.tables.cur;
         const fut = h.tables.fut;
         mask = (fut === null ? cur.nb : Math.min(cur.nb, fut.nb)) - 1;
-        ok = this.visitClass(v & mask, cur, fut, res, withValues);
+        ok = this.visitClass((v & mask) as BucketIndex, cur, fut, res, withValues);
       } finally {
         h.domain.readEnd();
       }
@@ -114,17 +115,17 @@ export class StableWalk {
   }
 
   /** Reads class c's keys (c < the smaller table's buckets) under all its buckets' locks. False when the view was stale. */
-  private visitClass(c: number, cur: TableView, fut: TableView | null, res: ScanResult, withValues: boolean): boolean {
+  private visitClass(c: BucketIndex, cur: TableView, fut: TableView | null, res: ScanResult, withValues: boolean): boolean {
     const owner = this.host.domain.ownerId();
-    const locked: [ChainedTable<ElementPool>, number][] = [];
-    const oldB: number[] = [];
-    const newB: number[] = [];
+    const locked: [ChainedTable<ElementPool>, BucketIndex][] = [];
+    const oldB: BucketIndex[] = [];
+    const newB: BucketIndex[] = [];
     if (fut === null) oldB.push(c);
     else if (fut.nb >= cur.nb) {
       oldB.push(c);
-      for (let b = c; b < fut.nb; b += cur.nb) newB.push(b);
+      for (let b: number = c; b < fut.nb; b += cur.nb) newB.push(b as BucketIndex);
     } else {
-      for (let b = c; b < cur.nb; b += fut.nb) oldB.push(b);
+      for (let b: number = c; b < cur.nb; b += fut.nb) oldB.push(b as BucketIndex);
       newB.push(c);
     }
     try {
@@ -142,7 +143,7 @@ export class StableWalk {
       // relinked it), or a future table whose buckets moved on again.
       if (fut === null && cur.t.isMoved(c)) return false;
       if (fut !== null) for (const b of newB) if (fut.t.isMoved(b)) return false;
-      const elems: number[] = [];
+      const elems: ElementId[] = [];
       for (const [t, b] of locked) {
         if (t.isMoved(b)) continue;
         elems.length = 0;
@@ -154,7 +155,7 @@ export class StableWalk {
     }
   }
 
-  private take(t: ChainedTable<ElementPool>, e: number, res: ScanResult, withValues: boolean): void {
+  private take(t: ChainedTable<ElementPool>, e: ElementId, res: ScanResult, withValues: boolean): void {
     const { keySize, valueSize } = this.host.spec;
     const k = new Uint8Array(keySize);
     t.copyKey(e, k);

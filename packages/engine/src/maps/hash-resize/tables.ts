@@ -1,6 +1,7 @@
 import type { LockOwners } from '../../locks/bucket-lock.js';
 import type { SegmentStore } from '../../memory/segments.js';
 import type { RecoveryLog } from '../../recovery/log.js';
+import type { BucketIndex } from '../chained/ids.js';
 import { BUCKET_WORDS, ChainedTable } from '../chained/table.js';
 import { CHUNK_SEG_BASE, CUR, EPOCH, FIRST_TABLE_SEG, FUT, T_BUCKETS, T_INFO, tableWords } from './layout.js';
 import type { ElementPool } from './pool.js';
@@ -38,7 +39,7 @@ export class Tables {
     private readonly owners: LockOwners,
     private readonly log: RecoveryLog,
     /** Run on a bucket lock taken over from a dead owner, after the table's own repair (Migration.finishRelink). */
-    private readonly onRecover: (T: TableView, b: number) => void,
+    private readonly onRecover: (T: TableView, b: BucketIndex) => void,
     /** Called while the table state stays odd: takes R_LOCK over if its holder died (which closes it). */
     private readonly unstick: () => void,
   ) {}

@@ -9,12 +9,13 @@ import { MapBase, type BatchWalker, type MapParts } from '../base.js';
 import { ALLOC_AT, MapHeader, W_DESTROYED } from '../header.js';
 import type { BatchOptions, BatchResult, MapHandle, MapStats } from '../map.js';
 import { ElementAllocator, ElementStore, type ChunkSource } from '../chained/allocator.js';
+import type { BucketIndex, ElementId } from '../chained/ids.js';
 import { elemLayout, type ElemLayout } from '../chained/layout.js';
 import { pushEntryCopy, walkBatch, type BucketWalk } from '../chained/batch.js';
 import { BUCKET_WORDS, ChainedTable, HEAD, KeyScratch } from '../chained/table.js';
 import { copyBytes } from '../../memory/byte-copy.js';
 import { RecoveryLog, type LogRecord } from '../../recovery/log.js';
-import { markLinked, withAllBuckets } from '../../recovery/chains.js';
+import { markLinked, withAllBuckets } from '../chained/repair.js';
 import { assertRepairLockHeld } from '../lock-contracts.js';
 
 /**
@@ -49,7 +50,7 @@ export class HashMap extends MapBase {
   readonly table: ChainedTable;
   protected readonly ks: KeyScratch;
   protected readonly seed: number;
-  private readonly chain: number[] = [];
+  private readonly chain: ElementId[] = [];
   /** The chunk directory (see chunkDirectory): which chunks exist, for the byte recount of a repair. */
   private readonly chunkDir: Int32Array;
   /** Redo records of in-place value writes (see recovery/log.ts). */
@@ -270,7 +271,7 @@ export class HashMap extends MapBase {
 
   private updateInBucket(h: number, value: Uint8Array, flags: number): number {
     const t = this.table;
-    const b = h & t.mask;
+    const b = (h & t.mask) as BucketIndex;
     // Before anything changes: a program on a CPU past nCpus is a RangeError here.
     const at = this.windowFrom();
     const len = this.valueSizeHere();
@@ -318,7 +319,7 @@ export class HashMap extends MapBase {
   /** Removes the key (copying its value to `out` first when given). */
   protected deleteHashed(h: number, out: Uint8Array | null): number {
     const t = this.table;
-    const b = h & t.mask;
+    const b = (h & t.mask) as BucketIndex;
     const owner = this.domain.ownerId();
     t.lockBucket(b, owner);
     try {
@@ -335,7 +336,7 @@ export class HashMap extends MapBase {
   }
 
   /** Gives an unlinked element back (LRU types also take it off their lists). */
-  protected releaseElement(e: number, owner: number): void {
+  protected releaseElement(e: ElementId, owner: number): void {
     this.table.alloc.free(e, owner);
   }
 
@@ -344,7 +345,7 @@ export class HashMap extends MapBase {
     if (refused !== 0) return refused;
     const h = this.hashBytes(key);
     const t = this.table;
-    const b = h & t.mask;
+    const b = (h & t.mask) as BucketIndex;
     const word = (this.windowFrom() + byteOffset) >>> 2;
     t.lockBucket(b, this.domain.ownerId());
     try {
@@ -364,8 +365,8 @@ export class HashMap extends MapBase {
   private settleRecord(rec: LogRecord): void {
     const t = this.table;
     if (rec.area !== SEG_BUCKETS || rec.index < 0 || rec.index >= t.nBuckets) return;
-    t.lockBucket(rec.index, this.domain.ownerId());
-    t.unlockBucket(rec.index);
+    t.lockBucket(rec.index as BucketIndex, this.domain.ownerId());
+    t.unlockBucket(rec.index as BucketIndex);
   }
 
   /**
@@ -413,10 +414,10 @@ export class HashMap extends MapBase {
     if (!this.userMayRead()) return -Errno.EPERM;
     const t = this.table;
     const owner = this.domain.ownerId();
-    let b = 0;
+    let b = 0 as BucketIndex;
     if (key !== null) {
       const h = this.hashBytes(key);
-      const kb = h & t.mask;
+      const kb = (h & t.mask) as BucketIndex;
       t.lockBucket(kb, owner);
       try {
         const e = t.findLocked(kb, h, this.ks.words);
@@ -427,7 +428,7 @@ export class HashMap extends MapBase {
             t.copyKey(chain[i + 1]!, next);
             return 0;
           }
-          b = kb + 1;
+          b = (kb + 1) as BucketIndex;
         }
         // A key that is not in the map restarts the walk: the first key (the kernel does the same).
       } finally {
@@ -437,7 +438,7 @@ export class HashMap extends MapBase {
     for (; b < t.nBuckets; b++) {
       if (t.head(b) < 0) continue;
       t.lockBucket(b, owner);
-      const head = t.buckets[b * BUCKET_WORDS + HEAD]!;
+      const head = t.buckets[b * BUCKET_WORDS + HEAD]! as ElementId;
       if (head >= 0) t.copyKey(head, next);
       t.unlockBucket(b);
       if (head >= 0) return 0;

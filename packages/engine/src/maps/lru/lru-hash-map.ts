@@ -5,9 +5,10 @@ import type { NormalizedSpec } from '../../spec/map-spec.js';
 import type { MapParts } from '../base.js';
 import type { MapHandle, MapStats } from '../map.js';
 import { HashMap } from '../hash/hash-map.js';
+import type { BucketIndex, ElementId } from '../chained/ids.js';
 import type { ElemLayout } from '../chained/layout.js';
 import type { LogRecord } from '../../recovery/log.js';
-import { withAllBuckets } from '../../recovery/chains.js';
+import { withAllBuckets } from '../chained/repair.js';
 import { assertRepairLockHeld, lockChecksOn } from '../lock-contracts.js';
 import { LRU_EXTRA_WORDS, LruLists, lruControlBytes, lruListCount, type LruCensus } from './lru-lists.js';
 
@@ -79,7 +80,7 @@ export class LruHashMap extends HashMap {
     if (currentCpu() >= 0) this.lru.reference(e);
   }
 
-  protected override releaseElement(e: number, _owner: number): void {
+  protected override releaseElement(e: ElementId, _owner: number): void {
     // Called under the bucket lock: the release stack takes no list lock.
     this.lru.release(e);
   }
@@ -96,7 +97,7 @@ export class LruHashMap extends HashMap {
   private updateLru(h: number, value: Uint8Array, flags: number): number {
     if (flags > BPF_EXIST) return -Errno.EINVAL;
     const t = this.table;
-    const b = h & t.mask;
+    const b = (h & t.mask) as BucketIndex;
     const owner = this.domain.ownerId();
     const rec = this.log.prepare(owner);
     const at = this.windowFrom();
@@ -141,7 +142,7 @@ export class LruHashMap extends HashMap {
   }
 
   /** Under the bucket lock: the key exists in element e. */
-  private replaceLocked(b: number, e: number, value: Uint8Array, flags: number, at: number, len: number, rec: LogRecord): number {
+  private replaceLocked(b: BucketIndex, e: ElementId, value: Uint8Array, flags: number, at: number, len: number, rec: LogRecord): number {
     if (lockChecksOn()) this.table.assertBucketHeld(b);
     if (flags === BPF_NOEXIST) return -Errno.EEXIST;
     this.table.writeValue(b, e, at, value, 0, len, rec);
@@ -150,7 +151,7 @@ export class LruHashMap extends HashMap {
   }
 
   /** An element for a new key from the caller's list (see "How CPUs share" in lru-lists.ts). */
-  private popElement(owner: number): number {
+  private popElement(owner: number): ElementId {
     const e = this.popOnce(owner);
     if (e >= 0) return e;
     const deadline = performance.now() + POP_WAIT_MS;
@@ -159,10 +160,10 @@ export class LruHashMap extends HashMap {
       const again = this.popOnce(owner);
       if (again >= 0) return again;
     }
-    return -1;
+    return -1 as ElementId;
   }
 
-  private popOnce(owner: number): number {
+  private popOnce(owner: number): ElementId {
     const lists = this.lru;
     const n = lists.nLists;
     if (n === 1) return lists.pop(0, owner, true);

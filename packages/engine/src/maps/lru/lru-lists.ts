@@ -90,10 +90,11 @@
  * chains, keeping only elements that are linked or popped by a live CPU.
  */
 import { lockRecover, unlock, type LockOwners } from '../../locks/bucket-lock.js';
-import { markLinked, withAllBuckets } from '../../recovery/chains.js';
+import { markLinked, withAllBuckets } from '../chained/repair.js';
 import { W_LOCKS_RECOVERED } from '../header.js';
 import { LINE_WORDS } from '../../memory/segments.js';
 import type { NormalizedSpec } from '../../spec/map-spec.js';
+import type { BucketIndex, ElementId } from '../chained/ids.js';
 import { FIXED_WORDS, HASH } from '../chained/layout.js';
 import type { ChainedTable } from '../chained/table.js';
 import { assertHeld, lockChecksOn } from '../lock-contracts.js';
@@ -207,20 +208,20 @@ export class LruLists {
    * free element and (with `mayEvict`) no evictable entry. The caller holds
    * no bucket lock.
    */
-  pop(l: number, owner: number, mayEvict: boolean): number {
+  pop(l: number, owner: number, mayEvict: boolean): ElementId {
     const { ctl, ew, stride } = this;
     const at = l * LINE_WORDS;
     this.lockList(l, owner);
     try {
       this.drainLocked(at);
-      let e = ctl[at + L_FREE]!;
+      let e = ctl[at + L_FREE]! as ElementId;
       if (e >= 0) {
         ctl[at + L_FREE] = ew[e * stride + OLDER]!;
         Atomics.store(ctl, at + L_NFREE, ctl[at + L_NFREE]! - 1);
       } else {
-        if (!mayEvict) return -1;
+        if (!mayEvict) return -1 as ElementId;
         e = this.evictLocked(at, owner);
-        if (e < 0) return -1;
+        if (e < 0) return -1 as ElementId;
       }
       ew[e * stride + REF] = 0;
       ew[e * stride + STACK] = popTag(owner);
@@ -329,18 +330,18 @@ export class LruLists {
   }
 
   /** Second-chance eviction of one live entry (see the module comment); the victim, or -1. */
-  private evictLocked(at: number, owner: number): number {
+  private evictLocked(at: number, owner: number): ElementId {
     if (lockChecksOn()) this.assertListHeld(at);
     const { ctl, ew, stride, table } = this;
     let budget = 2 * ctl[at + L_INUSE]! + 2;
-    let e = ctl[at + L_OLD]!;
+    let e = ctl[at + L_OLD]! as ElementId;
     while (budget-- > 0) {
       if (e < 0) {
-        e = ctl[at + L_OLD]!;
-        if (e < 0) return -1;
+        e = ctl[at + L_OLD]! as ElementId;
+        if (e < 0) return -1 as ElementId;
       }
       const base = e * stride;
-      const newer = ew[base + NEWER]!;
+      const newer = ew[base + NEWER]! as ElementId;
       if (ew[base + REF] !== 0) {
         ew[base + REF] = 0;
         if (newer >= 0) {
@@ -352,7 +353,7 @@ export class LruLists {
         continue;
       }
       // Lock order: list lock (held) -> the victim's bucket lock.
-      const b = ew[base + HASH]! & table.mask;
+      const b = (ew[base + HASH]! & table.mask) as BucketIndex;
       table.lockBucket(b, owner);
       const unlinked = table.unlinkLocked(b, e);
       table.unlockBucket(b);
@@ -365,7 +366,7 @@ export class LruLists {
       }
       e = newer;
     }
-    return -1;
+    return -1 as ElementId;
   }
 
   // ---- recovery after CPU deaths ----

@@ -1,5 +1,6 @@
-import { NEXT } from '../maps/chained/layout.js';
-import { BUCKET_WORDS, HEAD, lockChecksOn, type ChainedTable } from '../maps/chained/table.js';
+import type { BucketIndex } from './ids.js';
+import { NEXT } from './layout.js';
+import { BUCKET_WORDS, HEAD, lockChecksOn, type ChainedTable } from './table.js';
 
 /** The elements a repair found linked in a table's chains. */
 export interface Linked {
@@ -16,12 +17,12 @@ export interface Linked {
  * freeing it. Only the locks actually taken are released, also on a timeout.
  */
 export function withAllBuckets<T>(t: ChainedTable<unknown>, owner: number, fn: () => T): T {
-  let held = 0;
+  let held = 0 as BucketIndex;
   try {
     for (; held < t.nBuckets; held++) t.lockBucket(held, owner);
     return fn();
   } finally {
-    for (let b = 0; b < held; b++) t.unlockBucket(b);
+    for (let b = 0 as BucketIndex; b < held; b++) t.unlockBucket(b);
   }
 }
 
@@ -31,7 +32,7 @@ export function withAllBuckets<T>(t: ChainedTable<unknown>, owner: number, fn: (
  * that a bug made cyclic cannot hang a repair.
  */
 export function markLinked(t: ChainedTable<unknown>, capacity: number): Linked {
-  if (lockChecksOn()) for (let b = 0; b < t.nBuckets; b++) t.assertBucketHeld(b);
+  if (lockChecksOn()) for (let b = 0 as BucketIndex; b < t.nBuckets; b++) t.assertBucketHeld(b);
   const reached = new Uint8Array(capacity);
   let linked = 0;
   const store = t.store;
