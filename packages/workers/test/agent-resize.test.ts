@@ -18,13 +18,20 @@ describe('the agent and hash_resize resize dynamics', () => {
     expect(await agent.setMaxEntries('m', 99)).toBe(-Errno.EINVAL);
     expect(await agent.setMaxEntries('m', 1000)).toBe(0);
     expect(m.update(key(100), v)).toBe(0);
-    await expect(agent.setMaxEntries('m', 5000)).rejects.toThrow(/must be in 1..4096/);
+    // Past the maxEntriesCeiling the map was created with (a pre-sizing hint, no limit), and back.
+    expect(await agent.setMaxEntries('m', 5000)).toBe(0);
+    expect(await agent.setMaxEntries('m', 1000)).toBe(0);
+    await expect(agent.setMaxEntries('m', 2 ** 31)).rejects.toThrow(/hard limit/);
     // A hint of 900 entries: the adaptive controller grows to fit them at once.
     await agent.resizeHint('m', 900);
     expect(m.stats().buckets).toBeGreaterThanOrEqual(1024);
     const log = await agent.decisionLog('m');
     expect(log.records.map((r) => r.reason)).toContain('hint');
-    expect(log.records.find((r) => r.reason === 'max-entries')).toMatchObject({ from: 100, to: 1000 });
+    expect(log.records.filter((r) => r.reason === 'max-entries').map((r) => [r.from, r.to])).toEqual([
+      [100, 1000],
+      [1000, 5000],
+      [5000, 1000],
+    ]);
     expect(log.records.every((r) => r.timeNs > 0)).toBe(true);
     // Walks: both modes return every marker on a quiet map, each key once.
     for (const mode of ['stable', 'best-effort'] as const) {

@@ -46,9 +46,12 @@ export interface ResizeOptions {
   /** Who decides resizes: 'watermarks' (growAt/shrinkAt by 2x, the default) or 'adaptive' (maps/hash-resize/controller.ts). */
   controller?: ResizeController;
   /**
-   * The most entries setMaxEntries may raise the bound to (>= maxEntries).
-   * Default maxEntries. The element pool's directory is sized for it: 12
-   * bytes per chunk of elements (a chunk holds up to 1024).
+   * Optional: a pre-sizing hint, the entries the bound is expected to be
+   * raised to (>= maxEntries; default maxEntries). The element pool's chunks
+   * are sized for it (a map raised far then makes fewer, bigger chunks);
+   * nothing is allocated for it. No limit: setMaxEntries raises the bound
+   * past it, up to the engine's hard limit (stats().maxEntriesCeiling, about
+   * 2^31 entries). Before issue 17 it was that limit; specs giving it keep working.
    */
   maxEntriesCeiling?: number;
 }

@@ -2,7 +2,7 @@ import type { BucketIndex, ElementId } from '../maps/chained/ids.js';
 import { BUCKET_WORDS, HEAD, MOVED } from '../maps/chained/table.js';
 import type { HashResizeMap } from '../maps/hash-resize/hash-resize-map.js';
 import { maxBucketsFor } from '../maps/hash-resize/hash-resize-map.js';
-import { CURSOR, DIR, DONE, ENTRIES, EPOCH, FIRST_TABLE_SEG, FUT, GROW, MIN_BUCKETS, NEXT_SEG, OLD_NB, R_LOCK, SHRINK, CUR } from '../maps/hash-resize/layout.js';
+import { BOUND_PEAK, CURSOR, DIR, DONE, ENTRIES, EPOCH, FIRST_TABLE_SEG, FUT, GROW, MAX_ENTRIES, MIN_BUCKETS, NEXT_SEG, OLD_NB, R_LOCK, SHRINK, CUR } from '../maps/hash-resize/layout.js';
 import type { TableView } from '../maps/hash-resize/tables.js';
 import { isPowerOfTwo } from '../spec/map-spec.js';
 import { walkChains, type ChainWalk } from './chains.js';
@@ -39,15 +39,19 @@ export function verifyHashResize(map: HashResizeMap, f: Findings): void {
   const curId = Atomics.load(w, CUR);
   const futId = Atomics.load(w, FUT);
   const nextSeg = Atomics.load(w, NEXT_SEG);
-  // A table may outlive a lowered bound (setMaxEntries) until it shrinks: the ceiling's buckets bound it.
-  const maxBuckets = maxBucketsFor(Math.max(spec.maxEntries, spec.resize.maxEntriesCeiling));
+  // A table may outlive a lowered bound (setMaxEntries) until it shrinks: the highest bound so far bounds its buckets.
+  const peak = Atomics.load(w, BOUND_PEAK);
+  const bound = Atomics.load(w, MAX_ENTRIES);
+  if (peak < bound || peak < spec.maxEntries) f.problem(`${label}: BOUND_PEAK ${peak} is below the bound ${bound} or spec.maxEntries ${spec.maxEntries}`);
+  const maxBuckets = maxBucketsFor(Math.max(peak, bound));
   const cur = tableOf(map, f, 'CUR', curId, nextSeg);
   if (!cur) return;
-  if (cur.nb > maxBuckets) f.problem(`${label}: CUR has ${cur.nb} buckets, over the ${maxBuckets} maxEntriesCeiling ${Math.max(spec.maxEntries, spec.resize.maxEntriesCeiling)} allows`);
+  if (cur.nb > maxBuckets) f.problem(`${label}: CUR has ${cur.nb} buckets, over the ${maxBuckets} the highest bound so far (${Math.max(peak, bound)}) allows`);
   const fut = futId === 0 ? null : tableOf(map, f, 'FUT', futId, nextSeg);
   if (futId !== 0 && !fut) return;
   const pool = map.pool;
-  const capacity = pool.store.maxElements;
+  // Every element id a chain may hold (more is a problem walkChains reports).
+  const capacity = pool.span() * pool.chunk;
   const seed = map.header.seed;
   const curWalk = walkChains(f, `${label} CUR table ${curId}`, cur.t, { capacity, seed, allowMoved: fut !== null, domain });
   let linked = curWalk.linked;
@@ -79,7 +83,7 @@ export function verifyHashResize(map: HashResizeMap, f: Findings): void {
   if (entries !== linked) f.problem(`${label}: ENTRIES counter ${entries}, ${linked} entries linked in CUR and FUT`);
   const cached = pool.cachedElements().length;
   if (pool.allocated() !== linked + cached) f.problem(`${label}: the pool handed out ${pool.allocated()} elements, ${linked} are linked and ${cached} in CPU caches`);
-  if (linked > spec.maxEntries) f.problem(`${label}: ${linked} entries, over maxEntries ${spec.maxEntries}`);
+  if (linked > bound) f.problem(`${label}: ${linked} entries, over the bound ${bound} (maxEntries, as setMaxEntries left it)`);
   for (const seg of map.retire.pending()) {
     if (seg === curId || seg === futId) f.problem(`${label}: live table ${seg} is waiting in the retire queue`);
   }
@@ -160,7 +164,8 @@ function checkPool(f: Findings, label: string, map: HashResizeMap, reached: Uint
     if (id <= 0) f.problem(`${label} pool: element ${e} is cached, but its chunk ${e >>> pool.shift} ${id === 0 ? 'does not exist' : 'was released'}`);
     cached[e] = 1;
   }
-  for (let c = 0; c < pool.maxChunks; c++) {
+  const span = Math.ceil(reached.length / pool.chunk);
+  for (let c = 0; c < span; c++) {
     const first = c << pool.shift;
     const id = pool.chunkId(c);
     if (id <= 0) {

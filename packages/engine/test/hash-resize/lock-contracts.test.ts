@@ -60,6 +60,6 @@ describe('lock contracts of hash_resize (checks on)', () => {
 
   it('the pool rebuild needs the pool lock', () => {
     const m = map();
-    expect(() => m.pool.rebuildLocked(new Uint8Array(m.pool.store.maxElements), m.domain.ownerId())).toThrow(/lock contract broken: element pool lock/);
+    expect(() => m.pool.rebuildLocked(new Uint8Array(m.pool.span() * m.pool.chunk), m.domain.ownerId())).toThrow(/lock contract broken: element pool lock/);
   });
 });

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { setLockTimeout } from '../../src/locks/bucket-lock.js';
 import type { ArrayOfMapsMap } from '../../src/maps/array-of-maps/array-of-maps.js';
 import type { MapBase } from '../../src/maps/base.js';
+import type { HashResizeMap } from '../../src/maps/hash-resize/hash-resize-map.js';
 import { createMap } from '../../src/maps/registry.js';
 import type { MapSpec } from '../../src/spec/map-spec.js';
 import { verify } from '../../src/verify/index.js';
@@ -92,6 +93,17 @@ describe('segments made after a thread attached reach it synchronously', () => {
     put(m, 8, 20_000);
     expect(m.stats().grows).toBeGreaterThan(0);
     expect(await goBlocked(r)).toEqual({ passed: 20_000, failed: 0 });
+  });
+
+  it('element-chunk directory pages (hash_resize, its bound raised past what it was created for)', async () => {
+    const m = map({ type: 'hash_resize', keySize: 4, valueSize: 8, maxEntries: 1024, resize: { driver: 'inline' } }) as unknown as HashResizeMap;
+    put(m, 0, 8);
+    const r = await attachReader(m, { op: 'lookups', from: 0, to: 30_000 });
+    expect(m.setMaxEntries(1 << 16)).toBe(0);
+    put(m, 8, 30_000);
+    // Chunks 4..58 (512 elements each) live in pages 1..3 of the directory, all made after the reader attached.
+    expect(m.pool.dir.pageIds().length).toBe(3);
+    expect(await goBlocked(r)).toEqual({ passed: 30_000, failed: 0 });
   });
 
   it('sub-arrays (array_resize)', async () => {

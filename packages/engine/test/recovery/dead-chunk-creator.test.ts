@@ -14,7 +14,7 @@ import { key, useRecovery } from './support.js';
 // chunks that exist, nor lose the chunk's bytes from stats(). A twin map fed
 // the same inserts by a thread that never died is the reference for bytes.
 
-type Step = 'published' | 'committed-uncounted' | 'committed' | 'chunks-stored';
+type Step = 'published' | 'committed-uncounted' | 'committed' | 'chunks-stored' | 'page-published' | 'page-linked-uncounted';
 
 function value(k: number): Uint8Array {
   const v = new Uint8Array(8);
@@ -24,7 +24,7 @@ function value(k: number): Uint8Array {
   return v;
 }
 
-const KINDS: { name: string; spec: MapSpec; before: number; after: number; full: boolean; steps: Step[] }[] = [
+const KINDS: { name: string; spec: MapSpec; raiseTo?: number; before: number; after: number; full: boolean; steps: Step[] }[] = [
   // 32 chunks of 32 elements; 100 entries fill chunks 0..3, the dead CPU makes chunk 4.
   {
     name: 'hash noPrealloc',
@@ -46,6 +46,18 @@ const KINDS: { name: string; spec: MapSpec; before: number; after: number; full:
     full: false,
     steps: ['published', 'committed-uncounted', 'committed'],
   },
+  // Created for 1024 entries (chunks of 512: page 0 of the chunk directory
+  // holds chunks 0..3) and raised to 8192: 2048 entries fill chunks 0..3,
+  // and the dead CPU makes the directory page that chunk 4 needs (page 1).
+  {
+    name: 'hash_resize past its first directory page',
+    spec: { type: 'hash_resize', keySize: 4, valueSize: 8, maxEntries: 1024, resize: { driver: 'inline', initialBuckets: 1024 } },
+    raiseTo: 8192,
+    before: 2048,
+    after: 5000,
+    full: false,
+    steps: ['page-published', 'page-linked-uncounted'],
+  },
 ];
 
 describe('a CPU killed while it makes an element chunk', () => {
@@ -57,6 +69,7 @@ describe('a CPU killed while it makes an element chunk', () => {
       it(`${kind.name}, killed with the chunk ${step}: one buffer per chunk in every thread, no early -E2BIG, bytes as a twin's`, async () => {
         const m = map(kind.spec);
         const twin = map(kind.spec);
+        if (kind.raiseTo !== undefined) for (const target of [m, twin]) expect((target as unknown as { setMaxEntries(n: number): number }).setMaxEntries(kind.raiseTo)).toBe(0);
         const insert = (target: MapBase, from: number, to: number): void => {
           for (let k = from; k < to; k++) expect(target.updateU32(k, value(k)), `key ${k}`).toBe(0);
         };
@@ -72,7 +85,8 @@ describe('a CPU killed while it makes an element chunk', () => {
         const reader = cpu(m, 0);
         expect(await run(reader, { op: 'read', from: 0, to: kind.before })).toMatchObject({ bad: 0 });
         const doomed = cpu(m);
-        await run(doomed, { op: 'half-chunk', step });
+        const cut = await run(doomed, { op: 'half-chunk', step });
+        if (kind.raiseTo !== undefined) expect(cut).toMatchObject({ chunk: 4, page: 1 });
         await kill(doomed, m);
         insert(m, kind.before, kind.after);
         insert(twin, kind.before, kind.after);

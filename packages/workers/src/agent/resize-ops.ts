@@ -139,8 +139,9 @@ export class Walker {
  * Raises a hash_resize map's bound from the agent while the CPUs fill it
  * (the tracing case: no good bound known in advance): every `everyMs`, when
  * the entries pass `raiseAt` of the bound, the bound is multiplied by
- * `factor` (up to the map's ceiling). Counts its raises and the -EBUSY it
- * met (a resize under way: it tries again at its next look).
+ * `factor` (up to stats().maxEntriesCeiling, the engine's hard limit).
+ * Counts its raises and the -EBUSY it met (a resize under way: it tries
+ * again at its next look).
  */
 export class BoundKeeper {
   raises = 0;

@@ -38,6 +38,7 @@ import {
   NEXT_SEG,
   OLD_NB,
   MAX_ENTRIES,
+  BOUND_PEAK,
   RELOCATED,
   RETIRE_SLOTS,
   RETRY_COUNT,
@@ -176,7 +177,6 @@ export class HashResizeMap extends MapBase {
     this.time64 = new BigInt64Array(this.header.sab, TIME_BYTE_OFFSET, 3);
     this.retire = new RetireQueue(new Int32Array(this.segments.get(SEG_CONTROL)), 0, RETIRE_SLOTS, this.domain);
     this.control = new ResizeControl(this.words, spec, this.header.sab, this.time64, () => this.bound.maxBuckets());
-    this.bound = new MaxEntries(this.words, spec, this.control);
     this.resizer = new Resizer(this);
     this.owners = {
       ownerId: () => this.domain.ownerId(),
@@ -184,14 +184,14 @@ export class HashResizeMap extends MapBase {
     };
     const poolSab = this.segments.get(SEG_POOL);
     this.poolSegBytes = poolSab.byteLength;
-    // The pool is sized for the ceiling setMaxEntries may raise the bound to.
-    const ceiling = ceilingOf(spec);
-    const chunk = chunkElements(ceiling, layout.stride);
+    // The pool's directory starts with room for the bound the map was
+    // created with and grows in pages past it (setMaxEntries has no ceiling).
+    const { chunk, firstChunks } = poolSizing(spec);
     this.pool = new ElementPool(
       new Int32Array(poolSab),
       layout,
       chunk,
-      maxChunks(ceiling, chunk, spec.nCpus),
+      firstChunks,
       spec.nCpus,
       this.words,
       this.segments,
@@ -199,6 +199,7 @@ export class HashResizeMap extends MapBase {
       (n) => this.header.addBytes(n),
       (n) => this.header.heldBytes() + n <= spec.memoryBudget,
     );
+    this.bound = new MaxEntries(this.words, this.pool.limit, this.control);
     this.log = new RecoveryLog(this.header, this.segments, this.domain, spec.valueSize, (rec) => this.settleRecord(rec));
     this.tables = new Tables(
       this.words,
@@ -230,9 +231,7 @@ export class HashResizeMap extends MapBase {
   }
 
   static bytesAtCreate(spec: NormalizedSpec): number {
-    const layout = compactLayout(spec.keySize, spec.valueSize);
-    const chunks = maxChunks(ceilingOf(spec), chunkElements(ceilingOf(spec), layout.stride), spec.nCpus);
-    return tableWords(spec.resize.initialBuckets) * 4 + retireQueueWords(RETIRE_SLOTS) * 4 + poolWords(chunks, spec.nCpus) * 4;
+    return tableWords(spec.resize.initialBuckets) * 4 + retireQueueWords(RETIRE_SLOTS) * 4 + poolWords(poolSizing(spec).firstChunks, spec.nCpus) * 4;
   }
 
   static create(spec: NormalizedSpec, domain: QuiescenceDomain): HashResizeMap {
@@ -247,8 +246,7 @@ export class HashResizeMap extends MapBase {
     const segments = SegmentStore.create(id, header.segmentControl(domain));
     const control = new SharedArrayBuffer(retireQueueWords(RETIRE_SLOTS) * 4);
     segments.publish(SEG_CONTROL, control);
-    const layout = compactLayout(spec.keySize, spec.valueSize);
-    const pool = new SharedArrayBuffer(poolWords(maxChunks(ceilingOf(spec), chunkElements(ceilingOf(spec), layout.stride), spec.nCpus), spec.nCpus) * 4);
+    const pool = new SharedArrayBuffer(poolWords(poolSizing(spec).firstChunks, spec.nCpus) * 4);
     ElementPool.init(new Int32Array(pool));
     segments.publish(SEG_POOL, pool);
     const table = Tables.newTable(spec.resize.initialBuckets);
@@ -259,6 +257,7 @@ export class HashResizeMap extends MapBase {
     w[FUT] = 0;
     w[NEXT_SEG] = FIRST_TABLE_SEG + 1;
     w[MAX_ENTRIES] = spec.maxEntries;
+    w[BOUND_PEAK] = spec.maxEntries;
     const map = new HashResizeMap({ id, spec, header, segments, domain });
     // rhashtable's worker exists from the table's creation: the first
     // deferred grow must not wait for a thread to start (~200 ms here).
@@ -827,15 +826,16 @@ export class HashResizeMap extends MapBase {
 
   /**
    * Under R_LOCK: the bytes held become what the map holds (the control and
-   * pool segments, CUR and FUT, the committed chunks, what waits in the
-   * retire queue). Under the pool lock too, so that a chunk being made
+   * pool segments, CUR and FUT, the committed chunks, the chunk directory's
+   * pages, what waits in the retire queue). Under the pool lock too, so that a chunk being made
    * (committed, not yet counted by its live creator) cannot be counted twice.
    */
   private recountBytes(): void {
     const owner = this.domain.ownerId();
     this.pool.lock(owner);
     try {
-      const held = this.retire.words.byteLength + this.poolSegBytes + this.tables.cur.bytes + (this.tables.fut?.bytes ?? 0) + this.pool.bytes() + this.retire.pendingBytes();
+      const held =
+        this.retire.words.byteLength + this.poolSegBytes + this.tables.cur.bytes + (this.tables.fut?.bytes ?? 0) + this.pool.bytes() + this.pool.directoryBytes() + this.retire.pendingBytes();
       this.header.addBytes(held - this.header.heldBytes());
     } finally {
       this.pool.unlock();
@@ -875,7 +875,8 @@ export class HashResizeMap extends MapBase {
       const rebuild = (): number => {
         this.pool.lock(owner);
         try {
-          const capacity = this.pool.store.maxElements;
+          // Every element linked anywhere is in a chunk below the pool's span (exact under the pool lock).
+          const capacity = this.pool.span() * this.pool.chunk;
           const c = markLinked(cur.t, capacity);
           let linked = c.linked;
           if (fut !== null) {
@@ -984,7 +985,7 @@ export class HashResizeMap extends MapBase {
       relocated: Atomics.load(w, RELOCATED),
       chunksReleased: Atomics.load(w, CHUNKS_RELEASED),
       controller: this.spec.resize.controller,
-      maxEntriesCeiling: this.bound.ceiling,
+      maxEntriesCeiling: this.bound.limit(),
       decisions: this.control.counts(),
     };
   }
@@ -993,9 +994,10 @@ export class HashResizeMap extends MapBase {
 
   /**
    * Changes the bound on entries of the live map (max-entries.ts says how,
-   * and how it meets the flood protection): 0; -EINVAL below the live entries (nothing
-   * changes); -EBUSY during a resize. RangeError/TypeError for a bound that
-   * is not an integer in 1..maxEntriesCeiling.
+   * and how it meets the flood protection): 0, raising it by any amount;
+   * -EINVAL below the live entries (nothing changes); -EBUSY during a
+   * resize. TypeError for a non-integer, RangeError below 1 or past the
+   * engine's hard limit (stats().maxEntriesCeiling; the error names it).
    */
   setMaxEntries(n: number): number {
     this.checkLive();
@@ -1014,7 +1016,7 @@ export class HashResizeMap extends MapBase {
    */
   resizeHint(entries: number): void {
     this.checkLive();
-    requireInt('entries', entries, 0, this.bound.ceiling);
+    requireInt('entries', entries, 0, this.bound.limit());
     this.control.hint(entries);
     this.refresh();
     if (this.spec.resize.autoResize && this.tables.fut === null) {
@@ -1043,9 +1045,17 @@ export class HashResizeMap extends MapBase {
   }
 }
 
-/** The most entries setMaxEntries may raise the bound to. */
-function ceilingOf(spec: NormalizedSpec): number {
-  return Math.max(spec.maxEntries, spec.resize.maxEntriesCeiling);
+/**
+ * The element pool's chunk size and the chunk indexes its directory's first
+ * page holds, the same in every thread: chunks sized for the bound the map
+ * starts with, or for spec.resize.maxEntriesCeiling when given (a
+ * pre-sizing hint: a map expected to be raised far gets bigger chunks, so
+ * fewer of them); the first page for the starting bound only.
+ */
+function poolSizing(spec: NormalizedSpec): { chunk: number; firstChunks: number } {
+  const layout = compactLayout(spec.keySize, spec.valueSize);
+  const chunk = chunkElements(Math.max(spec.maxEntries, spec.resize.maxEntriesCeiling), layout.stride);
+  return { chunk, firstChunks: maxChunks(spec.maxEntries, chunk, spec.nCpus) };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { PagedRecords } from '../../memory/paged-records.js';
 import { LINE_WORDS } from '../../memory/segments.js';
 import { BUCKET_WORDS } from '../chained/table.js';
 import type { ElemLayout } from '../chained/layout.js';
@@ -33,7 +34,7 @@ export const DIR = STATE + 4;
 export const NEXT_SEG = STATE + 5;
 export const GROWS = STATE + 6;
 export const SHRINKS = STATE + 7;
-/** Chunks made so far: chunk segment ids are CHUNK_SEG_BASE plus this count (never reused). */
+/** Chunks and chunk-directory pages made so far: their segment ids are CHUNK_SEG_BASE plus this count (never reused). */
 export const NEXT_CHUNK = STATE + 9;
 /**
  * Owner id of the thread driving the resize under way with the 'inline'
@@ -113,43 +114,57 @@ export const MAX_TABLE_BUCKETS = 2 ** 27;
  *   line 0: [0] the pool lock;
  *   line 1: [0] LOW, the lowest chunk that may have room; [1] TOP, one past
  *           the highest chunk index in use; [2] elements handed out;
- *           [3] the segment id of a chunk being made (0 when none);
- *   then, per chunk index c: DIR[c] the chunk's segment id (0: none, minus
- *   the id: released and waiting for its grace period, not to be reused
- *   yet), LIVE[c] elements handed out from it, FREE[c] its free list head.
+ *           [3] the segment id of a chunk or directory page being made (0 when none);
+ *   lines 2-3: the chunk directory's page table (memory/paged-records.ts);
+ *   then the directory's page 0: per chunk index c, DIR_WORDS words: the
+ *   chunk's segment id (0: none, minus the id: released and waiting for its
+ *   grace period, not to be reused yet), elements handed out from it, its
+ *   free list head. Later pages (made when chunk indexes pass page 0, as
+ *   setMaxEntries raised the bound) are segments of their own.
  */
 export const P_LOCK = 0;
 export const P_LOW = LINE_WORDS;
 export const P_TOP = LINE_WORDS + 1;
 export const P_ALLOCATED = LINE_WORDS + 2;
 export const P_CREATING = LINE_WORDS + 3;
-export const P_DIR = 2 * LINE_WORDS;
+export const P_PAGES = 2 * LINE_WORDS;
+export const P_DIR = P_PAGES + PagedRecords.tableWords();
+/** A chunk's directory record: [DIR_ID][DIR_LIVE][DIR_FREE]. */
+export const DIR_ID = 0;
+export const DIR_LIVE = 1;
+export const DIR_FREE = 2;
+export const DIR_WORDS = 3;
 
 /**
- * Then, from the first line boundary after the directory, one line per CPU
- * (ElementPool's per-CPU cache): [0] how many elements it holds, [1..] the
- * elements.
+ * Then, from the first line boundary after page 0 of the directory (room
+ * for `firstChunks` chunks), one line per CPU (ElementPool's per-CPU
+ * cache): [0] how many elements it holds, [1..] the elements.
  */
-export function poolCacheAt(maxChunks: number): number {
-  return Math.ceil((P_DIR + 3 * maxChunks) / LINE_WORDS) * LINE_WORDS;
+export function poolCacheAt(firstChunks: number): number {
+  return Math.ceil((P_DIR + DIR_WORDS * firstChunks) / LINE_WORDS) * LINE_WORDS;
 }
 
 /** Elements one CPU's cache holds at most: the rest of its line. */
 export const CACHE_SLOTS = LINE_WORDS - 1;
 
 /** The CPUs' cache lines, then the userspace threads' shared cache line and its lock's own line. */
-export function poolWords(maxChunks: number, nCpus: number): number {
-  return poolCacheAt(maxChunks) + (nCpus + 2) * LINE_WORDS;
+export function poolWords(firstChunks: number, nCpus: number): number {
+  return poolCacheAt(firstChunks) + (nCpus + 2) * LINE_WORDS;
 }
 
 /** Bytes a chunk should stay under: a released or kept chunk is small beside the entries. */
 const CHUNK_TARGET_BYTES = 16 * 1024;
 const MIN_CHUNK = 16;
 const MAX_CHUNK = 1024;
-/** Chunk indexes a pool may use at most (its directory stays a few pages). */
+/** Chunk indexes a pool sized for its entries uses at most (bigger maps take bigger chunks). */
 const MAX_POOL_CHUNKS = 4096;
 
-/** Elements per chunk (a power of two) for a map of maxEntries elements of strideWords words. */
+/**
+ * Elements per chunk (a power of two) for a map sized for maxEntries
+ * elements of strideWords words: the initial bound, or
+ * spec.resize.maxEntriesCeiling when given (a pre-sizing hint: a map
+ * expected to be raised far gets the chunks of its expected size).
+ */
 export function chunkElements(maxEntries: number, strideWords: number): number {
   let s = MIN_CHUNK;
   while (s < MAX_CHUNK && s * 2 * strideWords * 4 <= CHUNK_TARGET_BYTES) s *= 2;
@@ -160,7 +175,7 @@ export function chunkElements(maxEntries: number, strideWords: number): number {
 }
 
 /**
- * Chunk indexes a pool of maxEntries elements may use: room for the entries
+ * Chunk indexes a pool of maxEntries elements uses at most: room for the entries
  * and for what the per-CPU caches of nCpus CPUs may hold (free elements
  * kept out of the pool must never leave an insert the map admitted without
  * one), plus one chunk, because a relocation holds a new element before it
@@ -169,6 +184,31 @@ export function chunkElements(maxEntries: number, strideWords: number): number {
 export function maxChunks(maxEntries: number, chunk: number, nCpus: number): number {
   // nCpus CPU caches and the userspace threads' shared one.
   return Math.ceil((maxEntries + (nCpus + 1) * CACHE_SLOTS) / chunk) + 1;
+}
+
+/** The most entries a hash_resize bound may allow, and which hard limit sets it. */
+export interface EntriesLimit {
+  readonly entries: number;
+  /** Chunk indexes the pool may use for them, of `chunk` elements each. */
+  readonly chunks: number;
+  readonly chunk: number;
+  /** 'element ids': ids are non-negative Int32 words; 'directory': the chunk directory's pages. */
+  readonly by: 'element ids' | 'directory';
+}
+
+/**
+ * The engine's hard limit on a pool's entries (setMaxEntries): every element
+ * id must be a non-negative Int32 (the negative words of a chain are nulls
+ * terminators and MOVED), so the chunks maxChunks asks for stay below
+ * 2^31 / chunk; and their directory records must fit the paged directory
+ * (whose first page holds `firstChunks`: only tiny chunks meet that one).
+ */
+export function entriesLimit(chunk: number, nCpus: number, firstChunks: number): EntriesLimit {
+  const byIds = Math.floor(2 ** 31 / chunk);
+  const byDir = PagedRecords.maxRecords(firstChunks, DIR_WORDS);
+  const chunks = Math.min(byIds, byDir);
+  const entries = Math.min(2 ** 31 - 1, (chunks - 1) * chunk - (nCpus + 1) * CACHE_SLOTS);
+  return { entries, chunks, chunk, by: byIds <= byDir ? 'element ids' : 'directory' };
 }
 
 /**
@@ -194,7 +234,8 @@ export function compactLayout(keySize: number, valueBytes: number): ElemLayout {
  * creation); HINT the entries a program said to expect; CTRL_LOCK lets one
  * thread at a time evaluate the adaptive controller (a try-lock: the others
  * skip, they would decide the same); PENDING_* a decision the deferred
- * resizer carries out; LOG_SEQ counts the decisions logged.
+ * resizer carries out; LOG_SEQ counts the decisions logged; BOUND_PEAK
+ * the highest bound so far.
  */
 const CTRL = TYPE_BASE + 7 * LINE_WORDS;
 export const MAX_ENTRIES = CTRL + 0;
@@ -204,6 +245,12 @@ export const PENDING_DIR = CTRL + 3;
 export const PENDING_NB = CTRL + 4;
 export const PENDING_REASON = CTRL + 5;
 export const LOG_SEQ = CTRL + 6;
+/**
+ * The highest bound the map ever had: a table grown under it may outlive a
+ * lowered bound until it shrinks, so no table has more buckets than this
+ * bound allows (verify checks it). Stored before a raised MAX_ENTRIES.
+ */
+export const BOUND_PEAK = CTRL + 7;
 /** Per-reason decision counters (controller.ts REASONS, at most one line). */
 export const REASON_COUNTS = TYPE_BASE + 8 * LINE_WORDS;
 /** Byte offset of the adaptive controller's Float64 state (two lines). */

@@ -1,6 +1,5 @@
 import { Errno } from '../../errno.js';
-import type { NormalizedSpec } from '../../spec/map-spec.js';
-import { ENTRIES, FUT, MAX_ENTRIES, MAX_TABLE_BUCKETS, MIN_BUCKETS } from './layout.js';
+import { BOUND_PEAK, ENTRIES, FUT, MAX_ENTRIES, MAX_TABLE_BUCKETS, MIN_BUCKETS, type EntriesLimit } from './layout.js';
 import type { Migration } from './migration.js';
 import type { ResizeControl } from './resize-control.js';
 
@@ -10,17 +9,25 @@ import type { ResizeControl } from './resize-control.js';
  * lives in a shared word (MAX_ENTRIES), set from spec.maxEntries at creation;
  * setMaxEntries moves it on the live map, from userspace or the agent:
  *
- *  - raising it (up to spec.resize.maxEntriesCeiling, which the element
- *    pool's directory was sized for) is always allowed;
+ *  - raising it is always allowed, by any amount: nothing was sized for the
+ *    old bound but page 0 of the element pool's chunk directory, and the
+ *    directory grows in pages as chunk indexes pass it (pool.ts). The only
+ *    limit left is the engine's (entriesLimit in layout.ts: element ids are
+ *    non-negative Int32 words, about 2^31 entries; a RangeError names it).
+ *    The table's most buckets follow the live bound (maxBuckets);
  *  - lowering it below the live entries returns -EINVAL and changes nothing;
  *  - during a resize it returns -EBUSY (a resize's target was chosen under
  *    the old bound; R_LOCK keeps a resize from beginning meanwhile).
+ *
+ * spec.resize.maxEntriesCeiling is no limit any more: a pre-sizing hint for
+ * the pool's chunk size (hash-resize-map.ts poolSizing).
  *
  * Flood protection: the bound is what keeps a flood of new keys from taking
  * memory without end (an insert past it gets -E2BIG, and ENTRIES is counted
  * with a compareExchange so it never passes the bound). Raising the bound
  * raises that ceiling, by the caller's decision, never by the map's own;
- * spec.memoryBudget still caps the bytes whatever the bound. Lowering it
+ * spec.memoryBudget still caps the bytes whatever the bound (an insert that
+ * needs a chunk past it gets -ENOMEM). Lowering it
  * stores the new bound first, then reads ENTRIES: an insert that counted
  * itself in between re-reads the bound after its compareExchange and gives
  * its count back (-E2BIG), so the live entries never stay above a bound
@@ -28,16 +35,19 @@ import type { ResizeControl } from './resize-control.js';
  * concurrent insert may meet the lower bound (-E2BIG) for that instant.
  */
 export class MaxEntries {
-  readonly ceiling: number;
   private cachedBound = -1;
   private cachedBuckets = 0;
 
   constructor(
     private readonly w: Int32Array,
-    spec: NormalizedSpec,
+    /** The engine's hard limit for this map's pool. */
+    private readonly hard: EntriesLimit,
     private readonly control: ResizeControl,
-  ) {
-    this.ceiling = Math.max(spec.maxEntries, spec.resize.maxEntriesCeiling);
+  ) {}
+
+  /** The most entries a bound may allow (stats().maxEntriesCeiling). */
+  limit(): number {
+    return this.hard.entries;
   }
 
   /** The most buckets a table may have under the live bound (the kernel HASH's sizing: the next power of two). */
@@ -52,10 +62,11 @@ export class MaxEntries {
     return this.cachedBuckets;
   }
 
-  /** See the class comment. Throws TypeError/RangeError for a bound that is not an integer in 1..ceiling. */
+  /** See the class comment. Throws TypeError for a non-integer, RangeError below 1 or past the hard limit. */
   set(n: number, migration: Migration): number {
     if (typeof n !== 'number' || !Number.isInteger(n)) throw new TypeError(`setMaxEntries: n must be an integer, got ${typeof n === 'number' ? n : typeof n}`);
-    if (n < 1 || n > this.ceiling) throw new RangeError(`setMaxEntries: n must be in 1..${this.ceiling} (spec.resize.maxEntriesCeiling), got ${n}`);
+    if (n < 1) throw new RangeError(`setMaxEntries: n must be at least 1, got ${n}`);
+    if (n > this.hard.entries) throw new RangeError(`setMaxEntries: ${n} is past the engine's hard limit of ${this.hard.entries} entries for this map (${describeLimit(this.hard)})`);
     const w = this.w;
     migration.lockResize();
     try {
@@ -71,11 +82,23 @@ export class MaxEntries {
           Atomics.store(w, MAX_ENTRIES, old);
           return -Errno.EINVAL;
         }
-      } else Atomics.store(w, MAX_ENTRIES, n);
+      } else {
+        // The peak first (both sequentially consistent stores): a table a
+        // grow sizes from the new bound is always within the peak.
+        if (n > Atomics.load(w, BOUND_PEAK)) Atomics.store(w, BOUND_PEAK, n);
+        Atomics.store(w, MAX_ENTRIES, n);
+      }
       this.control.logLocked('max-entries', old, n);
       return 0;
     } finally {
       migration.unlockResize();
     }
   }
+}
+
+/** Which hard limit `l` is, in words. */
+function describeLimit(l: EntriesLimit): string {
+  return l.by === 'element ids'
+    ? `element ids are non-negative Int32 words: ${l.chunks} chunks of ${l.chunk} elements, less room for the CPUs' element caches`
+    : `its element pool's chunk directory holds ${l.chunks} chunks of ${l.chunk} elements; spec.resize.maxEntriesCeiling, a pre-sizing hint given at creation, picks bigger chunks`;
 }

@@ -1,12 +1,33 @@
 import { currentCpu } from '../../context.js';
 import { lock, unlock, type LockOwners } from '../../locks/bucket-lock.js';
-import type { SegmentStore } from '../../memory/segments.js';
+import { PagedRecords } from '../../memory/paged-records.js';
+import { allocArea, type SegmentStore } from '../../memory/segments.js';
 import type { RetireQueue } from '../../rcu/retire.js';
 import { ElementStore } from '../chained/allocator.js';
 import type { ElementId } from '../chained/ids.js';
 import { HASH, NEXT, type ElemLayout } from '../chained/layout.js';
 import { assertHeld } from '../chained/table.js';
-import { CACHE_SLOTS, CHUNKS_RELEASED, CHUNK_SEG_BASE, EPOCH, NEXT_CHUNK, P_ALLOCATED, P_CREATING, P_DIR, P_LOCK, P_LOW, P_TOP, poolCacheAt } from './layout.js';
+import {
+  CACHE_SLOTS,
+  CHUNKS_RELEASED,
+  CHUNK_SEG_BASE,
+  DIR_FREE,
+  DIR_ID,
+  DIR_LIVE,
+  DIR_WORDS,
+  EPOCH,
+  NEXT_CHUNK,
+  P_ALLOCATED,
+  P_CREATING,
+  P_DIR,
+  P_LOCK,
+  P_LOW,
+  P_PAGES,
+  P_TOP,
+  entriesLimit,
+  poolCacheAt,
+  type EntriesLimit,
+} from './layout.js';
 
 /**
  * hash_resize's element pool: the map's elements, whatever table links
@@ -28,13 +49,24 @@ import { CACHE_SLOTS, CHUNKS_RELEASED, CHUNK_SEG_BASE, EPOCH, NEXT_CHUNK, P_ALLO
  * lock). Nothing else is taken under the pool lock but the segment
  * publication lock (a leaf).
  *
+ * The directory (DIR[c], LIVE[c], FREE[c] per chunk index) is paged
+ * (memory/paged-records.ts): page 0 sits in the control segment, sized for
+ * the bound the map was created with; later pages are segments made under
+ * the pool lock when a chunk index first passes the pages there are (the
+ * bound was raised), published like chunks, so a thread attached before a
+ * page existed reaches it synchronously. Lookups never read the directory
+ * on their way: each thread caches its chunk views (ElementStore) and
+ * reads DIR only on a miss.
+ *
  * A chunk is made under the pool lock, in steps a dead creator can stop
- * between: the buffer gets its free list while still private, is published
- * under a segment id never used before, its free list head is stored, then
- * its id is committed into DIR[c] with one store, then its bytes are
- * counted. A buffer published and not committed is an orphan nobody
- * addresses; the next creator makes chunk c again. Bytes a dead creator did
- * not count are recounted by the map's repair (bytes() derives them).
+ * between: the directory pages up to its index are made (each published,
+ * then its id stored in the page table), the buffer gets its free list
+ * while still private, is published under a segment id never used before,
+ * its free list head is stored, then its id is committed into DIR[c] with
+ * one store, then its bytes are counted. A buffer published and not
+ * committed is an orphan nobody addresses; the next creator makes chunk c
+ * (or the page) again. Bytes a dead creator did not count are recounted by
+ * the map's repair (bytes() and directoryBytes() derive them).
  *
  * A released chunk's index is not reused until its grace period is over
  * (DIR[c] holds minus its id meanwhile, and readers still standing on its
@@ -59,8 +91,10 @@ import { CACHE_SLOTS, CHUNKS_RELEASED, CHUNK_SEG_BASE, EPOCH, NEXT_CHUNK, P_ALLO
  *   that a delete just freed; when the pool is under-filled (UNDERFILLED),
  *   a delete gives its CPU's whole cache back, so memory still follows the
  *   entries down (at most CACHE_SLOTS elements per idle CPU stay).
- * - The pool has room for every cache full besides maxEntries (maxChunks):
- *   an insert the map admitted always finds an element.
+ * - The pool has room for every cache full besides the bound: the
+ *   directory grows with the chunk indexes, and the bound never passes
+ *   `limit` (entriesLimit: the element ids and the directory can address
+ *   its chunks), so an insert the map admitted always finds an element.
  * - Userspace threads (the collector, an agent) share one more cache, with a
  *   lock of its own on its own line: their deletes put elements there, and
  *   a CPU whose cache is empty takes from it before the pool. Touched only
@@ -70,6 +104,12 @@ import { CACHE_SLOTS, CHUNKS_RELEASED, CHUNK_SEG_BASE, EPOCH, NEXT_CHUNK, P_ALLO
 export class ElementPool {
   readonly store: ElementStore;
   readonly shift: number;
+  /** The chunk directory: a DIR_WORDS record per chunk index (see layout.ts). */
+  readonly dir: PagedRecords;
+  /** The engine's hard limit on this pool's entries (a bound past it is refused). */
+  readonly limit: EntriesLimit;
+  /** Chunk indexes this pool may ever use (limit.chunks). */
+  readonly chunkLimit: number;
   /** Segment ids this thread resolved per chunk index (to drop them once the chunk is gone). */
   private readonly known: (number | undefined)[] = [];
 
@@ -79,7 +119,8 @@ export class ElementPool {
     readonly layout: ElemLayout,
     /** Elements per chunk (a power of two). */
     readonly chunk: number,
-    readonly maxChunks: number,
+    /** Chunk indexes the directory's page 0 holds (maxChunks of the bound the map was created with). */
+    readonly firstChunks: number,
     /** CPUs with a cache (spec.nCpus). */
     readonly nCpus: number,
     /** The map header's words (NEXT_SEG, EPOCH, counters). */
@@ -91,7 +132,10 @@ export class ElementPool {
     private readonly fitsBudget: (bytes: number) => boolean,
   ) {
     this.shift = Math.log2(chunk);
-    this.store = new ElementStore(layout, chunk, { chunk: (c, create) => this.chunkMemory(c, create) }, chunk * maxChunks);
+    this.limit = entriesLimit(chunk, nCpus, firstChunks);
+    this.chunkLimit = this.limit.chunks;
+    this.dir = new PagedRecords(ctl, P_PAGES, P_DIR, firstChunks, DIR_WORDS, segments);
+    this.store = new ElementStore(layout, chunk, { chunk: (c, create) => this.chunkMemory(c, create) }, chunk * this.chunkLimit);
   }
 
   /** Bytes of one chunk. */
@@ -108,7 +152,7 @@ export class ElementPool {
 
   /** Word index of CPU cpu's cache line. */
   private cacheAt(cpu: number): number {
-    return poolCacheAt(this.maxChunks) + cpu * (CACHE_SLOTS + 1);
+    return poolCacheAt(this.firstChunks) + cpu * (CACHE_SLOTS + 1);
   }
 
   /** The userspace threads' shared cache line (count, elements), after the CPUs'. */
@@ -135,26 +179,17 @@ export class ElementPool {
     return cpu >= 0 && cpu < this.nCpus ? this.cacheAt(cpu) : -1;
   }
 
-  private dir(c: number): number {
-    return P_DIR + c;
-  }
-  private live(c: number): number {
-    return P_DIR + this.maxChunks + c;
-  }
-  private free(c: number): number {
-    return P_DIR + 2 * this.maxChunks + c;
-  }
-
   /** The memory of chunk c: committed (or released and still in its grace period), or made now when `create`. */
   private chunkMemory(c: number, create: boolean): { sab: SharedArrayBuffer; byteOffset: number; elements: number } | null {
-    if (c >= this.maxChunks) return null;
-    const id = Atomics.load(this.ctl, this.dir(c));
+    if (c >= this.chunkLimit) return null;
+    const id = this.dir.load(c, DIR_ID);
     if (id !== 0) {
       const seg = Math.abs(id);
       this.known[c] = seg;
       return { sab: this.segments.get(seg), byteOffset: 0, elements: this.chunk };
     }
     if (!create) return null;
+    this.makePages(c);
     const size = this.chunk;
     const sab = new SharedArrayBuffer(this.chunkBytes);
     const w = new Int32Array(sab);
@@ -168,14 +203,32 @@ export class ElementPool {
     Atomics.store(this.ctl, P_CREATING, seg);
     // Published before its id is stored anywhere (memory/segments.ts, rule 1).
     this.segments.publish(seg, sab);
-    this.ctl[this.free(c)] = first;
-    this.ctl[this.live(c)] = 0;
-    Atomics.store(this.ctl, this.dir(c), seg);
+    this.dir.set(c, DIR_FREE, first);
+    this.dir.set(c, DIR_LIVE, 0);
+    this.dir.store(c, DIR_ID, seg);
     Atomics.store(this.ctl, P_CREATING, 0);
     this.addBytes(sab.byteLength);
     if (this.ctl[P_TOP]! <= c) this.ctl[P_TOP] = c + 1;
     this.known[c] = seg;
     return { sab, byteOffset: 0, elements: size };
+  }
+
+  /**
+   * Under the pool lock: the directory pages up to chunk c's, made in order.
+   * Each is published before its id is stored in the page table (the
+   * chunk's rule), and named in CREATING meanwhile, so that forgetReleased
+   * does not let it go between the two.
+   */
+  private makePages(c: number): void {
+    for (let k = this.dir.missingPage(c); k >= 0; k = this.dir.missingPage(c)) {
+      const sab = allocArea(this.dir.pageBytes(k), 'setMaxEntries', `element pool directory page ${k}`);
+      const seg = CHUNK_SEG_BASE + Atomics.add(this.hw, NEXT_CHUNK, 1);
+      Atomics.store(this.ctl, P_CREATING, seg);
+      this.segments.publish(seg, sab);
+      this.dir.link(k, seg, sab);
+      Atomics.store(this.ctl, P_CREATING, 0);
+      this.addBytes(sab.byteLength);
+    }
   }
 
   lock(owner: number): void {
@@ -193,8 +246,8 @@ export class ElementPool {
    * ENTRIES), so there is always room otherwise. With `below` (a
    * relocation), only from a chunk below it that exists, else -1.
    */
-  alloc(owner: number, below = this.maxChunks): ElementId {
-    const at = below === this.maxChunks ? this.myCache() : -1;
+  alloc(owner: number, below = this.chunkLimit): ElementId {
+    const at = below === this.chunkLimit ? this.myCache() : -1;
     if (at >= 0) {
       // Under the caller's bucket lock (see the cache rules above).
       const n = this.ctl[at]!;
@@ -205,7 +258,7 @@ export class ElementPool {
       }
       const shared = this.fromShared(owner, at);
       if (shared >= 0) return shared;
-    } else if (below === this.maxChunks) {
+    } else if (below === this.chunkLimit) {
       const shared = this.fromShared(owner, -1);
       if (shared >= 0) return shared;
     }
@@ -213,7 +266,7 @@ export class ElementPool {
     try {
       // A relocation (below set) moves an entry into a chunk that exists:
       // making one for it would only trade the chunk being emptied for another.
-      const e = this.allocLocked(owner, below, below === this.maxChunks);
+      const e = this.allocLocked(owner, below, below === this.chunkLimit);
       // An empty cache takes half a line's worth at once, from chunks that
       // exist (a spare never makes a chunk).
       if (at >= 0 && e >= 0) {
@@ -235,20 +288,22 @@ export class ElementPool {
     assertHeld(this.ctl, P_LOCK, owner, 'element pool lock');
     const ctl = this.ctl;
     const low = ctl[P_LOW]!;
+    const dir = this.dir;
     for (let c = low; c < below; c++) {
-      const id = ctl[this.dir(c)]!;
+      const id = dir.get(c, DIR_ID);
       if (id < 0) continue;
       if (id === 0) {
         if (!create) return -1 as ElementId;
         // spec.memoryBudget bounds the bytes a map holds: an insert that
-        // needs a chunk past it is refused (-ENOMEM), as a grow is.
-        if (!this.fitsBudget(this.chunkBytes)) return OVER_BUDGET as ElementId;
+        // needs a chunk (and the directory pages to reach it) past it is
+        // refused (-ENOMEM), as a grow is.
+        if (!this.fitsBudget(this.chunkBytes + dir.bytesToReach(c))) return OVER_BUDGET as ElementId;
         this.store.load(c, true);
       }
-      const e = ctl[this.free(c)]! as ElementId;
+      const e = dir.get(c, DIR_FREE) as ElementId;
       if (e < 0) continue;
-      ctl[this.free(c)] = this.store.words(e)[this.store.base(e) + HASH]!;
-      ctl[this.live(c)]!++;
+      dir.set(c, DIR_FREE, this.store.words(e)[this.store.base(e) + HASH]!);
+      dir.set(c, DIR_LIVE, dir.get(c, DIR_LIVE) + 1);
       ctl[P_ALLOCATED]!++;
       // Every chunk from LOW to c - 1 is full or waiting for its grace period (reclaimed lowers LOW again).
       ctl[P_LOW] = c;
@@ -372,9 +427,11 @@ export class ElementPool {
   private releaseLocked(e: number): number {
     const ctl = this.ctl;
     const c = e >>> this.shift;
-    this.store.words(e)[this.store.base(e) + HASH] = ctl[this.free(c)]!;
-    ctl[this.free(c)] = e;
-    const left = --ctl[this.live(c)]!;
+    const dir = this.dir;
+    this.store.words(e)[this.store.base(e) + HASH] = dir.get(c, DIR_FREE);
+    dir.set(c, DIR_FREE, e);
+    const left = dir.get(c, DIR_LIVE) - 1;
+    dir.set(c, DIR_LIVE, left);
     ctl[P_ALLOCATED]!--;
     if (c < ctl[P_LOW]!) ctl[P_LOW] = c;
     return left;
@@ -407,19 +464,36 @@ export class ElementPool {
   }
 
   liveIn(c: number): number {
-    return Atomics.load(this.ctl, this.live(c));
+    return this.dir.load(c, DIR_LIVE);
   }
 
   /** Bytes of the chunks holding memory (committed, not released). */
   bytes(): number {
     let n = 0;
-    for (let c = 0; c < this.maxChunks; c++) if (Atomics.load(this.ctl, this.dir(c)) > 0) n++;
+    const end = this.dir.extent();
+    for (let c = 0; c < end; c++) if (this.dir.load(c, DIR_ID) > 0) n++;
     return n * this.chunkBytes;
+  }
+
+  /** Bytes of the directory's pages past page 0 (page 0 is part of the control segment). */
+  directoryBytes(): number {
+    return this.dir.pageBytesHeld();
+  }
+
+  /**
+   * One past the highest chunk index that has a segment (committed, or
+   * released and in its grace period): every element id linked anywhere is
+   * below span() * chunk. Exact under the pool lock (chunks are made and
+   * given back under it); a snapshot otherwise (verify of a quiet map).
+   */
+  span(): number {
+    for (let c = this.dir.extent() - 1; c >= 0; c--) if (this.dir.load(c, DIR_ID) !== 0) return c + 1;
+    return 0;
   }
 
   /** Segment id of chunk c (0 none, negative: released, in its grace period). */
   chunkId(c: number): number {
-    return Atomics.load(this.ctl, this.dir(c));
+    return this.dir.load(c, DIR_ID);
   }
 
   /**
@@ -464,10 +538,10 @@ export class ElementPool {
   liveElements(c: number, owner: number): ElementId[] {
     this.lock(owner);
     try {
-      if (this.ctl[this.dir(c)]! <= 0) return [];
+      if (this.dir.get(c, DIR_ID) <= 0) return [];
       const first = c << this.shift;
       const onFree = new Uint8Array(this.chunk);
-      for (let e = this.ctl[this.free(c)]!; e >= 0; e = this.store.words(e)[this.store.base(e) + HASH]!) onFree[e - first] = 1;
+      for (let e = this.dir.get(c, DIR_FREE); e >= 0; e = this.store.words(e)[this.store.base(e) + HASH]!) onFree[e - first] = 1;
       const out: ElementId[] = [];
       for (let i = 0; i < this.chunk; i++) if (onFree[i] === 0) out.push((first + i) as ElementId);
       return out;
@@ -486,8 +560,9 @@ export class ElementPool {
     this.lock(owner);
     try {
       const ctl = this.ctl;
-      const id = ctl[this.dir(c)]!;
-      if (id <= 0 || ctl[this.live(c)] !== 0) return false;
+      const dir = this.dir;
+      const id = dir.get(c, DIR_ID);
+      if (id <= 0 || dir.get(c, DIR_LIVE) !== 0) return false;
       // Chunks leave two retire slots free: a resize under way must find one
       // at its finish (beginResize checked one was free; releases are
       // serialised by this lock, so chunks never hold more than SLOTS - 2).
@@ -496,11 +571,11 @@ export class ElementPool {
       // held): readers still standing on one are online now, so the grace
       // period that starts here covers them.
       if (!retire.retire(id, this.chunkBytes)) return false;
-      Atomics.store(ctl, this.dir(c), -id);
+      dir.store(c, DIR_ID, -id);
       Atomics.add(this.hw, EPOCH, 2);
       Atomics.add(this.hw, CHUNKS_RELEASED, 1);
       let top = ctl[P_TOP]!;
-      while (top > 0 && ctl[this.dir(top - 1)]! <= 0) top--;
+      while (top > 0 && dir.get(top - 1, DIR_ID) <= 0) top--;
       ctl[P_TOP] = top;
       return true;
     } finally {
@@ -512,9 +587,10 @@ export class ElementPool {
   reclaimed(seg: number, owner: number): boolean {
     this.lock(owner);
     try {
-      for (let c = 0; c < this.maxChunks; c++) {
-        if (this.ctl[this.dir(c)] !== -seg) continue;
-        Atomics.store(this.ctl, this.dir(c), 0);
+      const end = this.dir.extent();
+      for (let c = 0; c < end; c++) {
+        if (this.dir.get(c, DIR_ID) !== -seg) continue;
+        this.dir.store(c, DIR_ID, 0);
         // This thread's own read section is not waited for (graceOver skips
         // it): it must not meet index c again through its old view.
         this.store.forget(c);
@@ -544,26 +620,34 @@ export class ElementPool {
    * grace period, which waits for it, keeps the index from being reused.
    */
   forgetReleased(): void {
+    // The segments this thread holds now (the caller drained just before).
+    // Only these may be dropped below: reading a directory page this thread
+    // had not viewed yet drains its queue again, and what that brings in
+    // may have been committed after CREATING was read.
+    const held = this.segments.entries();
     for (let c = 0; c < this.known.length; c++) {
       const seg = this.known[c];
       if (seg === undefined) continue;
-      if (Atomics.load(this.ctl, this.dir(c)) === seg) continue;
+      if (this.dir.load(c, DIR_ID) === seg) continue;
       this.store.forget(c);
       this.known[c] = undefined;
     }
-    // Chunks this thread received (a drain takes every publication; the
-    // caller drained just before) that no chunk index names: released and
-    // reclaimed, or orphans of a dead creator. Taking no lock (lookups call
-    // this): a chunk published and not yet committed is named by CREATING,
-    // set before its publication and cleared after its commit, so reading
-    // CREATING before the directory sees it in one or the other.
+    // Chunks and directory pages this thread received that nothing names:
+    // released and reclaimed chunks, or orphans of a dead creator. Taking
+    // no lock (lookups call this): a chunk or page published and not yet
+    // committed is named by CREATING, set before its publication and
+    // cleared after its commit, so reading CREATING (Atomics.load) before
+    // the page table and the directory sees it in one or the other. A
+    // chunk's pages are linked before its id is committed, so a committed
+    // chunk is always within the extent read after.
     const creating = Atomics.load(this.ctl, P_CREATING);
-    const inUse = new Set<number>();
-    for (let c = 0; c < this.maxChunks; c++) {
-      const id = Atomics.load(this.ctl, this.dir(c));
+    const inUse = new Set<number>(this.dir.pageIds());
+    const end = this.dir.extent();
+    for (let c = 0; c < end; c++) {
+      const id = this.dir.load(c, DIR_ID);
       if (id !== 0) inUse.add(Math.abs(id));
     }
-    for (const [seg] of this.segments.entries()) if (seg >= CHUNK_SEG_BASE && seg !== creating && !inUse.has(seg)) this.segments.drop(seg);
+    for (const [seg] of held) if (seg >= CHUNK_SEG_BASE && seg !== creating && !inUse.has(seg)) this.segments.drop(seg);
   }
 
   // ---- repair after a CPU death (under every bucket lock, then the pool lock) ----
@@ -580,14 +664,18 @@ export class ElementPool {
     // Cached elements stay where they are (their CPUs may be alive; a dead
     // CPU's cache is used by the next CPU started on its id): counted as
     // handed out, like the linked ones.
+    const dir = this.dir;
+    const end = this.span();
+    // An element past `reached` would read as linked and never come back.
+    if (reached.length < end * this.chunk) throw new Error(`rightsize: the repair marked ${reached.length} elements, the pool spans ${end * this.chunk}`);
     for (const e of this.cachedElements()) if (e >= 0 && e < reached.length) reached[e] = 1;
     let before = 0;
     let after = 0;
     let top = 0;
-    let low = this.maxChunks;
-    for (let c = 0; c < this.maxChunks; c++) {
-      if (ctl[this.dir(c)]! <= 0) continue;
-      before += this.chunk - ctl[this.live(c)]!;
+    let low = end;
+    for (let c = 0; c < end; c++) {
+      if (dir.get(c, DIR_ID) <= 0) continue;
+      before += this.chunk - dir.get(c, DIR_LIVE);
       const first = c << this.shift;
       let head = -1;
       let live = 0;
@@ -600,17 +688,17 @@ export class ElementPool {
         this.store.words(e)[this.store.base(e) + HASH] = head;
         head = e;
       }
-      ctl[this.free(c)] = head;
-      ctl[this.live(c)] = live;
+      dir.set(c, DIR_FREE, head);
+      dir.set(c, DIR_LIVE, live);
       after += this.chunk - live;
       top = c + 1;
       if (head >= 0 && c < low) low = c;
     }
     let allocated = 0;
-    for (let c = 0; c < top; c++) if (ctl[this.dir(c)]! > 0) allocated += ctl[this.live(c)]!;
+    for (let c = 0; c < top; c++) if (dir.get(c, DIR_ID) > 0) allocated += dir.get(c, DIR_LIVE);
     ctl[P_ALLOCATED] = allocated;
     ctl[P_TOP] = top;
-    ctl[P_LOW] = low === this.maxChunks ? 0 : low;
+    ctl[P_LOW] = low === end ? 0 : low;
     return Math.max(0, after - before);
   }
 
@@ -619,7 +707,7 @@ export class ElementPool {
   /** Chunk c's free list (bounded by the chunk size, so a cycle shows as an overlong list). */
   freeList(c: number): number[] {
     const out: number[] = [];
-    for (let e = Atomics.load(this.ctl, this.free(c)); e >= 0 && out.length <= this.chunk; e = this.store.words(e)[this.store.base(e) + HASH]!) out.push(e);
+    for (let e = this.dir.load(c, DIR_FREE); e >= 0 && out.length <= this.chunk; e = this.store.words(e)[this.store.base(e) + HASH]!) out.push(e);
     return out;
   }
 
