@@ -39,6 +39,16 @@ function misses(m: HashResizeMap, total: number): number {
   return bad;
 }
 
+/**
+ * stats().bytes, counted as chunks and directory pages were made, against
+ * what the map holds (a quiet map no thread died on).
+ */
+function expectBytesTrue(m: HashResizeMap): void {
+  // stats() brings this thread's view of the tables up to date first.
+  const bytes = m.stats().bytes;
+  expect(bytes).toBe(m.bytesHeldWith(m.cur, m.fut));
+}
+
 function expectFillers(reports: Reply[], perWriter: number, total: number): void {
   for (const r of reports) {
     expect(r.thrown).toBeUndefined();
@@ -71,6 +81,7 @@ describe('hash_resize: raising the bound past anything it was created for, from 
     expect(m.pool.dir.pageIds().length).toBeGreaterThan(0);
     expect(misses(m, 2 * PER)).toBe(0);
     expect(verify(m).problems).toEqual([]);
+    expectBytesTrue(m);
   });
 
   it('raised again and again while 2 CPUs insert: the entries never pass an accepted bound, every key found, verify clean', async () => {
@@ -108,6 +119,7 @@ describe('hash_resize: raising the bound past anything it was created for, from 
     expect(m.stats().entries).toBe(2 * PER);
     expect(misses(m, 2 * PER)).toBe(0);
     expect(verify(m).problems).toEqual([]);
+    expectBytesTrue(m);
   });
 });
 
@@ -144,6 +156,7 @@ describe('hash_resize setMaxEntries past the first directory page, from one thre
     expect(m.stats().entries).toBe(20_500);
     expect(m.pool.dir.pageIds().slice(0, pages.length)).toEqual(pages);
     expect(verify(m).problems).toEqual([]);
+    expectBytesTrue(m);
     expect(
       m
         .decisionLog()

@@ -825,21 +825,28 @@ export class HashResizeMap extends MapBase {
   // ---- recovery after CPU deaths (see recovery/log.ts) ----
 
   /**
-   * Under R_LOCK: the bytes held become what the map holds (the control and
-   * pool segments, CUR and FUT, the committed chunks, the chunk directory's
-   * pages, what waits in the retire queue). Under the pool lock too, so that a chunk being made
+   * Under R_LOCK: the bytes held become what the map holds
+   * (bytesHeldWith). Under the pool lock too, so that a chunk being made
    * (committed, not yet counted by its live creator) cannot be counted twice.
    */
   private recountBytes(): void {
     const owner = this.domain.ownerId();
     this.pool.lock(owner);
     try {
-      const held =
-        this.retire.words.byteLength + this.poolSegBytes + this.tables.cur.bytes + (this.tables.fut?.bytes ?? 0) + this.pool.bytes() + this.pool.directoryBytes() + this.retire.pendingBytes();
-      this.header.addBytes(held - this.header.heldBytes());
+      this.header.addBytes(this.bytesHeldWith(this.tables.cur, this.tables.fut) - this.header.heldBytes());
     } finally {
       this.pool.unlock();
     }
+  }
+
+  /**
+   * The bytes the map holds with tables `cur` and `fut`: the control and
+   * pool segments, the bucket arrays, the committed chunks, the chunk
+   * directory's pages, what waits in the retire queue. recountBytes makes
+   * stats().bytes this; on a quiet map no thread died on, it is this.
+   */
+  bytesHeldWith(cur: TableView, fut: TableView | null): number {
+    return this.retire.words.byteLength + this.poolSegBytes + cur.bytes + (fut?.bytes ?? 0) + this.pool.bytes() + this.pool.directoryBytes() + this.retire.pendingBytes();
   }
 
   /** A redo record a dead predecessor of this thread's slot left ACTIVE: taking its bucket lock replays it. */
