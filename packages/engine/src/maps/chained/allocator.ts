@@ -94,6 +94,14 @@ export class ElementStore {
   load(c: number, create = false): Int32Array {
     const mem = this.source.chunk(c, create);
     if (!mem) throw new Error(`rightsize: element chunk ${c} does not exist (corrupt index?)`);
+    // The view arrays stay dense: V8 turns an array into a dictionary when
+    // an index lands about 1024 past its end (a thread whose first element
+    // is in a high chunk of a map raised far), and every lookup's view read
+    // would then be a hash probe.
+    while (this.i32.length < c) {
+      this.i32.push(undefined);
+      this.u8.push(undefined);
+    }
     const words = mem.elements * this.layout.stride;
     this.i32[c] = new Int32Array(mem.sab, mem.byteOffset, words);
     this.u8[c] = new Uint8Array(mem.sab, mem.byteOffset, words * 4);
