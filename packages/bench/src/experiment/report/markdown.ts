@@ -198,7 +198,7 @@ export function experimentMarkdown(r: ExperimentReport, chart: (name: string) =>
   const header = [
     `${s.description} Scenario \`${s.name}\` (${s.kind}), seed ${s.seed}, ${r.cpus} CPUs, ${formatInt(r.workload.packetsPerCpu)} packets per CPU.`,
     `\`${r.command}\` on ${r.machine.cpuModel} (${r.machine.cores} cores, load ${r.machine.loadAverage.join(' ')}), Node ${r.machine.nodeVersion}, ${r.createdAt}, ${(r.wallMs / 1000).toFixed(1)} s.`,
-    `Sizes: normal ${formatInt(z.normal)} entries; worst case ${formatInt(z.worstCase)} (also hash_resize's bound); hash_resize starts at its minimum table of ${RESIZE_START_BUCKETS} buckets` +
+    `Sizes: normal ${formatInt(z.normal)} entries; worst case ${formatInt(z.worstCase)} (${s.bound ? `the reference; hash_resize's bound starts at ${formatInt(s.bound.initial)}, raised at runtime, no ceiling` : "also hash_resize's bound"}); hash_resize starts at its minimum table of ${RESIZE_START_BUCKETS} buckets` +
       ` (driver ${s.resize.driver}, grow at ${s.resize.growAt}, shrink below ${s.resize.shrinkAt})` +
       (s.strategies.includes('resize-overflow') ? `; overflow LRU ${formatInt(z.overflow)} entries.` : '.') +
       (s.gc ? ` The collector expires entries idle for more than ${s.gc.idleTimeoutTicks} ticks, sweeping every ${s.gc.everyTicks} ticks.` : ''),

@@ -45,7 +45,8 @@ export interface RunDynamics {
   /**
    * The agent's runtime bound keeper (null without one), with the kernel's
    * answer for reference: the bytes a HASH of the same key and value sized
-   * for the ceiling (max_pid in the tracing scenario) preallocates at creation.
+   * for sizing.worstCase (`ceiling`: max_pid in the tracing scenario; not a
+   * ceiling of the hash_resize map, which has none) preallocates at creation.
    */
   bound: { initial: number; final: number; raises: number; busy: number; errors: string[]; ceiling: number; hashForCeilingBytes: number } | null;
   /** The agent's walks (null without them). */

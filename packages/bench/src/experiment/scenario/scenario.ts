@@ -53,10 +53,10 @@ export interface GcSpec {
 
 /**
  * A bound raised at runtime (the tracing case: no good bound known in
- * advance). hash_resize maps start with maxEntries `initial` and may go up
- * to sizing.worstCase (their maxEntriesCeiling); the agent multiplies the
- * bound by `factor` whenever the entries pass `raiseAt` of it, looking every
- * `everyMs`.
+ * advance). hash_resize maps start with maxEntries `initial`, with no
+ * ceiling (sizing.worstCase is only the reference a HASH is sized for); the
+ * agent multiplies the bound by `factor` whenever the entries pass
+ * `raiseAt` of it, looking every `everyMs`.
  */
 export interface RuntimeBound {
   initial: number;
@@ -99,7 +99,7 @@ export interface Scenario {
   strategies: StrategyId[];
   /** How often the agent samples map stats (wall clock). */
   sampleEveryMs: number;
-  /** hash_resize's bound raised at runtime by the agent (null: the bound is sizing.worstCase). */
+  /** hash_resize's bound raised at runtime by the agent, from `initial`, with no ceiling (null: the bound is sizing.worstCase). */
   bound: RuntimeBound | null;
   /** The agent walks the hash_resize maps during the run (null: no walks). */
   walk: WalkSpec | null;
@@ -343,7 +343,8 @@ export function validateScenario(input: unknown): Scenario {
   let bound: RuntimeBound | null = null;
   if (o.bound !== undefined && o.bound !== null) {
     const b = o.bound;
-    if (b.initial > sizing.worstCase) throw new RangeError(`scenario.bound.initial (${b.initial}) must be <= scenario.sizing.worstCase (${sizing.worstCase}), the bound's ceiling`);
+    if (b.initial > sizing.worstCase)
+      throw new RangeError(`scenario.bound.initial (${b.initial}) must be <= scenario.sizing.worstCase (${sizing.worstCase}): the bound starts at most at the worst case`);
     bound = { initial: b.initial, raiseAt: b.raiseAt, factor: b.factor, everyMs: b.everyMs ?? DEFAULTS.boundEveryMs };
   }
   let walk: WalkSpec | null = null;

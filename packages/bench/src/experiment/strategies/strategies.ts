@@ -41,13 +41,13 @@ export function planStrategy(s: Scenario, id: StrategyId, nCpus: number): Strate
   const base = { keySize: KEY_SIZE, valueSize, nCpus };
   const z = s.sizing;
   // With a runtime bound (tracing), hash_resize starts at the bound's
-  // initial value and may be raised up to the worst case by the agent.
+  // initial value, with no ceiling (none is needed: the pool's chunk
+  // directory grows in pages), and the agent raises it as the entries come.
   const resizable = (ebusyPolicy: 'fail' | 'retry' | 'help', controller: 'watermarks' | 'adaptive' = 'watermarks'): MapSpec => ({
     ...base,
     type: 'hash_resize',
     maxEntries: s.bound ? s.bound.initial : z.worstCase,
     resize: {
-      ...(s.bound ? { maxEntriesCeiling: z.worstCase } : {}),
       ...(controller === 'adaptive' ? { controller } : {}),
       initialBuckets: RESIZE_START_BUCKETS,
       ebusyPolicy,
