@@ -26,12 +26,13 @@ import type { ResizeControl } from './resize-control.js';
  * memory without end (an insert past it gets -E2BIG, and ENTRIES is counted
  * with a compareExchange so it never passes the bound). Raising the bound
  * raises that ceiling, by the caller's decision, never by the map's own;
- * spec.memoryBudget still caps the bytes whatever the bound (an insert that
- * needs a chunk past it gets -ENOMEM). Lowering it
- * stores the new bound first, then reads ENTRIES: an insert that counted
- * itself in between re-reads the bound after its compareExchange and gives
- * its count back (-E2BIG), so the live entries never stay above a bound
- * that was accepted; while a lowering that will be refused is in flight, a
+ * spec.memoryBudget still caps the bytes whatever the bound (a bound costs
+ * no memory, so a raise does not check it; an insert that needs a chunk or
+ * a directory page past it gets -ENOMEM). Lowering it stores the new bound
+ * first, then reads ENTRIES: an insert that counted itself in between
+ * re-reads the bound after its compareExchange and gives its count back
+ * (-E2BIG), so the live entries never stay above a bound that was
+ * accepted; while a lowering that will be refused is in flight, a
  * concurrent insert may meet the lower bound (-E2BIG) for that instant.
  */
 export class MaxEntries {
