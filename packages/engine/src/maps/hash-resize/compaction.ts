@@ -149,9 +149,12 @@ export class Compaction {
    * entries went down fast (a burst of flows expiring), faster than the
    * background rounds empty chunks. Emptying them first, within
    * BEFORE_SHRINK_BUDGET_MS, keeps the shrink's extra table from coming on
-   * top of element memory that the entries no longer need.
+   * top of element memory that the entries no longer need. Returns whether
+   * that is done: nothing left to compact at SHRINK_FILL and no released
+   * memory waiting for its grace period (the resizer then shrinks; else it
+   * comes back to it, see Resizer.shrinkReady).
    */
-  beforeShrink(): void {
+  beforeShrink(): boolean {
     const until = performance.now() + BEFORE_SHRINK_BUDGET_MS;
     this.maintain(BEFORE_SHRINK_BUDGET_MS, true, SHRINK_FILL);
     // Released chunks count in the map's bytes until their grace period is
@@ -160,5 +163,6 @@ export class Compaction {
     while (this.retire.pending().length > 0 && performance.now() < until) {
       if (this.migration.reclaim() === 0) Atomics.wait(this.nap, 0, 0, GRACE_NAP_MS);
     }
+    return this.pool.compactionCandidate(SHRINK_FILL) < 0 && this.retire.pending().length === 0;
   }
 }

@@ -818,8 +818,8 @@ export class HashResizeMap extends MapBase {
     return this.compaction.maintain();
   }
 
-  beforeShrink(): void {
-    this.compaction.beforeShrink();
+  beforeShrink(): boolean {
+    return this.compaction.beforeShrink();
   }
 
   // ---- recovery after CPU deaths (see recovery/log.ts) ----

@@ -11,6 +11,12 @@ const RESIZER_STALE_NS = 1_000_000_000n;
 const RESIZER_IDLE_EXIT_MS = 5000;
 /** How long the resizer sleeps between looks when nobody wakes it. */
 const RESIZER_NAP_MS = 50;
+/**
+ * Longest a shrink waits for the element memory the entries no longer need
+ * to be freed first (Resizer.shrinkReady): past it, the shrink goes ahead
+ * (a reader holding a read section that long keeps released chunks alive).
+ */
+const SHRINK_WAIT_MAX_MS = 1000;
 
 /** What the resizer needs from its map. */
 export interface ResizerHost {
@@ -31,8 +37,8 @@ export interface ResizerHost {
   idleLook(): number;
   /** Background upkeep: reclaim, release empty element chunks, compact a sparse top chunk. */
   maintain(): boolean;
-  /** Before a shrink's smaller table is allocated: free what element memory compaction can (bounded in time). */
-  beforeShrink(): void;
+  /** Before a shrink's smaller table is allocated: free what element memory compaction can (bounded in time); whether it is all freed. */
+  beforeShrink(): boolean;
 }
 
 /**
@@ -133,12 +139,14 @@ export class Resizer {
       if (req !== 0 && Atomics.load(w, FUT) === 0) {
         // Only what the entries still call for now (the request may be old).
         const dir = h.wanted(req);
-        if (dir === SHRINK) h.beforeShrink();
-        if (dir !== 0) h.migration.beginResize(dir);
+        if (dir === SHRINK && !this.shrinkReady()) {
+          // Kept as asked (unless a newer request came): the writers do not
+          // ask again meanwhile, and the next round comes back to it.
+          Atomics.compareExchange(w, REQUEST, 0, req);
+        } else if (dir !== 0) h.migration.beginResize(dir);
       } else if (Atomics.load(w, FUT) === 0) {
         const dir = h.idleLook();
-        if (dir === SHRINK) h.beforeShrink();
-        if (dir !== 0 && h.migration.beginResize(dir) === 0) busy = true;
+        if (dir !== 0 && (dir !== SHRINK || this.shrinkReady()) && h.migration.beginResize(dir) === 0) busy = true;
       }
       while (h.migration.migrateBatch()) {
         if (h.destroyed()) return;
@@ -148,6 +156,30 @@ export class Resizer {
       else if (performance.now() - lastWork > RESIZER_IDLE_EXIT_MS && this.idleExit(now)) return;
       if (Atomics.load(w, REQUEST) === 0 && Atomics.load(w, FUT) === 0) Atomics.wait(w, WAKE, wake, RESIZER_NAP_MS);
     }
+  }
+
+  /** When the shrink the resizer is holding back began to wait (performance.now()), or 0. */
+  private shrinkWaitSince = 0;
+
+  /**
+   * Whether a shrink may begin now. Its smaller table is an extra table on
+   * top of the map's memory while it migrates; after a fast decline of the
+   * entries (a burst of flows expiring) the element chunks they no longer
+   * need are still there, so allocating it at once made the map's memory
+   * peak after the burst instead of during it. The shrink first waits for
+   * compaction to free them (Compaction.beforeShrink, one bounded round per
+   * loop), for at most SHRINK_WAIT_MAX_MS. A shrink is never urgent: the
+   * table it replaces stays correct meanwhile.
+   */
+  private shrinkReady(): boolean {
+    const ready = this.host.beforeShrink();
+    const now = performance.now();
+    if (!ready && this.shrinkWaitSince === 0) this.shrinkWaitSince = now;
+    if (ready || now - this.shrinkWaitSince >= SHRINK_WAIT_MAX_MS) {
+      this.shrinkWaitSince = 0;
+      return true;
+    }
+    return false;
   }
 
   /**
