@@ -53,7 +53,7 @@ describe('hash_resize: a shrink waits for the memory the entries left', () => {
     expect(maxBytes).toBeLessThanOrEqual(full.bytes);
 
     await holder.request({ op: 'release' }, 10_000);
-    await until(() => m.stats().shrinks > full.shrinks && m.stats().state === 'idle', 20_000, 'the shrink once the grace period ended');
+    await until(() => (m.stats().shrinks as number) > (full.shrinks as number) && m.stats().state === 'idle', 20_000, 'the shrink once the grace period ended');
     const after = m.stats();
     expect(after.entries).toBe(LEFT);
     expect(after.bytes).toBeLessThan(full.bytes / 2);
