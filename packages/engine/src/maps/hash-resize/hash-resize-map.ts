@@ -826,8 +826,10 @@ export class HashResizeMap extends MapBase {
 
   /**
    * Under R_LOCK: the bytes held become what the map holds
-   * (bytesHeldWith). Under the pool lock too, so that a chunk being made
-   * (committed, not yet counted by its live creator) cannot be counted twice.
+   * (bytesHeldWith). R_LOCK keeps every reclaim out (a retire slot being
+   * freed is neither pending nor yet subtracted: see Migration.reclaim).
+   * Under the pool lock too, so that a chunk being made (committed, not yet
+   * counted by its live creator) cannot be counted twice.
    */
   private recountBytes(): void {
     const owner = this.domain.ownerId();
