@@ -104,6 +104,15 @@ function lockSlow(words: Int32Array, i: number, owner: number, liveness: OwnerLi
 }
 
 /**
+ * Takes the lock only if it is free now; true when taken (release it with
+ * `unlock`). Never waits, and never takes a lock over from a dead owner: for
+ * a checker, which must not change what it looks at.
+ */
+export function tryLock(words: Int32Array, i: number, owner: number): boolean {
+  return Atomics.compareExchange(words, i, 0, owner) === 0;
+}
+
+/**
  * Takes the lock like `lock`, and when it was taken over from a dead owner
  * runs `recover` (the repair of what the lock protects) before returning.
  *

@@ -264,13 +264,18 @@ export class QuiescenceDomain implements OwnerLiveness {
    * period that anybody waits on is otherwise found only when somebody asks
    * about its slot, which may be never: what it left (an element it took and
    * never linked, say) would wait for that. A map's repair() asks here first.
-   * Returns deaths() after the sweep.
+   * Every slot is asked of the OS, never answered from this thread's recent
+   * "alive" (slotThreadAlive's cache): a thread found alive a moment ago
+   * may have been killed since, and a repair that took the remembered
+   * answer would run nothing and leave its locks held. Returns deaths()
+   * after the sweep.
    */
   noticeDeaths(): number {
     const own = this.currentSlot();
     for (let s = 0; s < DOMAIN_SLOTS; s++) {
       if (s === own || Atomics.load(this.words, this.at(s, W_STATE)) !== SLOT_ALIVE) continue;
-      if (Atomics.load(this.words, this.at(s, W_TID)) !== 0) this.slotThreadAlive(s);
+      const tid = Atomics.load(this.words, this.at(s, W_TID));
+      if (tid !== 0 && !threadAlive(tid, Atomics.load(this.words, this.at(s, W_START)))) this.noticeDeath(s, tid);
     }
     return this.deaths();
   }

@@ -15,6 +15,11 @@ import { readFileSync, readlinkSync } from 'node:fs';
  * The answer is only ever "gone" for a thread that has exited: a worker whose
  * terminate() is under way still exists until its isolate has stopped, so no
  * lock is taken over while its owner may still write (see rcu/domain.ts).
+ * A thread counts as exited once it is in the kernel's exit path (do_exit:
+ * PF_EXITING in its flags, or a zombie): it runs no code of its own any more,
+ * but stays listed until the kernel releases it, which on a loaded machine
+ * may be many milliseconds after its worker's terminate() resolved (the
+ * thread is joined in the middle of do_exit).
  * Where /proc is not there (another OS), the identity is 0 and every thread
  * counts as alive: deaths are then known only from QuiescenceDomain.markDead,
  * which the worker runtime calls when it sees a CPU worker exit.
@@ -44,17 +49,38 @@ export function selfIdentity(): ThreadIdentity {
   return self;
 }
 
-/** Field 22 of a stat line (after the parenthesised command name, which may hold spaces). */
+/** The fields of a stat line from field 3 (state) on: after the parenthesised command name, which may hold spaces. */
+function fieldsOf(stat: string): string[] {
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/** Field 22 of a stat line (fields[19]): the start time. */
 function startTimeOf(stat: string): number {
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // fields[0] is field 3 (state), so field 22 is fields[19].
-  const v = Number(fields[19]);
+  const v = Number(fieldsOf(stat)[19]);
   return Number.isFinite(v) ? v % 2 ** 31 : -1;
 }
 
+/** The task is exiting (include/linux/sched.h), in the flags of field 9. */
+const PF_EXITING = 0x4;
+
 /**
- * false when the thread `tid` started at `start` has exited; true when it
- * still runs, or when the OS cannot tell (identity unknown, /proc absent).
+ * Whether a thread's stat line (/proc/<pid>/task/<tid>/stat) shows the
+ * thread started at `start` still running its own code: not another thread
+ * that got the same id later, not exiting (PF_EXITING: in do_exit), not a
+ * zombie or dead task.
+ */
+export function statShowsAlive(stat: string, start: number): boolean {
+  const fields = fieldsOf(stat);
+  if (startTimeOf(stat) !== start) return false;
+  const state = fields[0];
+  if (state === 'Z' || state === 'X' || state === 'x') return false;
+  return (Number(fields[6]) & PF_EXITING) === 0;
+}
+
+/**
+ * false when the thread `tid` started at `start` has exited (or is exiting);
+ * true when it still runs, or when the OS cannot tell (identity unknown,
+ * /proc absent or unreadable).
  */
 export function threadAlive(tid: number, start: number): boolean {
   if (tid <= 0) return true;
@@ -62,7 +88,9 @@ export function threadAlive(tid: number, start: number): boolean {
   try {
     stat = readFileSync(`/proc/self/task/${tid}/stat`, 'latin1');
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code !== 'ENOENT';
+    // ESRCH: the task was released between the open and the read.
+    const code = (e as NodeJS.ErrnoException).code;
+    return code !== 'ENOENT' && code !== 'ESRCH';
   }
-  return startTimeOf(stat) === start;
+  return statShowsAlive(stat, start);
 }

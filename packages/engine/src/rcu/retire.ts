@@ -71,6 +71,20 @@ export class RetireQueue {
     return false;
   }
 
+  /**
+   * Whether a slot waits whose grace period is over (a reclaim now would
+   * free it). A hint, read without any lock: a caller that serialises its
+   * reclaims under a lock of its own asks here first, and takes that lock
+   * only when there is something to free.
+   */
+  due(): boolean {
+    for (let i = 0; i < this.slots; i++) {
+      const b = this.base(i);
+      if (Atomics.load(this.words, b + W_STATE) === PENDING && this.domain.graceOver(this.words.subarray(b + 4, b + 4 + DOMAIN_SLOTS))) return true;
+    }
+    return false;
+  }
+
   /** Frees every slot whose grace period is over; `free` is called once per freed segment. */
   reclaim(free: (seg: number, bytes: number) => void): number {
     let n = 0;

@@ -19,7 +19,9 @@ import type { Findings } from './report.js';
  * the element pool: each chunk's free list and live count, no element both
  * free and linked, none neither (a leak), none linked in a released chunk.
  * ENTRIES must equal the entries linked in CUR and FUT together, and the
- * elements the pool handed out.
+ * elements the pool handed out; stats().bytes what the map holds
+ * (HashResizeMap.bytesAccount: read under the locks every byte change is
+ * made under, taken only if free).
  */
 export function verifyHashResize(map: HashResizeMap, f: Findings): void {
   const label = 'hash_resize';
@@ -86,6 +88,11 @@ export function verifyHashResize(map: HashResizeMap, f: Findings): void {
   if (linked > bound) f.problem(`${label}: ${linked} entries, over the bound ${bound} (maxEntries, as setMaxEntries left it)`);
   for (const seg of map.retire.pending()) {
     if (seg === curId || seg === futId) f.problem(`${label}: live table ${seg} is waiting in the retire queue`);
+  }
+  // Null when R_LOCK or the pool lock is held: reported above as a lock held while quiescent.
+  const bytes = map.bytesAccount();
+  if (bytes !== null && bytes.counted !== bytes.held) {
+    f.problem(`${label}: stats().bytes says ${bytes.counted}, the map holds ${bytes.held} (control and pool segments, CUR and FUT, chunks, directory pages, retired memory)`);
   }
   f.count('tables', fut ? 2 : 1);
 }

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Errno, QuiescenceDomain, createMap, type BpfMap, type MapSpec } from '../../src/index.js';
 import { AR_RESIZE_LOCK, AR_VERSION } from '../../src/maps/array-resize/array-resize-map.js';
 import type { MapBase } from '../../src/maps/base.js';
@@ -186,6 +186,34 @@ describe('a CPU worker gone without being marked dead does not hold up grace per
     expect(r).toEqual({ ran: true, reclaimed: 1 });
     // Its CPU slot, and the userspace slot the thread took while it attached.
     expect(domain.deaths()).toBeGreaterThanOrEqual(1);
+    expect(verify(m).problems).toEqual([]);
+  });
+
+  it('repair() finds a death right after this thread found the CPU alive: the answer remembered for lock waiters does not stand in for the OS', async () => {
+    // Found by kill-at-random.test.ts (hash_resize): stats() had asked about
+    // the CPU (a grace period waited on it) and remembered it alive for 2 ms;
+    // the CPU was killed holding a lock the main thread's writes did not
+    // meet, and repair() within those 2 ms took the remembered answer: no
+    // death, no repair, and verify found the lock held "by an owner alive".
+    // The clock stands still here, so the repair always comes within them.
+    const { m, domain } = make({ type: 'hash_resize', keySize: 4, valueSize: 4, maxEntries: 64, resize: { driver: 'inline' } });
+    for (let k = 0; k < 8; k++) expect(m.update(key(k), key(k))).toBe(0);
+    const cpu = new FixtureWorker(DYING_CPU, { handle: m.handle, cpu: CPU });
+    try {
+      const { owner } = await cpu.request({ op: 'hold-bucket', key: 3 }, 10_000);
+      vi.useFakeTimers({ toFake: ['performance'] });
+      try {
+        expect(domain.isDeadOwner(owner as number), 'the CPU, asked about while it runs').toBe(false);
+        await cpu.stop();
+        expect(domain.deaths(), 'nobody marked the CPU dead').toBe(0);
+        expect(m.repair()).toMatchObject({ ran: true });
+      } finally {
+        vi.useRealTimers();
+      }
+    } finally {
+      await cpu.stop();
+    }
+    expect(m.recoveryCounts().locksRecovered).toBe(1);
     expect(verify(m).problems).toEqual([]);
   });
 

@@ -48,6 +48,22 @@ describe('verify: hash_resize', () => {
     expect(text).toMatch(/ENTRIES counter 25/);
   });
 
+  it('stats().bytes off what the map holds is reported, in the middle of a grow as when idle', () => {
+    const m = map();
+    expect(m.grow()).toBe(0);
+    expect(m.resizeStep(1)).toBe(1);
+    expect(verify(m).problems).toEqual([]);
+    const held = m.bytesHeldWith(m.cur, m.fut);
+    m.header.addBytes(-m.cur.bytes);
+    expect(verify(m).problems.join('\n')).toContain(`stats().bytes says ${held - m.cur.bytes}, the map holds ${held}`);
+    m.header.addBytes(m.cur.bytes);
+    expect(m.resizeStep(100)).toBe(6);
+    expect(m.stats().state).toBe('idle');
+    expect(verify(m).problems).toEqual([]);
+    m.header.addBytes(4096);
+    expect(verify(m).problems.join('\n')).toContain(`stats().bytes says ${m.bytesHeldWith(m.cur, m.fut) + 4096}, the map holds`);
+  });
+
   it('-E2BIG at maxEntries leaves a map that passes', () => {
     const m = make({ type: 'hash_resize', keySize: 4, valueSize: 4, maxEntries: 10, resize: { driver: 'inline' } });
     for (let k = 0; k < 10; k++) expect(m.updateU32(k, u32(k))).toBe(0);

@@ -2,7 +2,7 @@ import { currentCpu } from '../../context.js';
 import { BPF_EXIST, BPF_F_LOCK, BPF_NOEXIST, Errno, updateFlagsValid } from '../../errno.js';
 import { hashKeySigned, randomSeed } from '../../hash/hasher.js';
 import { xxh32U32Signed } from '../../hash/xxh32.js';
-import { type LockOwners } from '../../locks/bucket-lock.js';
+import { tryLock, type LockOwners } from '../../locks/bucket-lock.js';
 import { markLinked, withAllBuckets } from '../chained/repair.js';
 import { RecoveryLog, type LogRecord } from '../../recovery/log.js';
 import { SegmentStore, newMapId } from '../../memory/segments.js';
@@ -38,6 +38,8 @@ import {
   NEXT_SEG,
   OLD_NB,
   MAX_ENTRIES,
+  P_LOCK,
+  R_LOCK,
   BOUND_PEAK,
   RELOCATED,
   RETIRE_SLOTS,
@@ -826,8 +828,10 @@ export class HashResizeMap extends MapBase {
 
   /**
    * Under R_LOCK: the bytes held become what the map holds
-   * (bytesHeldWith). Under the pool lock too, so that a chunk being made
-   * (committed, not yet counted by its live creator) cannot be counted twice.
+   * (bytesHeldWith). R_LOCK keeps every reclaim out (a retire slot being
+   * freed is neither pending nor yet subtracted: see Migration.reclaim).
+   * Under the pool lock too, so that a chunk being made (committed, not yet
+   * counted by its live creator) cannot be counted twice.
    */
   private recountBytes(): void {
     const owner = this.domain.ownerId();
@@ -847,6 +851,37 @@ export class HashResizeMap extends MapBase {
    */
   bytesHeldWith(cur: TableView, fut: TableView | null): number {
     return this.retire.words.byteLength + this.poolSegBytes + cur.bytes + (fut?.bytes ?? 0) + this.pool.bytes() + this.pool.directoryBytes() + this.retire.pendingBytes();
+  }
+
+  /**
+   * stats().bytes and what the map holds (bytesHeldWith CUR and FUT), read
+   * together for verify. Every change to either is made under R_LOCK (a
+   * resize's tables and the retire of the old one, a reclaim, a recount) or
+   * the pool lock (a chunk or directory page made, a chunk retired), so
+   * under both they agree on a map no thread died on. Both are taken only
+   * if free now (never waited for, never taken over from a dead owner):
+   * null when either is held, or the table state is left odd (a corrupt
+   * state: no exact count exists), which verify reports by itself.
+   */
+  bytesAccount(): { counted: number; held: number } | null {
+    const w = this.words;
+    const owner = this.domain.ownerId();
+    if (!tryLock(w, R_LOCK, owner)) return null;
+    try {
+      // CUR and FUT stay as they are while R_LOCK is held (read from the shared words, not this thread's views).
+      if ((Atomics.load(w, EPOCH) & 1) !== 0) return null;
+      const cur = this.tables.view(Atomics.load(w, CUR));
+      const futId = Atomics.load(w, FUT);
+      const fut = futId === 0 ? null : this.tables.view(futId);
+      if (!tryLock(this.pool.ctl, P_LOCK, owner)) return null;
+      try {
+        return { counted: this.header.heldBytes(), held: this.bytesHeldWith(cur, fut) };
+      } finally {
+        this.pool.unlock();
+      }
+    } finally {
+      this.migration.unlockResize();
+    }
   }
 
   /** A redo record a dead predecessor of this thread's slot left ACTIVE: taking its bucket lock replays it. */

@@ -137,7 +137,7 @@ export class Migration {
     this.lockResize();
     try {
       if (Atomics.load(w, FUT) !== 0) return -Errno.EBUSY;
-      this.reclaim();
+      this.reclaimLocked();
       this.tables.refresh();
       const nb = this.tables.cur.nb;
       const entries = Atomics.load(w, ENTRIES);
@@ -433,7 +433,7 @@ export class Migration {
       Atomics.add(this.time64, 0, process.hrtime.bigint() - Atomics.load(this.time64, 1));
       // Unpublished above; readers that still hold it keep it alive until
       // they pass a quiescent point. beginResize checked that a slot is free.
-      if (!this.retire.retire(old.id, old.bytes) && (this.reclaim() === 0 || !this.retire.retire(old.id, old.bytes))) {
+      if (!this.retire.retire(old.id, old.bytes) && (this.reclaimLocked() === 0 || !this.retire.retire(old.id, old.bytes))) {
         throw new Error('rightsize: hash_resize retire queue full at finish (bug)');
       }
     } finally {
@@ -475,8 +475,29 @@ export class Migration {
     }
   }
 
-  /** Frees retired bucket arrays and chunks whose grace period is over. */
+  /**
+   * Frees retired bucket arrays and chunks whose grace period is over, under
+   * R_LOCK (taken only when a slot is due). R_LOCK makes a reclaim and a
+   * byte recount (recountBytes: the repair, a resize lock taken over)
+   * mutually exclusive: a slot this reclaim switched to FREEING is left out
+   * of the retire queue's pending bytes while its bytes are still counted
+   * as held, so a recount in between would drop them, and the subtraction
+   * below would drop them a second time (stats().bytes one freed segment
+   * too low for good). The free takes the pool lock: R_LOCK before it, as
+   * the lock order says. Callers hold no bucket or pool lock.
+   */
   reclaim(): number {
+    if (!this.retire.due()) return 0;
+    this.lockResize();
+    try {
+      return this.reclaimLocked();
+    } finally {
+      this.unlockResize();
+    }
+  }
+
+  /** reclaim, for a caller that holds R_LOCK already (a resize's begin and finish). */
+  private reclaimLocked(): number {
     const owner = this.domain.ownerId();
     return this.retire.reclaim((seg, bytes) => {
       this.pool.reclaimed(seg, owner);
