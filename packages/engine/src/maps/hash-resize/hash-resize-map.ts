@@ -643,7 +643,7 @@ export class HashResizeMap extends MapBase {
     const nb = this.tables.cur.nb;
     if (!this.control.adaptive) return this.migration.beginResize(GROW, 0, 'full');
     const d = this.control.decide(nb, true);
-    return this.migration.beginResize(GROW, fullGrowTarget(nb, d !== null && d.dir === GROW ? d.toBuckets : 0, this.bound.maxBuckets()), 'full');
+    return this.migration.beginResize(GROW, fullGrowTarget(nb, d !== null && d.dir === GROW ? d.toBuckets : 0, this.bound.maxBuckets()), 'full', nb);
   }
 
   /** 'retry': let the migration progress, then look again (bounded by spec.resize.retries). */
@@ -676,18 +676,19 @@ export class HashResizeMap extends MapBase {
     // meanwhile (every insert of a burst, above the watermark, until the
     // resizer wakes) would only sample the statistics and find it pending.
     if (!this.control.adaptive && this.words[REQUEST] !== 0) return;
-    const d = this.control.decide(this.tables.cur.nb, false);
-    if (d !== null && (d.dir === dir || this.control.adaptive)) this.requestResize(d);
+    const nb = this.tables.cur.nb;
+    const d = this.control.decide(nb, false);
+    if (d !== null && (d.dir === dir || this.control.adaptive)) this.requestResize(d, nb);
   }
 
-  /** A resize is wanted (a controller's decision): the driver starts it. */
-  private requestResize(d: Decision): void {
+  /** A resize is wanted (a controller's decision for a table of `fromBuckets` buckets): the driver starts it. */
+  private requestResize(d: Decision, fromBuckets: number): void {
     if (this.deferredToResizer()) {
-      this.control.setPending(d);
+      this.control.setPending(d, fromBuckets);
       this.resizer.request(d.dir);
       return;
     }
-    if (this.migration.beginResize(d.dir, d.toBuckets, d.reason) !== 0) return;
+    if (this.migration.beginResize(d.dir, d.toBuckets, d.reason, fromBuckets) !== 0) return;
     this.driveBegun();
   }
 
@@ -721,9 +722,10 @@ export class HashResizeMap extends MapBase {
   /** After a resize finished: the entries may already call for the next one (a burst that outran the grow, a mass delete). */
   private afterResize(): void {
     if (!this.spec.resize.autoResize) return;
-    this.control.clearHintIfMet(this.tables.cur.nb);
-    const d = this.control.decide(this.tables.cur.nb, true);
-    if (d !== null) this.requestResize(d);
+    const nb = this.tables.cur.nb;
+    this.control.clearHintIfMet(nb);
+    const d = this.control.decide(nb, true);
+    if (d !== null) this.requestResize(d, nb);
   }
 
   /** Whether the deferred resizer should resize in direction `req` now. */
@@ -732,11 +734,12 @@ export class HashResizeMap extends MapBase {
     // The adaptive controller's decision that sent this request stands
     // (beginResize takes it): deciding again would count a made shrink as
     // a new low period and hold it once more.
-    if (this.control.adaptive && this.control.hasPending(req)) return req;
-    const d = this.control.decide(this.tables.cur.nb, true);
+    const nb = this.tables.cur.nb;
+    if (this.control.adaptive && this.control.hasPending(req, nb)) return req;
+    const d = this.control.decide(nb, true);
     const dir = d?.dir ?? 0;
     if (d !== null && (this.spec.resize.autoResize || dir === req)) {
-      this.control.setPending(d);
+      this.control.setPending(d, nb);
       return dir;
     }
     // A table at 100% load grows whatever the watermark says.
@@ -752,9 +755,10 @@ export class HashResizeMap extends MapBase {
     if (!this.spec.resize.autoResize || !this.control.adaptive) return 0;
     this.tables.refresh();
     if (this.tables.fut !== null) return 0;
-    const d = this.control.decide(this.tables.cur.nb, true);
+    const nb = this.tables.cur.nb;
+    const d = this.control.decide(nb, true);
     if (d === null) return 0;
-    this.control.setPending(d);
+    this.control.setPending(d, nb);
     return d.dir;
   }
 
@@ -1062,8 +1066,9 @@ export class HashResizeMap extends MapBase {
     this.control.hint(entries);
     this.refresh();
     if (this.spec.resize.autoResize && this.tables.fut === null) {
-      const d = this.control.decide(this.tables.cur.nb, true);
-      if (d !== null) this.requestResize(d);
+      const nb = this.tables.cur.nb;
+      const d = this.control.decide(nb, true);
+      if (d !== null) this.requestResize(d, nb);
     }
   }
 

@@ -251,6 +251,12 @@ export const LOG_SEQ = CTRL + 6;
  * bound allows (verify checks it). Stored before a raised MAX_ENTRIES.
  */
 export const BOUND_PEAK = CTRL + 7;
+/**
+ * The table size (buckets) a PENDING_* decision was made for: a decision
+ * made against a table that has since been resized is stale (its target was
+ * sized from the old table) and is not carried out.
+ */
+export const PENDING_FROM = CTRL + 8;
 /** Per-reason decision counters (controller.ts REASONS, at most one line). */
 export const REASON_COUNTS = TYPE_BASE + 8 * LINE_WORDS;
 /** Byte offset of the adaptive controller's Float64 state (two lines). */

@@ -132,7 +132,7 @@ export class Migration {
    * handed for this direction, else 2x; `reason` is what the decision log
    * records (every resize begun is logged, under R_LOCK).
    */
-  beginResize(dir: number, toBuckets = 0, reason: Reason | null = null): number {
+  beginResize(dir: number, toBuckets = 0, reason: Reason | null = null, fromBuckets = 0): number {
     const w = this.hw;
     this.lockResize();
     try {
@@ -140,8 +140,12 @@ export class Migration {
       this.reclaimLocked();
       this.tables.refresh();
       const nb = this.tables.cur.nb;
+      // A decision made for another table size (the decider's view was older
+      // than a resize that finished since): its target is stale, the
+      // controller decides again from this table at the next write.
+      if (fromBuckets !== 0 && fromBuckets !== nb) return -Errno.EAGAIN;
       const entries = Atomics.load(w, ENTRIES);
-      const pending = toBuckets === 0 && reason === null ? this.control.takePending(dir) : null;
+      const pending = toBuckets === 0 && reason === null ? this.control.takePending(dir, nb) : null;
       const want = toBuckets !== 0 ? toBuckets : (pending?.toBuckets ?? 0);
       const why: Reason = reason ?? pending?.reason ?? (dir === GROW ? 'watermark-grow' : 'watermark-shrink');
       let newNb: number;

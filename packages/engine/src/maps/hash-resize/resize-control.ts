@@ -27,6 +27,7 @@ import {
   MAX_ENTRIES,
   MIN_BUCKETS,
   PENDING_DIR,
+  PENDING_FROM,
   PENDING_NB,
   PENDING_REASON,
   REASON_COUNTS,
@@ -128,23 +129,31 @@ export class ResizeControl {
     return d.dir === DIR_NONE ? null : d;
   }
 
-  /** Hands a decision to the deferred resizer (Migration.beginResize takes it). */
-  setPending(d: Decision): void {
+  /** Hands a decision made for a table of `fromBuckets` buckets to the deferred resizer (Migration.beginResize takes it). */
+  setPending(d: Decision, fromBuckets: number): void {
     Atomics.store(this.w, PENDING_NB, d.toBuckets);
     Atomics.store(this.w, PENDING_REASON, REASON_CODE[d.reason]);
+    Atomics.store(this.w, PENDING_FROM, fromBuckets);
     Atomics.store(this.w, PENDING_DIR, d.dir);
   }
 
-  /** Whether a decision for direction `dir` waits for the deferred resizer. */
-  hasPending(dir: number): boolean {
-    return Atomics.load(this.w, PENDING_DIR) === dir;
+  /** Whether a decision for direction `dir`, made for the table of `buckets` buckets there is now, waits for the deferred resizer. */
+  hasPending(dir: number, buckets: number): boolean {
+    return Atomics.load(this.w, PENDING_DIR) === dir && Atomics.load(this.w, PENDING_FROM) === buckets;
   }
 
-  /** Under R_LOCK: the decision waiting for direction `dir`, taken (null when none). */
-  takePending(dir: number): { toBuckets: number; reason: Reason } | null {
+  /**
+   * Under R_LOCK: the decision waiting for direction `dir`, taken (null when
+   * none). One made for another table size than `buckets` is dropped: a
+   * writer whose view of the table was older than a resize that finished
+   * since decided from the old size (a trend-grow from 2,048 buckets carried
+   * out on the 4,096 that the last grow made grew the table twice).
+   */
+  takePending(dir: number, buckets: number): { toBuckets: number; reason: Reason } | null {
     const w = this.w;
     if (Atomics.load(w, PENDING_DIR) !== dir) return null;
     Atomics.store(w, PENDING_DIR, 0);
+    if (Atomics.load(w, PENDING_FROM) !== buckets) return null;
     return { toBuckets: Atomics.load(w, PENDING_NB), reason: REASONS[Atomics.load(w, PENDING_REASON)] ?? 'none' };
   }
 
