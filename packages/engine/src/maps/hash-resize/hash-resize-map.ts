@@ -1,4 +1,3 @@
-import { currentCpu } from '../../context.js';
 import { BPF_EXIST, BPF_F_LOCK, BPF_NOEXIST, Errno, updateFlagsValid } from '../../errno.js';
 import { hashKeySigned, randomSeed } from '../../hash/hasher.js';
 import { xxh32U32Signed } from '../../hash/xxh32.js';
@@ -327,10 +326,7 @@ export class HashResizeMap extends MapBase {
   private lookupHashed(h: number, out: Uint8Array): number {
     const d = this.domain;
     const tables = this.tables;
-    // A CPU is quiescent between its events and needs no read section
-    // (QuiescenceDomain.readBegin); asked once here instead of in both calls.
-    const user = currentCpu() < 0;
-    if (user) d.readBegin();
+    d.readBegin();
     try {
       // A plain read is enough here: a stale view is caught below (a MOVED
       // bucket, or a miss confirmed with an atomic read of EPOCH).
@@ -372,7 +368,7 @@ export class HashResizeMap extends MapBase {
       }
       throw new Error(`rightsize: hash_resize lookup crossed ${MAX_HOPS} table states (a resize storm or a bug)`);
     } finally {
-      if (user) d.readEnd();
+      d.readEnd();
     }
   }
 
