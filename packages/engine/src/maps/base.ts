@@ -50,6 +50,8 @@ export abstract class MapBase implements BpfMap {
   protected readonly percpu: boolean;
   /** Bytes of one CPU's window in a per-CPU value: roundup(valueSize, 8). */
   protected readonly cpuStride: number;
+  /** keySize is 4: the U32 methods apply (checkU32Lookup tests it). */
+  protected readonly u32Fast: boolean;
   /** close() was called on this object (hot paths that skip checkLive test it themselves). */
   protected closed = false;
   /** Repairs this object ran (an insert refused for lack of room retries once after one: see repair). */
@@ -65,6 +67,7 @@ export abstract class MapBase implements BpfMap {
     this.percpu = isPercpuType(this.spec.type);
     this.cpuStride = percpuValueStride(this.spec.valueSize);
     this.userValueSize = this.percpu ? this.spec.nCpus * this.cpuStride : this.spec.valueSize;
+    this.u32Fast = this.spec.keySize === 4;
   }
 
   private wantsSeen = 0;
@@ -116,6 +119,20 @@ export abstract class MapBase implements BpfMap {
     if (this.spec.keySize !== 4) throw new TypeError(`the U32 key path needs keySize 4, this map has keySize ${this.spec.keySize}`);
     if (typeof key !== 'number' || !Number.isInteger(key) || key < 0 || key > 0xffffffff) {
       throw new TypeError(`a U32 key must be an integer in 0..2^32-1, got ${describe(key)}`);
+    }
+  }
+
+  /**
+   * The guard of a program's U32 lookup (the hot path): one cheap test covers
+   * the usual case (a u32 key, an out buffer big enough for any caller, a
+   * live map: closed here, destroyed as one load of headerWords); anything
+   * else takes the full checks, which throw the same clear errors as the
+   * other methods.
+   */
+  protected checkU32Lookup(key: number, out: Uint8Array): void {
+    if (key >>> 0 !== key || !(out instanceof Uint8Array) || out.length < this.userValueSize || this.headerWords[W_DESTROYED] !== 0 || this.closed || !this.u32Fast) {
+      this.checkU32(key);
+      this.checkOut(out);
     }
   }
 

@@ -6,7 +6,7 @@ import { SegmentStore, allocArea, newMapId } from '../../memory/segments.js';
 import { QuiescenceDomain } from '../../rcu/domain.js';
 import { isPercpuType, nextPowerOfTwo, percpuValueStride, type NormalizedSpec } from '../../spec/map-spec.js';
 import { MapBase, type BatchWalker, type MapParts } from '../base.js';
-import { ALLOC_AT, MapHeader, W_DESTROYED } from '../header.js';
+import { ALLOC_AT, MapHeader } from '../header.js';
 import type { BatchOptions, BatchResult, MapHandle, MapStats } from '../map.js';
 import { ElementAllocator, ElementStore, type ChunkSource } from '../chained/allocator.js';
 import type { BucketIndex, ElementId } from '../chained/ids.js';
@@ -107,7 +107,6 @@ export class HashMap extends MapBase {
     this.table.setRecovery(this.log, SEG_BUCKETS, header.words);
     // A preallocated pool is one chunk from creation to destruction: lookups index it directly.
     if (!spec.flags.noPrealloc) this.table.useFlatElements();
-    this.u32Fast = spec.keySize === 4;
     this.wordPath = this.table.wordKeyFastPath;
     this.cpuAware = this.percpu || spec.flags.wronly;
   }
@@ -115,8 +114,6 @@ export class HashMap extends MapBase {
   /** Whether a lookup's answer depends on the caller being a CPU or userspace: per-CPU values, or a map userspace may not read. */
   private readonly cpuAware: boolean;
 
-  /** keySize is 4: the U32 methods apply. */
-  private readonly u32Fast: boolean;
   /** One-word keys in a single chunk: lookups take ChainedTable.lookupCopyWord. */
   private readonly wordPath: boolean;
 
@@ -192,19 +189,13 @@ export class HashMap extends MapBase {
   }
 
   /**
-   * The program hot path. One cheap guard covers the usual case (a u32 key,
-   * an out buffer big enough for any caller, a live map); anything else goes
-   * through the full checks, which throw the same clear errors as the other
-   * methods. The CPU id is read only where the answer depends on who asks
+   * The program hot path: one cheap guard for the usual case
+   * (MapBase.checkU32Lookup). The CPU id is read only where the answer depends on who asks
    * (cpuAware). Every step here is on every lookup: docs/performance.md
    * measures them.
    */
   lookupU32Into(key: number, out: Uint8Array): number {
-    // The guard covers checkLive too: a closed object or a destroyed map takes the full checks, which throw.
-    if (key >>> 0 !== key || !(out instanceof Uint8Array) || out.length < this.userValueSize || this.headerWords[W_DESTROYED] !== 0 || this.closed || !this.u32Fast) {
-      this.checkU32(key);
-      this.checkOut(out);
-    }
+    this.checkU32Lookup(key, out);
     let from = 0;
     let len = this.userValueSize;
     if (this.cpuAware) {
