@@ -236,18 +236,23 @@ export class ChainedTable<A = ElementAllocator> {
    * stores in program order: SEQ odd is seen before the section's writes,
    * which are seen before SEQ even; the Linux seqcount writer on x86 is the
    * same, smp_wmb being a compiler barrier, and V8 keeps typed-array stores
-   * in effect-chain order). Elsewhere Atomics.add, a full barrier.
+   * in effect-chain order). Elsewhere Atomics.add, a full barrier
+   * (seqStepOrdered, put in place by the static block below).
    */
   seqBegin(b: BucketIndex): void {
     const i = b * BUCKET_WORDS + SEQ;
-    if (SEQ_PLAIN) this.buckets[i] = this.buckets[i]! + 1;
-    else Atomics.add(this.buckets, i, 1);
+    this.buckets[i] = this.buckets[i]! + 1;
   }
 
+  /** End of the write section seqBegin opened: SEQ even again (the same store; see seqBegin). */
   seqEnd(b: BucketIndex): void {
     const i = b * BUCKET_WORDS + SEQ;
-    if (SEQ_PLAIN) this.buckets[i] = this.buckets[i]! + 1;
-    else Atomics.add(this.buckets, i, 1);
+    this.buckets[i] = this.buckets[i]! + 1;
+  }
+
+  /** seqBegin and seqEnd where a plain store is not enough (every architecture but x86-64, see SEQ_PLAIN). */
+  private seqStepOrdered(b: BucketIndex): void {
+    Atomics.add(this.buckets, b * BUCKET_WORDS + SEQ, 1);
   }
 
   head(b: BucketIndex): number {
@@ -405,13 +410,16 @@ export class ChainedTable<A = ElementAllocator> {
   }
 
   static {
-    // The one-attempt word walks read SEQ plain, sound on x86-64 only. Elsewhere
-    // they are replaced once, here, rather than branching on SEQ_PLAIN inside
-    // them: an Atomics.load in their graph, even on a branch never taken, cost
-    // about 2 ns per lookup at 64 Ki keys (micro/lookup-steps.js).
+    // The one-attempt word walks read SEQ plain and the write sections step it
+    // with plain stores, sound on x86-64 only. Elsewhere they are replaced
+    // once, here, rather than branching on SEQ_PLAIN inside them: an Atomics
+    // operation in their graph, even on a branch never taken, cost about 2 ns
+    // per lookup at 64 Ki keys (micro/lookup-steps.js).
     if (!SEQ_PLAIN) {
       ChainedTable.prototype.lookupWordFlat = ChainedTable.prototype.lookupWordOrdered;
       ChainedTable.prototype.lookupWordChunked = ChainedTable.prototype.lookupWordOrdered;
+      ChainedTable.prototype.seqBegin = ChainedTable.prototype.seqStepOrdered;
+      ChainedTable.prototype.seqEnd = ChainedTable.prototype.seqStepOrdered;
     }
   }
 
@@ -631,8 +639,7 @@ export class ChainedTable<A = ElementAllocator> {
    * recorded before the section opens and replayed by whoever takes the lock over.
    */
   writeValue(b: BucketIndex, e: ElementId, at: number, src: Uint8Array, srcOff: number, len: number, rec: LogRecord | null = null): void {
-    if (len === 4 && (at & 3) === 0 && LITTLE_ENDIAN) {
-      // One Int32 store: no death can tear it, so no redo record is needed.
+    if (isWordWrite(at, len)) {
       const w = this.store.words(e);
       this.seqBegin(b);
       w[this.store.base(e) + this.valOff + (at >>> 2)] = src[srcOff]! | (src[srcOff + 1]! << 8) | (src[srcOff + 2]! << 16) | (src[srcOff + 3]! << 24);
@@ -837,6 +844,15 @@ export class ChainedTable<A = ElementAllocator> {
 
 /** Typed arrays use the platform's byte order: a 4-byte value is one Int32 store only where that order is little-endian. */
 export const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/**
+ * Whether writeValue writes `len` bytes at byte `at` of a value as one Int32
+ * store: no death can tear a single store, so such a write needs no redo
+ * record (callers skip preparing one).
+ */
+export function isWordWrite(at: number, len: number): boolean {
+  return len === 4 && (at & 3) === 0 && LITTLE_ENDIAN;
+}
 
 /** A 4-byte value read as one little-endian word, stored to out[0..3]. */
 function putWord(out: Uint8Array, v: number): void {

@@ -12,7 +12,7 @@ import { ElementAllocator, ElementStore, type ChunkSource } from '../chained/all
 import type { BucketIndex, ElementId } from '../chained/ids.js';
 import { elemLayout, type ElemLayout } from '../chained/layout.js';
 import { pushEntryCopy, walkBatch, type BucketWalk } from '../chained/batch.js';
-import { BUCKET_WORDS, ChainedTable, HEAD, KeyScratch, LITTLE_ENDIAN } from '../chained/table.js';
+import { BUCKET_WORDS, ChainedTable, HEAD, KeyScratch, LITTLE_ENDIAN, isWordWrite } from '../chained/table.js';
 import { copyBytes } from '../../memory/byte-copy.js';
 import { RecoveryLog, type LogRecord } from '../../recovery/log.js';
 import { markLinked, withAllBuckets } from '../chained/repair.js';
@@ -307,7 +307,8 @@ export class HashMap extends MapBase {
     const at = this.windowFrom();
     const len = this.valueSizeHere();
     const owner = this.domain.ownerId();
-    const rec = this.log.prepare(owner);
+    // A record only for a write that can be torn (see isWordWrite); prepared before the lock, as it may settle a dead predecessor's.
+    const rec = isWordWrite(at, len) ? null : this.log.prepare(owner);
     t.lockBucket(b, owner);
     try {
       const e = t.findLocked(b, h, this.ks.words);
