@@ -52,6 +52,8 @@ interface Subject {
   native: Map<number, number>;
   unsync: UnsyncTable;
   unsyncOut: Int32Array;
+  /** The engine's lookup written as one method (made on first use). */
+  flatLookup?: FlatLookup;
   /** An open-addressing table of [seq, key, value, pad] slots (16 B), 2 slots per key: the inline-element floor. */
   open: Int32Array;
   openMask: number;
@@ -382,6 +384,78 @@ function stepOpenInline(s: Subject, ops: number): void {
   sink ^= acc ^ out[0]!;
 }
 
+/**
+ * The engine's program lookup written out by hand as one small class method:
+ * the same guards (u32 key, out a Uint8Array big enough, map live), the hash,
+ * the seqlock walk with two plain SEQ reads (the second through another view)
+ * and the word copy, over the same buffers. What HashMap.lookupU32Into would
+ * cost with no layering at all: the floor of the current layout.
+ */
+class FlatLookup {
+  private readonly bk: Int32Array;
+  private readonly check: Int32Array;
+  private readonly destroyed = new Int32Array(2);
+  private readonly closed = false;
+  constructor(
+    s: Subject,
+    private readonly seed32 = s.seed | 0,
+  ) {
+    this.bk = s.buckets;
+    this.check = new Int32Array(s.buckets.buffer, s.buckets.byteOffset, s.buckets.length);
+    this.w = s.w;
+    this.mask = s.mask;
+    this.stride = s.stride;
+    this.keyOff = s.keyOff;
+    this.valOff = s.valOff;
+  }
+  private readonly w: Int32Array;
+  private readonly mask: number;
+  private readonly stride: number;
+  private readonly keyOff: number;
+  private readonly valOff: number;
+
+  lookup(key: number, out: Uint8Array): number {
+    if (key >>> 0 !== key || !(out instanceof Uint8Array) || out.length < 4 || this.destroyed[1] !== 0 || this.closed) throw new TypeError('bad lookup');
+    const h = xxh32U32(key, this.seed32) | 0;
+    const bk = this.bk;
+    const w = this.w;
+    const bi = (h & this.mask) * BUCKET_WORDS;
+    const s1 = bk[bi + SEQ]!;
+    if ((s1 & 1) !== 0) return -11;
+    let e = bk[bi + HEAD]!;
+    let v = 0;
+    const stride = this.stride;
+    const ko = this.keyOff;
+    while (e >= 0) {
+      const base = e * stride;
+      if (w[base + HASH] === h && w[base + ko] === (key | 0)) {
+        v = w[base + this.valOff]!;
+        break;
+      }
+      e = w[base + NEXT]!;
+    }
+    if (this.check[bi + SEQ] !== s1) return -11;
+    if (e < 0) return -2;
+    out[0] = v;
+    out[1] = v >>> 8;
+    out[2] = v >>> 16;
+    out[3] = v >>> 24;
+    return 0;
+  }
+}
+
+function stepFlatLookup(s: Subject, ops: number): void {
+  const { keys, out } = s;
+  const f = (s.flatLookup ??= new FlatLookup(s));
+  const n = keys.length;
+  let acc = 0;
+  for (let i = 0, p = 0; i < ops; i++) {
+    acc ^= f.lookup(keys[p]!, out);
+    if (++p === n) p = 0;
+  }
+  sink ^= acc;
+}
+
 function stepTableLookup(s: Subject, ops: number): void {
   const { hashes, keys, out } = s;
   const t = s.map.table;
@@ -556,6 +630,7 @@ const STEPS: [string, (s: Subject, ops: number) => void][] = [
   ['walk + word copy, seqlock 2 Atomics.load', makeSeqWalk(2)],
   ['open addressing, inline element, plain + Atomics.load', stepOpenInline],
   ['ChainedTable.lookupCopyWord (prehashed)', stepTableLookup],
+  ['one method: guards + hash + seqlock walk + word copy (by hand)', stepFlatLookup],
   ['HashMap.lookupU32Into (program side)', stepMapLookup],
   ['lru_hash lookupU32Into (program side)', stepLruLookup],
   ['percpu_hash lookupU32Into (program side, CPU 0 of 2)', stepPercpuLookup],

@@ -76,6 +76,15 @@ export class MapHeader {
     return this.words[W_SEED]! >>> 0;
   }
 
+  /**
+   * The seed as stored, an int32, for the U32 hash on the lookup path: the
+   * hash uses the seed modulo 2^32 (same hash as `seed`), and a field holding
+   * a uint32 above 2^31 is a boxed double that every lookup would unbox.
+   */
+  get seed32(): number {
+    return this.words[W_SEED]!;
+  }
+
   /** Accounts memory the map took (positive) or handed back (negative). */
   addBytes(n: number): void {
     Atomics.add(this.bytes64, 0, BigInt(n));

@@ -58,6 +58,10 @@ const SPECS: [string, MapSpec][] = [
   ['percpu_hash', { type: 'percpu_hash', keySize: 4, valueSize: 4, maxEntries: MAX_ENTRIES, nCpus: 2 }],
   ['lru_hash', { type: 'lru_hash', keySize: 4, valueSize: 8, maxEntries: MAX_ENTRIES }],
   ['hash_resize', { type: 'hash_resize', keySize: 4, valueSize: 8, maxEntries: MAX_ENTRIES }],
+  // 4-byte values: each type's program fast path (lookupWordFlat, lookupWordChunked; lookupU32Into's own tests).
+  ['hash noPrealloc, 4 B values (chunked one-word walk)', { type: 'hash', keySize: 4, valueSize: 4, maxEntries: MAX_ENTRIES, flags: { noPrealloc: true } }],
+  ['lru_hash, 4 B values', { type: 'lru_hash', keySize: 4, valueSize: 4, maxEntries: MAX_ENTRIES }],
+  ['hash_resize, 4 B values', { type: 'hash_resize', keySize: 4, valueSize: 4, maxEntries: MAX_ENTRIES }],
 ];
 
 describe('u32 lookups under rewrites and recycled elements', () => {

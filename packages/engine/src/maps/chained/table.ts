@@ -157,7 +157,8 @@ export class ChainedTable<A = ElementAllocator> {
     readonly alloc: A,
     readonly owners: LockOwners,
   ) {
-    this.mask = nBuckets - 1;
+    // An int32 field (a bucket count computed as a double would make it a boxed number, unboxed on every lookup).
+    this.mask = (nBuckets - 1) | 0;
     this.seqCheck = new Int32Array(buckets.buffer, buckets.byteOffset, buckets.length);
     const l = store.layout;
     this.stride = l.stride;
@@ -235,18 +236,23 @@ export class ChainedTable<A = ElementAllocator> {
    * stores in program order: SEQ odd is seen before the section's writes,
    * which are seen before SEQ even; the Linux seqcount writer on x86 is the
    * same, smp_wmb being a compiler barrier, and V8 keeps typed-array stores
-   * in effect-chain order). Elsewhere Atomics.add, a full barrier.
+   * in effect-chain order). Elsewhere Atomics.add, a full barrier
+   * (seqStepOrdered, put in place by the static block below).
    */
   seqBegin(b: BucketIndex): void {
     const i = b * BUCKET_WORDS + SEQ;
-    if (SEQ_PLAIN) this.buckets[i] = this.buckets[i]! + 1;
-    else Atomics.add(this.buckets, i, 1);
+    this.buckets[i] = this.buckets[i]! + 1;
   }
 
+  /** End of the write section seqBegin opened: SEQ even again (the same store; see seqBegin). */
   seqEnd(b: BucketIndex): void {
     const i = b * BUCKET_WORDS + SEQ;
-    if (SEQ_PLAIN) this.buckets[i] = this.buckets[i]! + 1;
-    else Atomics.add(this.buckets, i, 1);
+    this.buckets[i] = this.buckets[i]! + 1;
+  }
+
+  /** seqBegin and seqEnd where a plain store is not enough (every architecture but x86-64, see SEQ_PLAIN). */
+  private seqStepOrdered(b: BucketIndex): void {
+    Atomics.add(this.buckets, b * BUCKET_WORDS + SEQ, 1);
   }
 
   head(b: BucketIndex): number {
@@ -297,35 +303,43 @@ export class ChainedTable<A = ElementAllocator> {
   /**
    * lookupCopy for the common case, a one-word key (keySize <= 4): the same
    * protocol with the key compare hoisted out of the loop. `out` receives
-   * `len` bytes from `from` (a multiple of 4) at offset 0.
-   *
-   * The hot path of every hash-family lookup (docs/performance.md has its
-   * figures). What makes it cheaper than lookupCopy, measured:
-   * - a preallocated map's elements are one region (useFlatElements): no
-   *   chunk view lookup per element;
-   * - a 4-byte value is read as one word inside the read section and stored
-   *   to `out` after validation (one load instead of four, no byte loop);
-   * - on x86-64 both reads of SEQ are plain loads, the second through
-   *   another view of the bucket words (see SEQ_PLAIN).
+   * `len` bytes from `from` (a multiple of 4) at offset 0. The entry for
+   * callers off the hot path: a map's program lookup calls lookupWordFlat
+   * or lookupWordChunked itself once it knows their conditions hold.
    */
   lookupCopyWord(hash: number, k0: number, out: Uint8Array, from: number, len: number): number {
-    const w = this.flat;
-    // One attempt, kept small so that it inlines into the caller's loop
-    // together with the map's lookupU32Into (V8 inlines up to a cumulative
-    // bytecode budget). Anything else takes the general walk: chunked
-    // elements, other value sizes, an odd or changed SEQ (it retries), a
-    // chain longer than WALK_CHECK.
     if (len !== 4 || (from & 3) !== 0 || !LITTLE_ENDIAN) return this.lookupCopyWordGeneral(hash, k0, out, from, len);
-    if (w === null) return this.lookupWordChunked(hash, k0, out, from);
+    return this.flat !== null ? this.lookupWordFlat(hash, k0, out, from) : this.lookupWordChunked(hash, k0, out, from);
+  }
+
+  /**
+   * The hot path of every preallocated hash-family lookup (docs/performance.md
+   * has its figures): one attempt of lookupCopyWord for a 4-byte value at
+   * `from` (a multiple of 4) over the flat element region. The caller
+   * guarantees the conditions: useFlatElements was called, the value read is
+   * one word, the machine is little-endian (`out` receives the word's bytes).
+   * What makes it cheaper than lookupCopy, measured:
+   * - the elements are one region: no chunk view lookup per element;
+   * - the value is read as one word inside the read section and stored to
+   *   `out` after validation (one load instead of four, no byte loop);
+   * - on x86-64 both reads of SEQ are plain loads, the second through
+   *   another view of the bucket words (see SEQ_PLAIN);
+   * - no argument tests of its own, and small, so that it inlines into the
+   *   program's loop together with the map's lookupU32Into (V8 inlines up to
+   *   a cumulative bytecode budget). Anything unusual (an odd or changed
+   *   SEQ, a chain longer than WALK_CHECK) takes the general walk, which
+   *   retries.
+   */
+  lookupWordFlat(hash: number, k0: number, out: Uint8Array, from: number): number {
+    const w = this.flat!;
     const bk = this.buckets;
     const bi = (hash & this.mask) * BUCKET_WORDS;
-    const s1 = SEQ_PLAIN ? bk[bi + SEQ]! : Atomics.load(bk, bi + SEQ);
-    // Tested before any data read, so that the walk is control-dependent on s1 (see SEQ_PLAIN).
-    if ((s1 & 1) !== 0) return this.lookupCopyWordGeneral(hash, k0, out, from, len);
-    const head = bk[bi + HEAD]!;
+    const s1 = bk[bi + SEQ]!;
+    // Read plain (x86-64 only: see SEQ_PLAIN and the static block below), tested before any data read, so that the walk is control-dependent on it.
+    if ((s1 & 1) !== 0) return this.lookupCopyWordGeneral(hash, k0, out, from, 4);
+    let e = bk[bi + HEAD]!;
     const stride = this.stride;
     const ko = this.keyOff;
-    let e = head;
     let v = 0;
     let steps = 0;
     while (e >= 0 && steps < WALK_CHECK) {
@@ -337,27 +351,25 @@ export class ChainedTable<A = ElementAllocator> {
       e = w[base + NEXT]!;
       steps++;
     }
-    if (steps === WALK_CHECK || (SEQ_PLAIN ? this.seqCheck[bi + SEQ]! : Atomics.load(bk, bi + SEQ)) !== s1) return this.lookupCopyWordGeneral(hash, k0, out, from, len);
-    if (e >= 0) {
-      putWord(out, v);
-      return e;
-    }
-    return head === MOVED ? IN_NEXT_TABLE : -1;
+    if (steps === WALK_CHECK || this.seqCheck[bi + SEQ]! !== s1) return this.lookupCopyWordGeneral(hash, k0, out, from, 4);
+    // No MOVED test: only hash_resize's tables are ever MOVED, and their elements are chunked.
+    if (e >= 0) putWord(out, v);
+    return e;
   }
 
   /**
-   * One attempt of lookupCopyWord over chunked elements (noPrealloc HASH,
-   * hash_resize's pool): the flat walk plus one view lookup per element. A
-   * chunk this thread has no view of yet, like anything else unusual, goes
-   * to the general walk, which makes the view. A deliberate copy of the flat
-   * walk: merging them puts the chunk lookup on the flat path, which is the
-   * cost the flat region exists to avoid.
+   * lookupWordFlat over chunked elements (noPrealloc HASH, hash_resize's
+   * pool), under the same conditions but the flat region: the flat walk plus
+   * one view lookup per element. A chunk this thread has no view of yet, like
+   * anything else unusual, goes to the general walk, which makes the view. A
+   * deliberate copy of the flat walk: merging them puts the chunk lookup on
+   * the flat path, which is the cost the flat region exists to avoid.
    */
-  private lookupWordChunked(hash: number, k0: number, out: Uint8Array, from: number): number {
+  lookupWordChunked(hash: number, k0: number, out: Uint8Array, from: number): number {
     const bk = this.buckets;
     const bi = (hash & this.mask) * BUCKET_WORDS;
-    const s1 = SEQ_PLAIN ? bk[bi + SEQ]! : Atomics.load(bk, bi + SEQ);
-    // Tested before any data read, so that the walk is control-dependent on s1 (see SEQ_PLAIN).
+    const s1 = bk[bi + SEQ]!;
+    // Read plain (x86-64 only: see SEQ_PLAIN and the static block below), tested before any data read, so that the walk is control-dependent on it.
     if ((s1 & 1) !== 0) return this.lookupCopyWordGeneral(hash, k0, out, from, 4);
     const head = bk[bi + HEAD]!;
     const store = this.store;
@@ -380,12 +392,35 @@ export class ChainedTable<A = ElementAllocator> {
       e = w[base + NEXT]!;
       steps++;
     }
-    if (steps === WALK_CHECK || (SEQ_PLAIN ? this.seqCheck[bi + SEQ]! : Atomics.load(bk, bi + SEQ)) !== s1) return this.lookupCopyWordGeneral(hash, k0, out, from, 4);
+    if (steps === WALK_CHECK || this.seqCheck[bi + SEQ]! !== s1) return this.lookupCopyWordGeneral(hash, k0, out, from, 4);
     if (e >= 0) {
       putWord(out, v);
       return e;
     }
     return head === MOVED ? IN_NEXT_TABLE : -1;
+  }
+
+  /**
+   * What lookupWordFlat and lookupWordChunked are where SEQ may not be read
+   * plain (every architecture but x86-64, see SEQ_PLAIN): the general walk,
+   * whose SEQ reads are Atomics.load.
+   */
+  private lookupWordOrdered(hash: number, k0: number, out: Uint8Array, from: number): number {
+    return this.lookupCopyWordGeneral(hash, k0, out, from, 4);
+  }
+
+  static {
+    // The one-attempt word walks read SEQ plain and the write sections step it
+    // with plain stores, sound on x86-64 only. Elsewhere they are replaced
+    // once, here, rather than branching on SEQ_PLAIN inside them: an Atomics
+    // operation in their graph, even on a branch never taken, cost about 2 ns
+    // per lookup at 64 Ki keys (micro/lookup-steps.js).
+    if (!SEQ_PLAIN) {
+      ChainedTable.prototype.lookupWordFlat = ChainedTable.prototype.lookupWordOrdered;
+      ChainedTable.prototype.lookupWordChunked = ChainedTable.prototype.lookupWordOrdered;
+      ChainedTable.prototype.seqBegin = ChainedTable.prototype.seqStepOrdered;
+      ChainedTable.prototype.seqEnd = ChainedTable.prototype.seqStepOrdered;
+    }
   }
 
   /**
@@ -604,8 +639,7 @@ export class ChainedTable<A = ElementAllocator> {
    * recorded before the section opens and replayed by whoever takes the lock over.
    */
   writeValue(b: BucketIndex, e: ElementId, at: number, src: Uint8Array, srcOff: number, len: number, rec: LogRecord | null = null): void {
-    if (len === 4 && (at & 3) === 0 && LITTLE_ENDIAN) {
-      // One Int32 store: no death can tear it, so no redo record is needed.
+    if (isWordWrite(at, len)) {
       const w = this.store.words(e);
       this.seqBegin(b);
       w[this.store.base(e) + this.valOff + (at >>> 2)] = src[srcOff]! | (src[srcOff + 1]! << 8) | (src[srcOff + 2]! << 16) | (src[srcOff + 3]! << 24);
@@ -810,6 +844,15 @@ export class ChainedTable<A = ElementAllocator> {
 
 /** Typed arrays use the platform's byte order: a 4-byte value is one Int32 store only where that order is little-endian. */
 export const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/**
+ * Whether writeValue writes `len` bytes at byte `at` of a value as one Int32
+ * store: no death can tear a single store, so such a write needs no redo
+ * record (callers skip preparing one).
+ */
+export function isWordWrite(at: number, len: number): boolean {
+  return len === 4 && (at & 3) === 0 && LITTLE_ENDIAN;
+}
 
 /** A 4-byte value read as one little-endian word, stored to out[0..3]. */
 function putWord(out: Uint8Array, v: number): void {

@@ -10,10 +10,10 @@ import type { QuiescenceDomain } from '../../rcu/domain.js';
 import { RetireQueue, retireQueueWords } from '../../rcu/retire.js';
 import { nextPowerOfTwo, requireInt, type NormalizedSpec } from '../../spec/map-spec.js';
 import { MapBase, type BatchWalker, type MapParts } from '../base.js';
-import { MapHeader } from '../header.js';
+import { MapHeader, W_DESTROYED } from '../header.js';
 import type { BatchOptions, BatchResult, MapHandle, MapStats } from '../map.js';
 import type { BucketIndex, ElementId } from '../chained/ids.js';
-import { IN_NEXT_TABLE, KeyScratch } from '../chained/table.js';
+import { IN_NEXT_TABLE, KeyScratch, LITTLE_ENDIAN } from '../chained/table.js';
 import { assertRepairLockHeld } from '../lock-contracts.js';
 import { copyBytes } from '../../memory/byte-copy.js';
 import { Compaction } from './compaction.js';
@@ -136,8 +136,12 @@ const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 export class HashResizeMap extends MapBase {
   protected readonly ks: KeyScratch;
   protected readonly seed: number;
+  /** The seed for xxh32U32Signed (MapHeader.seed32). */
+  protected readonly seed32: number;
   /** One-word keys: lookups take ChainedTable.lookupCopyWord. */
   private readonly wordKeys: boolean;
+  /** lookupU32Into's fast part applies: 4-byte keys and values, a map userspace may read, a little-endian machine. */
+  private readonly u32Word: boolean;
   readonly words: Int32Array;
   readonly time64: BigInt64Array;
   readonly retire: RetireQueue;
@@ -169,8 +173,10 @@ export class HashResizeMap extends MapBase {
     super(parts);
     const spec = this.spec;
     this.seed = this.header.seed;
+    this.seed32 = this.header.seed32;
     const layout = compactLayout(spec.keySize, spec.valueSize);
     this.wordKeys = layout.keyWords === 1;
+    this.u32Word = this.u32Fast && spec.valueSize === 4 && !spec.flags.wronly && LITTLE_ENDIAN;
     this.ks = new KeyScratch(spec.keySize);
     this.words = this.header.words;
     this.time64 = new BigInt64Array(this.header.sab, TIME_BYTE_OFFSET, 3);
@@ -297,7 +303,7 @@ export class HashResizeMap extends MapBase {
 
   protected hashU32(key: number): number {
     this.ks.words[0] = key | 0;
-    return xxh32U32Signed(key, this.seed);
+    return xxh32U32Signed(key, this.seed32);
   }
 
   // ---- lookups: lock-free ----
@@ -309,7 +315,38 @@ export class HashResizeMap extends MapBase {
     return this.lookupHashed(this.hashBytes(key), out);
   }
 
+  /**
+   * The program hot path. The usual case (a u32 key, a 4-byte value, an out
+   * buffer big enough, a live map, a CPU's program, no resize under way and
+   * this thread's view of the tables current) is tested by a few cheap tests
+   * and walks CUR with the table's one-attempt word walk; everything else
+   * takes lookupU32Slow, which has the read section, the views' refresh, the
+   * hops between tables and every error. Kept small on purpose, as
+   * HashMap.lookupU32Into is: V8 inlines it into the program's loop.
+   *
+   * Why no read section: a CPU is quiescent only between its events, so the
+   * tables it reads stay alive for the whole lookup (QuiescenceDomain).
+   * Why the plain read of EPOCH is enough: it only chooses this path. A hit
+   * is a key linked in CUR as the seqlock validated. A miss is confirmed as
+   * lookupHashed confirms one, with an atomic read of EPOCH: unchanged, no
+   * resize began since this thread's view (whose FUT was null), so the key
+   * can be nowhere else. A MOVED bucket (IN_NEXT_TABLE) takes the full path.
+   */
   lookupU32Into(key: number, out: Uint8Array): number {
+    if (this.u32Word && key >>> 0 === key && out instanceof Uint8Array && out.length >= 4 && this.headerWords[W_DESTROYED] === 0 && !this.closed && currentCpu() >= 0) {
+      const tables = this.tables;
+      if (this.words[EPOCH] === tables.epoch && tables.fut === null) {
+        this.answerSegmentWants();
+        const r = tables.cur.t.lookupWordChunked(xxh32U32Signed(key, this.seed32), key | 0, out, 0);
+        if (r >= 0) return 0;
+        if (r !== IN_NEXT_TABLE && Atomics.load(this.words, EPOCH) === tables.epoch) return -Errno.ENOENT;
+      }
+    }
+    return this.lookupU32Slow(key, out);
+  }
+
+  /** lookupU32Into for everything its fast test does not cover: the full checks, userspace, a resize under way, a stale view. */
+  private lookupU32Slow(key: number, out: Uint8Array): number {
     this.checkU32Lookup(key, out);
     // Only a map userspace may not read asks who the caller is.
     if (this.spec.flags.wronly && !this.userMayRead()) return -Errno.EPERM;

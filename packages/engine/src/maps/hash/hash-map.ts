@@ -6,13 +6,13 @@ import { SegmentStore, allocArea, newMapId } from '../../memory/segments.js';
 import { QuiescenceDomain } from '../../rcu/domain.js';
 import { isPercpuType, nextPowerOfTwo, percpuValueStride, type NormalizedSpec } from '../../spec/map-spec.js';
 import { MapBase, type BatchWalker, type MapParts } from '../base.js';
-import { ALLOC_AT, MapHeader } from '../header.js';
+import { ALLOC_AT, MapHeader, W_DESTROYED } from '../header.js';
 import type { BatchOptions, BatchResult, MapHandle, MapStats } from '../map.js';
 import { ElementAllocator, ElementStore, type ChunkSource } from '../chained/allocator.js';
 import type { BucketIndex, ElementId } from '../chained/ids.js';
 import { elemLayout, type ElemLayout } from '../chained/layout.js';
 import { pushEntryCopy, walkBatch, type BucketWalk } from '../chained/batch.js';
-import { BUCKET_WORDS, ChainedTable, HEAD, KeyScratch } from '../chained/table.js';
+import { BUCKET_WORDS, ChainedTable, HEAD, KeyScratch, LITTLE_ENDIAN, isWordWrite } from '../chained/table.js';
 import { copyBytes } from '../../memory/byte-copy.js';
 import { RecoveryLog, type LogRecord } from '../../recovery/log.js';
 import { markLinked, withAllBuckets } from '../chained/repair.js';
@@ -50,6 +50,8 @@ export class HashMap extends MapBase {
   readonly table: ChainedTable;
   protected readonly ks: KeyScratch;
   protected readonly seed: number;
+  /** The seed for xxh32U32Signed (MapHeader.seed32). */
+  protected readonly seed32: number;
   private readonly chain: ElementId[] = [];
   /** The chunk directory (see chunkDirectory): which chunks exist, for the byte recount of a repair. */
   private readonly chunkDir: Int32Array;
@@ -60,6 +62,7 @@ export class HashMap extends MapBase {
     super(parts);
     const spec = this.spec;
     this.seed = this.header.seed;
+    this.seed32 = this.header.seed32;
     this.ks = new KeyScratch(spec.keySize);
     const nBuckets = hashBuckets(spec);
     const { chunkSize, capacity } = chunking(spec, layout.stride * 4);
@@ -109,7 +112,21 @@ export class HashMap extends MapBase {
     if (!spec.flags.noPrealloc) this.table.useFlatElements();
     this.wordPath = this.table.wordKeyFastPath;
     this.cpuAware = this.percpu || spec.flags.wronly;
+    this.flatElements = !spec.flags.noPrealloc;
+    this.u32Word = this.u32Fast && this.wordPath && spec.valueSize === 4 && !spec.flags.wronly && LITTLE_ENDIAN;
+    this.nCpus = spec.nCpus;
   }
+
+  /**
+   * lookupU32Into's fast part applies: a 4-byte key, a 4-byte value (one
+   * word, per CPU for per-CPU types), a map userspace may read, a
+   * little-endian machine (the word's bytes are the value's).
+   */
+  private readonly u32Word: boolean;
+  /** The elements are one region (useFlatElements): lookupWordFlat, else lookupWordChunked. */
+  private readonly flatElements: boolean;
+  /** spec.nCpus, read by the per-CPU fast path without going through spec. */
+  private readonly nCpus: number;
 
   /** Whether a lookup's answer depends on the caller being a CPU or userspace: per-CPU values, or a map userspace may not read. */
   private readonly cpuAware: boolean;
@@ -176,7 +193,7 @@ export class HashMap extends MapBase {
 
   protected hashU32(key: number): number {
     this.ks.words[0] = key | 0;
-    return xxh32U32Signed(key, this.seed);
+    return xxh32U32Signed(key, this.seed32);
   }
 
   // ---- lookups: lock-free ----
@@ -189,12 +206,36 @@ export class HashMap extends MapBase {
   }
 
   /**
-   * The program hot path: one cheap guard for the usual case
-   * (MapBase.checkU32Lookup). The CPU id is read only where the answer depends on who asks
-   * (cpuAware). Every step here is on every lookup: docs/performance.md
-   * measures them.
+   * The program hot path. The usual case (a u32 key, a 4-byte value read as
+   * one word, an out buffer big enough, a live map, and for a per-CPU map a
+   * program reading its own CPU's window) is tested by a few cheap tests and
+   * goes straight to the table's one-attempt word walk; everything else,
+   * including every error, takes lookupU32Slow. The fast part is kept this
+   * small on purpose: V8 inlines it, the hash and the walk into the
+   * program's loop as one piece, where the same code with the general case
+   * inline costs about 10 ns more per lookup at 64 Ki keys
+   * (docs/performance.md measures each step).
    */
   lookupU32Into(key: number, out: Uint8Array): number {
+    if (this.u32Word && key >>> 0 === key && out instanceof Uint8Array && out.length >= 4 && this.headerWords[W_DESTROYED] === 0 && !this.closed) {
+      let from = 0;
+      if (this.percpu) {
+        // A program reads its own CPU's window (bpf_map_lookup_elem on a per-CPU map); userspace reads every CPU's value.
+        const cpu = currentCpu();
+        if (cpu < 0 || cpu >= this.nCpus) return this.lookupU32Slow(key, out);
+        from = cpu * this.cpuStride;
+      }
+      const h = xxh32U32Signed(key, this.seed32);
+      const e = this.flatElements ? this.table.lookupWordFlat(h, key | 0, out, from) : this.table.lookupWordChunked(h, key | 0, out, from);
+      if (e < 0) return -Errno.ENOENT;
+      this.onLookupHit(e);
+      return 0;
+    }
+    return this.lookupU32Slow(key, out);
+  }
+
+  /** lookupU32Into for everything its fast test does not cover: the full argument checks, wronly, other value sizes and key widths. */
+  private lookupU32Slow(key: number, out: Uint8Array): number {
     this.checkU32Lookup(key, out);
     let from = 0;
     let len = this.userValueSize;
@@ -203,12 +244,11 @@ export class HashMap extends MapBase {
       if (cpu < 0) {
         if (this.spec.flags.wronly) return -Errno.EPERM;
       } else if (this.percpu) {
-        // A program reads its own CPU's window (bpf_map_lookup_elem on a per-CPU map).
         from = this.windowFrom();
         len = this.spec.valueSize;
       }
     }
-    const h = xxh32U32Signed(key, this.seed);
+    const h = xxh32U32Signed(key, this.seed32);
     let e: number;
     if (this.wordPath) e = this.table.lookupCopyWord(h, key | 0, out, from, len);
     else {
@@ -267,7 +307,8 @@ export class HashMap extends MapBase {
     const at = this.windowFrom();
     const len = this.valueSizeHere();
     const owner = this.domain.ownerId();
-    const rec = this.log.prepare(owner);
+    // A record only for a write that can be torn (see isWordWrite); prepared before the lock, as it may settle a dead predecessor's.
+    const rec = isWordWrite(at, len) ? null : this.log.prepare(owner);
     t.lockBucket(b, owner);
     try {
       const e = t.findLocked(b, h, this.ks.words);
