@@ -6,7 +6,7 @@ import type { QuiescenceDomain } from '../../rcu/domain.js';
 import type { RetireQueue } from '../../rcu/retire.js';
 import type { NormalizedSpec } from '../../spec/map-spec.js';
 import { W_LOCKS_RECOVERED, type MapHeader } from '../header.js';
-import { BUCKET_WORDS, HEAD, assertHeld } from '../chained/table.js';
+import { BUCKET_WORDS, HEAD, RelinkScratch, assertHeld } from '../chained/table.js';
 import type { BucketIndex, ElementId } from '../chained/ids.js';
 import { NEXT } from '../chained/layout.js';
 import { CUR, CURSOR, DIR, DONE, DRIVER_OWNER, ENTRIES, EPOCH, FUT, GROW, GROWS, MIN_BUCKETS, NEXT_SEG, OLD_NB, RETIRE_SLOTS, R_LOCK, SHRINKS, TIME_BYTE_OFFSET, tableWords } from './layout.js';
@@ -27,11 +27,11 @@ import { Tables, type TableView } from './tables.js';
  * Within one table, a thread holds one bucket lock at a time, except the
  * repair, which takes all of them in index order (maps/chained/repair.ts), a
  * migrator, which holds the new buckets its old bucket's elements go to
- * (two in a doubling, up to eight in an adaptive grow, 64 to its floor; relinkBucketLocked
- * says why that cannot deadlock), and the stable walk, which holds the old
+ * (two in a doubling, up to eight in an adaptive grow, 64 to its floor;
+ * ChainedTable.relinkLocked says why that cannot deadlock), and the stable walk, which holds the old
  * buckets of one hash class in index order, then its new ones (stable-walk.ts).
  * A writer never holds an old and a new bucket at once; only migrators do,
- * old first (relinkBucketLocked, finishRelink).
+ * old first (ChainedTable.migrateRange and relinkLocked, finishRelink).
  *
  * Deaths (recovery/log.ts): R_LOCK taken over closes or rolls back a
  * half-written table switch (recoverResizeLock); a migrator records its
@@ -43,10 +43,8 @@ import { Tables, type TableView } from './tables.js';
  */
 export class Migration {
   private readonly time64: BigInt64Array;
-  /** The new buckets the relink in progress holds (see relinkBucketLocked). */
-  private heldScratch = new Int32Array(8);
-  /** The old bucket's chain the relink in progress moves (grown when a chain is longer). */
-  private chainScratch = new Int32Array(16);
+  /** The relink in progress's chain and new buckets held (a relink is never nested). */
+  private readonly scratch = new RelinkScratch();
 
   constructor(
     private readonly hw: Int32Array,
@@ -258,7 +256,7 @@ export class Migration {
       const fut = this.tables.fut;
       if (fut !== null && fut.id === futId) {
         const cur = this.tables.cur;
-        for (let ob = start as BucketIndex; ob < end; ob++) this.migrateBucket(cur, fut, ob, owner);
+        cur.t.migrateRange(start as BucketIndex, end as BucketIndex, fut.t, owner, this.scratch);
       }
     } finally {
       this.domain.readEnd();
@@ -273,80 +271,19 @@ export class Migration {
 
   /** Relinks old bucket ob's elements into the future table and marks it MOVED. Idempotent. */
   migrateBucket(cur: TableView, fut: TableView, ob: BucketIndex, owner = this.domain.ownerId()): void {
-    const ot = cur.t;
-    // Most old buckets of a grow (about half at 75% load) and of a shrink
-    // (three quarters below 30%) are empty: marked without the lock.
-    if (ot.markMovedIfIdleEmpty(ob)) return;
-    ot.lockBucket(ob, owner);
-    try {
-      if (!ot.isMovedLocked(ob)) this.relinkBucketLocked(cur, fut, ob, true, owner);
-    } finally {
-      ot.unlockBucket(ob);
-    }
+    cur.t.migrateRange(ob, (ob + 1) as BucketIndex, fut.t, owner, this.scratch);
   }
 
   /**
    * Under old bucket ob's lock (not MOVED): moves its elements, tail first,
-   * to their buckets in the future table, then marks ob MOVED. ob's write
-   * section stays open across the moves, so a lock-free reader of ob
-   * retries until the bucket is settled; it then finds the keys in the
-   * future table (ob empty, or MOVED, sends it there). Each new bucket an
-   * element goes to is locked (old, then new) and its write section opened
-   * once, on its first element, and both are held until ob is done: a grow
-   * sends ob's elements to two new buckets, a shrink to one, and no other
-   * thread can hold two new buckets and wait for ours (a writer holds one
-   * bucket at a time; another migrator's old bucket sends its elements to
-   * other new buckets, or, in a shrink, waits for the same one alone; the
-   * repair takes CUR's buckets, ob included, before any of FUT's).
-   * `lockNew` is false only for the repair, which already holds every
-   * bucket lock of the future table.
+   * to their buckets in the future table, then marks ob MOVED
+   * (ChainedTable.relinkLocked, which says what a reader sees meanwhile and
+   * why holding the new buckets cannot deadlock). `lockNew` is false only
+   * for a caller that already holds every bucket lock of the future table.
    */
   relinkBucketLocked(cur: TableView, fut: TableView, ob: BucketIndex, lockNew = true, owner = this.domain.ownerId()): void {
-    const ot = cur.t;
-    const ft = fut.t;
-    ot.assertBucketHeld(ob);
-    // ob's chain, read once (the moves below go from its tail to its head).
-    let n: number;
-    while ((n = ot.chainIntoLocked(ob, this.chainScratch)) < 0) this.chainScratch = new Int32Array(this.chainScratch.length * 2);
-    const chain = this.chainScratch;
-    if (n === 0) {
-      ot.markMovedLocked(ob);
-      return;
-    }
-    // The new buckets held: one in a shrink, up to fut.nb / cur.nb in a grow
-    // (2 for a doubling, up to 8 for an adaptive grow by 8x, 64 from 4 buckets
-    // to the adaptive floor of 256), and never more than ob's chain holds.
-    // Kept in a scratch array of this thread (a relink is never nested): an
-    // array per old bucket was a tenth of a resize's time in the collector.
-    let held = 0;
-    ot.seqBegin(ob);
-    try {
-      for (let i = n - 1; i >= 0; i--) {
-        const e = chain[i]! as ElementId;
-        const nb = (ot.hashOf(e) & ft.mask) as BucketIndex;
-        let seen = false;
-        for (let i = 0; i < held; i++) if (this.heldScratch[i] === nb) seen = true;
-        if (!seen) {
-          if (lockNew) ft.lockBucket(nb, owner);
-          if (held === this.heldScratch.length) {
-            const wider = new Int32Array(held * 2);
-            wider.set(this.heldScratch);
-            this.heldScratch = wider;
-          }
-          this.heldScratch[held++] = nb;
-          ft.seqBegin(nb);
-        }
-        ot.moveTailLocked(ob, ft, nb, e, i === 0 ? -1 : (chain[i - 1]! as ElementId));
-      }
-      ot.markMovedLocked(ob);
-    } finally {
-      for (let i = 0; i < held; i++) {
-        const nb = this.heldScratch[i]! as BucketIndex;
-        ft.seqEnd(nb);
-        if (lockNew) ft.unlockBucket(nb);
-      }
-      ot.seqEnd(ob);
-    }
+    cur.t.assertBucketHeld(ob);
+    cur.t.relinkLocked(ob, fut.t, lockNew, owner, this.scratch);
   }
 
   /**
