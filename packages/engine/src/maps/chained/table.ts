@@ -16,7 +16,8 @@ import type { BucketIndex, ElementId, WordOffset } from './ids.js';
  *
  * Bucket words: [HEAD] first element or the nulls terminator ~b, [LOCK] the
  * bucket lock (owner id), [SEQ] the bucket's seqlock, [SPARE] (hash_resize
- * keeps the migration mark there). 16 bytes, as the kernel's bucket.
+ * marks there the migrated batches of a table it resizes from:
+ * markMigrated). 16 bytes, as the kernel's bucket.
  *
  * Concurrency rules:
  * - A bucket's chain (HEAD and the NEXT words of its elements) and the values
@@ -545,15 +546,43 @@ export class ChainedTable<A = ElementAllocator> {
   }
 
   /**
-   * Whether every bucket is MOVED (the end of a resize from this table).
-   * A plain read that finds MOVED is final (MOVED is the last value a
-   * bucket's HEAD ever takes); only a bucket that reads otherwise is read
-   * again with Atomics.load, so the scan of a finished table costs no
-   * atomic per bucket.
+   * hash_resize: buckets [start, end) of this table, a migration claim, are
+   * all MOVED (the caller's migrateRange returned, and MOVED is final).
+   * Marks each unit of `unit` buckets (a unit starts at a multiple of `unit`;
+   * the last one ends at the table's end) that lies wholly inside, in the
+   * SPARE word of its first bucket, so that allMoved reads one word for it
+   * instead of every bucket. Atomics.store: a reader that sees the mark
+   * (Atomics.load) sees every MOVED store made before it.
+   *
+   * A table is migrated from once (into the FUT its resize published) and
+   * SPARE is 0 in a fresh table and written nowhere else, so a mark is
+   * never stale. It is only a shortcut: a unit without one (its migrator
+   * died before marking, or 'help' writers and the tests migrated it bucket
+   * by bucket) is checked bucket by bucket.
    */
-  allMoved(): boolean {
+  markMigrated(start: BucketIndex, end: BucketIndex, unit: number): void {
     const bk = this.buckets;
-    for (let i = HEAD; i < bk.length; i += BUCKET_WORDS) if (bk[i] !== MOVED && Atomics.load(bk, i) !== MOVED) return false;
+    for (let u = Math.ceil(start / unit) * unit; u < end; u += unit) {
+      if (Math.min(u + unit, this.nBuckets) <= end) Atomics.store(bk, u * BUCKET_WORDS + SPARE, 1);
+    }
+  }
+
+  /**
+   * Whether every bucket is MOVED (the end of a resize from this table),
+   * per unit of `unit` buckets: a unit marked by markMigrated is; any other
+   * is scanned. A plain read that finds MOVED is final (MOVED is the last
+   * value a bucket's HEAD ever takes); only a bucket that reads otherwise is
+   * read again with Atomics.load. Before the marks this scan was 4-7 ns per
+   * entry of a resize (2-4 buckets per entry, one cache line per 4 buckets).
+   */
+  allMoved(unit: number): boolean {
+    const bk = this.buckets;
+    const nb = this.nBuckets;
+    for (let u = 0; u < nb; u += unit) {
+      if (Atomics.load(bk, u * BUCKET_WORDS + SPARE) !== 0) continue;
+      const to = Math.min(u + unit, nb) * BUCKET_WORDS;
+      for (let i = u * BUCKET_WORDS + HEAD; i < to; i += BUCKET_WORDS) if (bk[i] !== MOVED && Atomics.load(bk, i) !== MOVED) return false;
+    }
     return true;
   }
 

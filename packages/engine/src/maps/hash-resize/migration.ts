@@ -37,7 +37,8 @@ import { Tables, type TableView } from './tables.js';
  * half-written table switch (recoverResizeLock); a migrator records its
  * claimed batch, and one that finds nothing left to claim takes over a
  * batch whose claimer died; the switch to the new table waits until every
- * old bucket is MOVED (checked under R_LOCK), never on a count; an old
+ * old bucket is MOVED (checked under R_LOCK, per completed batch or per
+ * bucket: finishResize), never on a count; an old
  * bucket's lock taken over from a migrator that died mid-relink completes
  * that element's move (finishRelink).
  */
@@ -257,6 +258,9 @@ export class Migration {
       if (fut !== null && fut.id === futId) {
         const cur = this.tables.cur;
         cur.t.migrateRange(start as BucketIndex, end as BucketIndex, fut.t, owner, this.scratch);
+        // Every bucket of the claim is MOVED now (migrateRange returned; an
+        // error leaves the claim unmarked): the finish need not read them again.
+        cur.t.markMigrated(start as BucketIndex, end as BucketIndex, this.spec.resize.migrateBatch);
       }
     } finally {
       this.domain.readEnd();
@@ -349,10 +353,12 @@ export class Migration {
 
   /**
    * When every old bucket is MOVED: FUT becomes CUR, the old bucket array
-   * waits for its grace period. Checked under R_LOCK bucket by bucket, not
-   * counted: a batch still being migrated (its migrator comes back here) or
-   * abandoned by a dead migrator (the next migrator takes it over) keeps the
-   * resize open.
+   * waits for its grace period. Checked under R_LOCK, not counted: a batch
+   * still being migrated (its migrator comes back here) or abandoned by a
+   * dead migrator (the next migrator takes it over) keeps the resize open.
+   * A batch a migrator completed is marked (ChainedTable.markMigrated, after
+   * its migrateRange returned: every bucket of it MOVED, which is final) and
+   * read as one word; any other batch is read bucket by bucket.
    */
   finishResize(): void {
     const w = this.hw;
@@ -363,7 +369,7 @@ export class Migration {
       const old = this.tables.cur;
       const fut = Atomics.load(w, FUT);
       if (fut === 0) return;
-      if (!old.t.allMoved()) return;
+      if (!old.t.allMoved(this.spec.resize.migrateBatch)) return;
       finished = true;
       Atomics.store(w, DRIVER_OWNER, 0);
       Atomics.add(w, EPOCH, 1);
