@@ -16,7 +16,8 @@ import type { BucketIndex, ElementId, WordOffset } from './ids.js';
  *
  * Bucket words: [HEAD] first element or the nulls terminator ~b, [LOCK] the
  * bucket lock (owner id), [SEQ] the bucket's seqlock, [SPARE] (hash_resize
- * keeps the migration mark there). 16 bytes, as the kernel's bucket.
+ * marks there the migrated batches of a table it resizes from:
+ * markMigrated). 16 bytes, as the kernel's bucket.
  *
  * Concurrency rules:
  * - A bucket's chain (HEAD and the NEXT words of its elements) and the values
@@ -83,10 +84,11 @@ const NOT_IN_CHAIN = -2;
 const WALK_CHECK = 32;
 
 /**
- * HEAD of a bucket whose elements a resize has copied to the next table
+ * HEAD of a bucket whose elements a resize has relinked into the next table
  * (hash_resize). Distinct from every nulls terminator ~b (b < 2^30). Set under
- * the bucket lock inside a seqlock write section and never cleared: a bucket
- * that is MOVED stays MOVED until its table is freed.
+ * the bucket lock inside a seqlock write section, or without the lock on an
+ * empty idle bucket (markIdleEmpty), and never cleared: a bucket that is
+ * MOVED stays MOVED until its table is freed.
  */
 export const MOVED = -0x80000000;
 /** lookupCopy / findElement result: the key's bucket was migrated; look in the next table. */
@@ -544,52 +546,43 @@ export class ChainedTable<A = ElementAllocator> {
   }
 
   /**
-   * Whether every bucket is MOVED (the end of a resize from this table).
-   * A plain read that finds MOVED is final (MOVED is the last value a
-   * bucket's HEAD ever takes); only a bucket that reads otherwise is read
-   * again with Atomics.load, so the scan of a finished table costs no
-   * atomic per bucket.
+   * hash_resize: buckets [start, end) of this table, a migration claim, are
+   * all MOVED (the caller's migrateRange returned, and MOVED is final).
+   * Marks each unit of `unit` buckets (a unit starts at a multiple of `unit`;
+   * the last one ends at the table's end) that lies wholly inside, in the
+   * SPARE word of its first bucket, so that allMoved reads one word for it
+   * instead of every bucket. Atomics.store: a reader that sees the mark
+   * (Atomics.load) sees every MOVED store made before it.
+   *
+   * A table is migrated from once (into the FUT its resize published) and
+   * SPARE is 0 in a fresh table and written nowhere else, so a mark is
+   * never stale. It is only a shortcut: a unit without one (its migrator
+   * died before marking, or 'help' writers and the tests migrated it bucket
+   * by bucket) is checked bucket by bucket.
    */
-  allMoved(): boolean {
+  markMigrated(start: BucketIndex, end: BucketIndex, unit: number): void {
     const bk = this.buckets;
-    for (let i = HEAD; i < bk.length; i += BUCKET_WORDS) if (bk[i] !== MOVED && Atomics.load(bk, i) !== MOVED) return false;
-    return true;
+    for (let u = Math.ceil(start / unit) * unit; u < end; u += unit) {
+      if (Math.min(u + unit, this.nBuckets) <= end) Atomics.store(bk, u * BUCKET_WORDS + SPARE, 1);
+    }
   }
 
   /**
-   * hash_resize's relink of a bucket that is empty and unlocked, without
-   * taking its lock: marks it MOVED and returns true; false when it is held
-   * or has elements (the caller relinks it under the lock).
-   *
-   * Only for a table a resize migrates from, its FUT published before this
-   * call. Why no lock is needed then: an empty chain gains an element only by
-   * an insert, and an insert goes into this table only when its writer read
-   * FUT as 0 under the bucket lock. Reading the lock free here (Atomics.load,
-   * after FUT was published) means that every holder so far has released it
-   * (its insert, if any, is seen: the load synchronizes with its unlock) and
-   * that every later holder reads FUT after the publication and inserts into
-   * the future table instead. A later holder that meets the bucket empty or
-   * MOVED treats both alike (the key is in the next table), and readers do
-   * the same, so the store needs no write section.
+   * Whether every bucket is MOVED (the end of a resize from this table),
+   * per unit of `unit` buckets: a unit marked by markMigrated is; any other
+   * is scanned. A plain read that finds MOVED is final (MOVED is the last
+   * value a bucket's HEAD ever takes); only a bucket that reads otherwise is
+   * read again with Atomics.load. Before the marks this scan was 4-7 ns per
+   * entry of a resize (2-4 buckets per entry, one cache line per 4 buckets).
    */
-  markMovedIfIdleEmpty(b: BucketIndex): boolean {
-    const bi = b * BUCKET_WORDS;
+  allMoved(unit: number): boolean {
     const bk = this.buckets;
-    // On x86-64 (see SEQ_PLAIN) the LOCK load and the MOVED store may be
-    // plain: TSO keeps the loads in order and a store seen by one thread seen
-    // by all, so the LOCK read still comes after this thread's Atomics.load of
-    // FUT and before any later holder's own read of FUT, and a holder's writes
-    // before its unlock are seen once its unlock is; V8 keeps typed-array
-    // loads in effect-chain order, and HEAD is read only if LOCK was 0. A
-    // shrink's old table is three quarters empty buckets: this is most of what
-    // a resize costs per bucket. Elsewhere Atomics: the finish's scan and the
-    // next lock holder see the MOVED store.
-    if ((SEQ_PLAIN ? bk[bi + LOCK]! : Atomics.load(bk, bi + LOCK)) !== 0) return false;
-    const head = bk[bi + HEAD]!;
-    if (head === MOVED) return true;
-    if (head !== nullsOf(b)) return false;
-    if (SEQ_PLAIN) bk[bi + HEAD] = MOVED;
-    else Atomics.store(bk, bi + HEAD, MOVED);
+    const nb = this.nBuckets;
+    for (let u = 0; u < nb; u += unit) {
+      if (Atomics.load(bk, u * BUCKET_WORDS + SPARE) !== 0) continue;
+      const to = Math.min(u + unit, nb) * BUCKET_WORDS;
+      for (let i = u * BUCKET_WORDS + HEAD; i < to; i += BUCKET_WORDS) if (bk[i] !== MOVED && Atomics.load(bk, i) !== MOVED) return false;
+    }
     return true;
   }
 
@@ -601,21 +594,6 @@ export class ChainedTable<A = ElementAllocator> {
   isMovedLocked(b: BucketIndex): boolean {
     if (lockChecks) this.assertBucketHeld(b);
     return this.buckets[b * BUCKET_WORDS + HEAD] === MOVED;
-  }
-
-  /**
-   * Under bucket b's lock, its chain empty (its elements relinked into the
-   * next table): marks b MOVED, final. One store, inside the caller's write
-   * section when the bucket had elements; an empty bucket needs none (a
-   * reader that sees it empty or MOVED looks in the next table either way).
-   * A plain store: a lock-free reader is ordered by the write section's
-   * closing SEQ write (or, for an empty bucket, needs no order: empty and
-   * MOVED send it to the same place), and the next holder of b's lock by the
-   * unlock's exchange.
-   */
-  markMovedLocked(b: BucketIndex): void {
-    if (lockChecks) this.assertBucketHeld(b);
-    this.buckets[b * BUCKET_WORDS + HEAD] = MOVED;
   }
 
   /** Under the bucket lock: the element holding the key, or -1. */
@@ -716,6 +694,231 @@ export class ChainedTable<A = ElementAllocator> {
     store.words(tail)[store.base(tail) + NEXT] = dst.buckets[nbi + HEAD]!;
     dst.buckets[nbi + HEAD] = tail;
     this.linkAfter(ob, beforeTail, nullsOf(ob));
+  }
+
+  /**
+   * hash_resize's migration of old buckets [start, end) of this table (one
+   * migration claim) into `dst`, the future table: each ends MOVED. Empty
+   * idle buckets are marked without their lock (markIdleEmpty); every other
+   * one is relinked under its lock, one old bucket lock at a time
+   * (relinkLocked). A bucket found MOVED under its lock was migrated by
+   * someone else (a batch taken over, a 'help' writer): MOVED is final,
+   * nothing to do. Returns the elements moved.
+   *
+   * A chain of one element (about 80% of the non-empty buckets of a grow at
+   * half load, 90% of a shrink's at a quarter) is relinked here, inline:
+   * relinkLocked's protocol for one element, without its chain scratch,
+   * loops and call (about 7 ns per entry of a resize). Locks: ob, then its
+   * one new bucket (the lock order). Write sections: ob's and nb's, open
+   * around the three stores, in relinkLocked's order (e.NEXT = nb's head;
+   * nb's head = e; ob's HEAD = MOVED), so a migrator killed between two
+   * stores leaves e in both chains, which Migration.finishRelink completes.
+   * Nothing between taking nb's lock and releasing it can throw.
+   */
+  migrateRange(start: BucketIndex, end: BucketIndex, dst: ChainedTable<A>, owner: number, s: RelinkScratch): number {
+    const bk = this.buckets;
+    const fbk = dst.buckets;
+    const moved = MOVED | 0;
+    const words = BUCKET_WORDS;
+    const headAt = HEAD;
+    const nextAt = NEXT;
+    const hashAt = HASH;
+    const store = this.store;
+    const views = store.i32;
+    const shift = store.shift;
+    const smask = store.mask;
+    const stride = this.stride;
+    const fmask = dst.mask;
+    let n = 0;
+    for (let ob = this.markIdleEmpty(start, end); ob < end; ob = this.markIdleEmpty((ob + 1) as BucketIndex, end)) {
+      const obi = ob * words;
+      this.lockBucket(ob, owner);
+      try {
+        const e = bk[obi + headAt]!;
+        if (e === moved) continue;
+        const w = e >= 0 ? views[e >>> shift] : undefined;
+        const base = (e & smask) * stride;
+        if (w !== undefined && w[base + nextAt]! < 0) {
+          // One element (see above).
+          const nb = (w[base + hashAt]! & fmask) as BucketIndex;
+          const nbi = nb * words;
+          dst.lockBucket(nb, owner);
+          this.seqBegin(ob);
+          dst.seqBegin(nb);
+          w[base + nextAt] = fbk[nbi + headAt]!;
+          fbk[nbi + headAt] = e;
+          bk[obi + headAt] = moved;
+          dst.seqEnd(nb);
+          dst.unlockBucket(nb);
+          this.seqEnd(ob);
+          n++;
+        } else n += this.relinkLocked(ob, dst, true, owner, s);
+      } finally {
+        this.unlockBucket(ob);
+      }
+    }
+    return n;
+  }
+
+  /**
+   * hash_resize's relink of old buckets that are empty and unlocked, without
+   * their lock: marks them MOVED, from `start` up to the first bucket that
+   * needs its lock (held, or with elements), which it returns (`end` when
+   * none). Only for a table a resize migrates from, its FUT published before
+   * this call.
+   *
+   * Why no lock is needed then: an empty chain gains an element only by an
+   * insert, and an insert goes into this table only when its writer read
+   * FUT as 0 under the bucket lock. Reading the lock free here (after this
+   * thread's Atomics.load of FUT, which was published) means that every
+   * holder so far has released it (its insert, if any, is seen: the load
+   * synchronizes with its unlock) and that every later holder reads FUT
+   * after the publication and inserts into the future table instead. A later
+   * holder that meets the bucket empty or MOVED treats both alike (the key
+   * is in the next table), and readers do the same, so the store needs no
+   * write section. MOVED is final: nothing ever writes HEAD again.
+   *
+   * On x86-64 (see SEQ_PLAIN) the LOCK load and the MOVED store are plain:
+   * TSO keeps loads in order and a store seen by one thread seen by all, so
+   * the LOCK read still comes after this thread's read of FUT and before any
+   * later holder's own read of FUT, and a holder's writes before its unlock
+   * are seen once its unlock is; V8 keeps typed-array loads in effect-chain
+   * order, and HEAD is read only if LOCK was 0. Elsewhere Atomics: the
+   * finish's scan and the next lock holder see the MOVED store.
+   *
+   * Most old buckets of a grow (about 60% at half load) and of a shrink
+   * (about 80% at a quarter load) are empty, so this loop is most of a
+   * resize's buckets: it has no call, and the constants are locals (V8 loads
+   * a module constant from its cell at every use, and MOVED, outside the
+   * small-integer range, is a heap number): 1.2 ns per bucket, against
+   * 3.3 ns for a call per bucket with the module constants.
+   */
+  private markIdleEmpty(start: BucketIndex, end: BucketIndex): BucketIndex {
+    const bk = this.buckets;
+    const moved = MOVED | 0;
+    const words = BUCKET_WORDS;
+    const lockAt = LOCK;
+    const headAt = HEAD;
+    const plain = SEQ_PLAIN;
+    let bi = start * words;
+    for (let b = start; b < end; b++, bi += words) {
+      if ((plain ? bk[bi + lockAt]! : Atomics.load(bk, bi + lockAt)) !== 0) return b;
+      const head = bk[bi + headAt]!;
+      if (head === moved) continue;
+      // Not empty (~b is its terminator, nullsOf).
+      if (head !== ~b) return b;
+      if (plain) bk[bi + headAt] = moved;
+      else Atomics.store(bk, bi + headAt, moved);
+    }
+    return end;
+  }
+
+  /**
+   * hash_resize's relink of a whole old bucket (rhashtable_rehash_chain):
+   * under ob's lock, ob not MOVED, moves every element of ob's chain to its
+   * bucket in `dst` (the future table, same element pool), tail first, then
+   * marks ob MOVED. The same moves as moveTailLocked, written out in one
+   * loop: the chain is read once (each element's NEXT and HASH from one
+   * cache line), and no call, chunk-view lookup or field load is repeated
+   * per element. Returns the elements moved.
+   *
+   * Locks and write sections, the only atomics here: ob's section stays open
+   * across the moves (a lock-free reader of ob retries until the bucket is
+   * settled, then finds it MOVED and looks in `dst`). Each new bucket that
+   * receives an element is locked (old, then new: the lock order) and its
+   * section opened on its first element only, and both are held until ob
+   * is done; a new bucket that receives nothing is not touched. No other
+   * thread can hold two of these new buckets and wait for ours (see
+   * Migration's lock order): a writer holds one bucket at a time; another
+   * migrator's old bucket sends its elements to other new buckets or, in a
+   * shrink, waits for the same one alone; the repair takes every old bucket
+   * before any new one. `lockNew` false: the caller already holds every
+   * bucket lock of `dst`.
+   *
+   * The stores of one move, in this order: e.NEXT = nb's head; nb's head =
+   * e; then e's predecessor's NEXT = ob's terminator, or, for the head
+   * element (the last one moved), ob's HEAD = MOVED directly (the empty
+   * chain's terminator would be overwritten by MOVED in the same section).
+   * Every element stays reachable from ob or from its new bucket at every
+   * step, so a migrator killed between two stores leaves ob's chain running
+   * on into nb's, or e in both: Migration.finishRelink completes the move
+   * (ob's HEAD then reads e or an element, never MOVED, until it is done).
+   */
+  relinkLocked(ob: BucketIndex, dst: ChainedTable<A>, lockNew: boolean, owner: number, s: RelinkScratch): number {
+    if (lockChecks) this.assertBucketHeld(ob);
+    const bk = this.buckets;
+    const words = BUCKET_WORDS;
+    const obi = ob * words;
+    const store = this.store;
+    const views = store.i32;
+    const shift = store.shift;
+    const smask = store.mask;
+    const stride = this.stride;
+    const fmask = dst.mask;
+    // Module constants as locals (see markIdleEmpty).
+    const headAt = HEAD;
+    const nextAt = NEXT;
+    const hashAt = HASH;
+    const moved = MOVED | 0;
+    let chain = s.chain;
+    let dest = s.dest;
+    let n = 0;
+    for (let e = bk[obi + headAt]!; e >= 0; n++) {
+      if (n === chain.length) {
+        s.widenChain();
+        chain = s.chain;
+        dest = s.dest;
+      }
+      const w = views[e >>> shift] ?? store.load(e >>> shift);
+      const base = (e & smask) * stride;
+      chain[n] = e;
+      dest[n] = w[base + hashAt]! & fmask;
+      e = w[base + nextAt]!;
+    }
+    if (n === 0) {
+      // Empty: no reader needs a section to tell empty from MOVED (both send it to dst).
+      bk[obi + headAt] = moved;
+      return 0;
+    }
+    const fbk = dst.buckets;
+    let held: Int32Array = s.held;
+    let nHeld = 0;
+    this.seqBegin(ob);
+    try {
+      for (let i = n - 1; i >= 0; i--) {
+        const e = chain[i]!;
+        const nb = dest[i]! as BucketIndex;
+        let seen = false;
+        for (let j = 0; j < nHeld; j++) {
+          if (held[j] === nb) {
+            seen = true;
+            break;
+          }
+        }
+        if (!seen) {
+          if (nHeld === held.length) held = s.widenHeld();
+          if (lockNew) dst.lockBucket(nb, owner);
+          held[nHeld++] = nb;
+          dst.seqBegin(nb);
+        }
+        const nbi = nb * words;
+        views[e >>> shift]![(e & smask) * stride + nextAt] = fbk[nbi + headAt]!;
+        fbk[nbi + headAt] = e;
+        if (i > 0) {
+          const p = chain[i - 1]!;
+          // ob's chain ends at p, on ob's terminator (nullsOf).
+          views[p >>> shift]![(p & smask) * stride + nextAt] = ~ob;
+        } else bk[obi + headAt] = moved;
+      }
+    } finally {
+      for (let j = 0; j < nHeld; j++) {
+        const nb = held[j]! as BucketIndex;
+        dst.seqEnd(nb);
+        if (lockNew) dst.unlockBucket(nb);
+      }
+      this.seqEnd(ob);
+    }
+    return n;
   }
 
   /**
@@ -839,6 +1042,39 @@ export class ChainedTable<A = ElementAllocator> {
   copyKey(e: ElementId, out: Uint8Array, outOff = 0): void {
     const base = this.store.base(e);
     copyBytes(this.store.bytes(e), (base + this.keyOff) * 4, out, outOff, this.store.layout.keySize);
+  }
+}
+
+/**
+ * One thread's scratch for ChainedTable.relinkLocked (a relink is never
+ * nested): an array per old bucket was a tenth of a resize's time.
+ */
+export class RelinkScratch {
+  /** The old chain, head first. */
+  chain = new Int32Array(16);
+  /** Each chain element's bucket in the new table. */
+  dest = new Int32Array(16);
+  /**
+   * The new buckets held: one in a shrink, up to the growth factor in a grow
+   * (2 for a doubling, 8 for an adaptive grow by 8x, 64 from 4 buckets to the
+   * adaptive floor of 256), never more than the chain's length.
+   */
+  held = new Int32Array(8);
+
+  widenChain(): void {
+    const chain = new Int32Array(this.chain.length * 2);
+    chain.set(this.chain);
+    const dest = new Int32Array(chain.length);
+    dest.set(this.dest);
+    this.chain = chain;
+    this.dest = dest;
+  }
+
+  widenHeld(): Int32Array {
+    const held = new Int32Array(this.held.length * 2);
+    held.set(this.held);
+    this.held = held;
+    return held;
   }
 }
 

@@ -55,7 +55,7 @@ import {
   poolWords,
   tableWords,
 } from './layout.js';
-import { Migration } from './migration.js';
+import { Migration, WHOLE_RESIZE_BATCHES } from './migration.js';
 import { CACHED, ElementPool, OVER_BUDGET } from './pool.js';
 import { Resizer } from './resizer.js';
 import { ResizeControl } from './resize-control.js';
@@ -745,7 +745,7 @@ export class HashResizeMap extends MapBase {
   }
 
   private migrateAll(): void {
-    while (this.migration.migrateBatch()) {
+    while (this.migration.migrateBatch(WHOLE_RESIZE_BATCHES)) {
       // one old bucket lock at a time: other CPUs go on meanwhile
     }
   }

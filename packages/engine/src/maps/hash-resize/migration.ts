@@ -6,7 +6,7 @@ import type { QuiescenceDomain } from '../../rcu/domain.js';
 import type { RetireQueue } from '../../rcu/retire.js';
 import type { NormalizedSpec } from '../../spec/map-spec.js';
 import { W_LOCKS_RECOVERED, type MapHeader } from '../header.js';
-import { BUCKET_WORDS, HEAD, assertHeld } from '../chained/table.js';
+import { BUCKET_WORDS, HEAD, RelinkScratch, assertHeld } from '../chained/table.js';
 import type { BucketIndex, ElementId } from '../chained/ids.js';
 import { NEXT } from '../chained/layout.js';
 import { CUR, CURSOR, DIR, DONE, DRIVER_OWNER, ENTRIES, EPOCH, FUT, GROW, GROWS, MIN_BUCKETS, NEXT_SEG, OLD_NB, RETIRE_SLOTS, R_LOCK, SHRINKS, TIME_BYTE_OFFSET, tableWords } from './layout.js';
@@ -14,6 +14,14 @@ import { nextOf, type ElementPool } from './pool.js';
 import { maxGrowTo, type Reason } from './controller.js';
 import type { ResizeControl } from './resize-control.js';
 import { Tables, type TableView } from './tables.js';
+
+/**
+ * Batches claimed at once by a thread that migrates a whole resize (the
+ * resizer thread, an inline driver): each claim costs about 120 ns (R_LOCK,
+ * the claim record, a read section, DONE), 1.9 ns per old bucket at
+ * 64-bucket batches, 0.2 ns at 8 of them.
+ */
+export const WHOLE_RESIZE_BATCHES = 8;
 
 /**
  * A resize: begin (publish the next bucket array as FUT), migrate (relink
@@ -27,26 +35,25 @@ import { Tables, type TableView } from './tables.js';
  * Within one table, a thread holds one bucket lock at a time, except the
  * repair, which takes all of them in index order (maps/chained/repair.ts), a
  * migrator, which holds the new buckets its old bucket's elements go to
- * (two in a doubling, up to eight in an adaptive grow, 64 to its floor; relinkBucketLocked
- * says why that cannot deadlock), and the stable walk, which holds the old
+ * (two in a doubling, up to eight in an adaptive grow, 64 to its floor;
+ * ChainedTable.relinkLocked says why that cannot deadlock), and the stable walk, which holds the old
  * buckets of one hash class in index order, then its new ones (stable-walk.ts).
  * A writer never holds an old and a new bucket at once; only migrators do,
- * old first (relinkBucketLocked, finishRelink).
+ * old first (ChainedTable.migrateRange and relinkLocked, finishRelink).
  *
  * Deaths (recovery/log.ts): R_LOCK taken over closes or rolls back a
  * half-written table switch (recoverResizeLock); a migrator records its
  * claimed batch, and one that finds nothing left to claim takes over a
  * batch whose claimer died; the switch to the new table waits until every
- * old bucket is MOVED (checked under R_LOCK), never on a count; an old
+ * old bucket is MOVED (checked under R_LOCK, per completed batch or per
+ * bucket: finishResize), never on a count; an old
  * bucket's lock taken over from a migrator that died mid-relink completes
  * that element's move (finishRelink).
  */
 export class Migration {
   private readonly time64: BigInt64Array;
-  /** The new buckets the relink in progress holds (see relinkBucketLocked). */
-  private heldScratch = new Int32Array(8);
-  /** The old bucket's chain the relink in progress moves (grown when a chain is longer). */
-  private chainScratch = new Int32Array(16);
+  /** The relink in progress's chain and new buckets held (a relink is never nested). */
+  private readonly scratch = new RelinkScratch();
 
   constructor(
     private readonly hw: Int32Array,
@@ -198,8 +205,12 @@ export class Migration {
    * bucket again is a no-op). The migrator whose batch ends with every batch
    * claimed tries to finish the resize, which happens once every old bucket
    * is MOVED.
+   *
+   * `batches` > 1 claims that many batches at once (the resizer thread and
+   * an inline driver, which migrate a whole resize: WHOLE_RESIZE_BATCHES);
+   * a writer that helps keeps to one, the cost it adds to its own write.
    */
-  migrateBatch(): boolean {
+  migrateBatch(batches = 1): boolean {
     const w = this.hw;
     if (Atomics.load(w, FUT) === 0) return false;
     const owner = this.domain.ownerId();
@@ -225,7 +236,7 @@ export class Migration {
         end = rec.claimEnd;
         rec.claim(owner, futId, start, end);
       } else if (start < oldNb) {
-        end = Math.min(start + this.spec.resize.migrateBatch, oldNb);
+        end = Math.min(start + batches * this.spec.resize.migrateBatch, oldNb);
         rec.claim(owner, futId, start, end);
         w[CURSOR] = end;
       } else {
@@ -258,7 +269,10 @@ export class Migration {
       const fut = this.tables.fut;
       if (fut !== null && fut.id === futId) {
         const cur = this.tables.cur;
-        for (let ob = start as BucketIndex; ob < end; ob++) this.migrateBucket(cur, fut, ob, owner);
+        cur.t.migrateRange(start as BucketIndex, end as BucketIndex, fut.t, owner, this.scratch);
+        // Every bucket of the claim is MOVED now (migrateRange returned; an
+        // error leaves the claim unmarked): the finish need not read them again.
+        cur.t.markMigrated(start as BucketIndex, end as BucketIndex, this.spec.resize.migrateBatch);
       }
     } finally {
       this.domain.readEnd();
@@ -273,80 +287,19 @@ export class Migration {
 
   /** Relinks old bucket ob's elements into the future table and marks it MOVED. Idempotent. */
   migrateBucket(cur: TableView, fut: TableView, ob: BucketIndex, owner = this.domain.ownerId()): void {
-    const ot = cur.t;
-    // Most old buckets of a grow (about half at 75% load) and of a shrink
-    // (three quarters below 30%) are empty: marked without the lock.
-    if (ot.markMovedIfIdleEmpty(ob)) return;
-    ot.lockBucket(ob, owner);
-    try {
-      if (!ot.isMovedLocked(ob)) this.relinkBucketLocked(cur, fut, ob, true, owner);
-    } finally {
-      ot.unlockBucket(ob);
-    }
+    cur.t.migrateRange(ob, (ob + 1) as BucketIndex, fut.t, owner, this.scratch);
   }
 
   /**
    * Under old bucket ob's lock (not MOVED): moves its elements, tail first,
-   * to their buckets in the future table, then marks ob MOVED. ob's write
-   * section stays open across the moves, so a lock-free reader of ob
-   * retries until the bucket is settled; it then finds the keys in the
-   * future table (ob empty, or MOVED, sends it there). Each new bucket an
-   * element goes to is locked (old, then new) and its write section opened
-   * once, on its first element, and both are held until ob is done: a grow
-   * sends ob's elements to two new buckets, a shrink to one, and no other
-   * thread can hold two new buckets and wait for ours (a writer holds one
-   * bucket at a time; another migrator's old bucket sends its elements to
-   * other new buckets, or, in a shrink, waits for the same one alone; the
-   * repair takes CUR's buckets, ob included, before any of FUT's).
-   * `lockNew` is false only for the repair, which already holds every
-   * bucket lock of the future table.
+   * to their buckets in the future table, then marks ob MOVED
+   * (ChainedTable.relinkLocked, which says what a reader sees meanwhile and
+   * why holding the new buckets cannot deadlock). `lockNew` is false only
+   * for a caller that already holds every bucket lock of the future table.
    */
   relinkBucketLocked(cur: TableView, fut: TableView, ob: BucketIndex, lockNew = true, owner = this.domain.ownerId()): void {
-    const ot = cur.t;
-    const ft = fut.t;
-    ot.assertBucketHeld(ob);
-    // ob's chain, read once (the moves below go from its tail to its head).
-    let n: number;
-    while ((n = ot.chainIntoLocked(ob, this.chainScratch)) < 0) this.chainScratch = new Int32Array(this.chainScratch.length * 2);
-    const chain = this.chainScratch;
-    if (n === 0) {
-      ot.markMovedLocked(ob);
-      return;
-    }
-    // The new buckets held: one in a shrink, up to fut.nb / cur.nb in a grow
-    // (2 for a doubling, up to 8 for an adaptive grow by 8x, 64 from 4 buckets
-    // to the adaptive floor of 256), and never more than ob's chain holds.
-    // Kept in a scratch array of this thread (a relink is never nested): an
-    // array per old bucket was a tenth of a resize's time in the collector.
-    let held = 0;
-    ot.seqBegin(ob);
-    try {
-      for (let i = n - 1; i >= 0; i--) {
-        const e = chain[i]! as ElementId;
-        const nb = (ot.hashOf(e) & ft.mask) as BucketIndex;
-        let seen = false;
-        for (let i = 0; i < held; i++) if (this.heldScratch[i] === nb) seen = true;
-        if (!seen) {
-          if (lockNew) ft.lockBucket(nb, owner);
-          if (held === this.heldScratch.length) {
-            const wider = new Int32Array(held * 2);
-            wider.set(this.heldScratch);
-            this.heldScratch = wider;
-          }
-          this.heldScratch[held++] = nb;
-          ft.seqBegin(nb);
-        }
-        ot.moveTailLocked(ob, ft, nb, e, i === 0 ? -1 : (chain[i - 1]! as ElementId));
-      }
-      ot.markMovedLocked(ob);
-    } finally {
-      for (let i = 0; i < held; i++) {
-        const nb = this.heldScratch[i]! as BucketIndex;
-        ft.seqEnd(nb);
-        if (lockNew) ft.unlockBucket(nb);
-      }
-      ot.seqEnd(ob);
-    }
+    cur.t.assertBucketHeld(ob);
+    cur.t.relinkLocked(ob, fut.t, lockNew, owner, this.scratch);
   }
 
   /**
@@ -412,10 +365,12 @@ export class Migration {
 
   /**
    * When every old bucket is MOVED: FUT becomes CUR, the old bucket array
-   * waits for its grace period. Checked under R_LOCK bucket by bucket, not
-   * counted: a batch still being migrated (its migrator comes back here) or
-   * abandoned by a dead migrator (the next migrator takes it over) keeps the
-   * resize open.
+   * waits for its grace period. Checked under R_LOCK, not counted: a batch
+   * still being migrated (its migrator comes back here) or abandoned by a
+   * dead migrator (the next migrator takes it over) keeps the resize open.
+   * A batch a migrator completed is marked (ChainedTable.markMigrated, after
+   * its migrateRange returned: every bucket of it MOVED, which is final) and
+   * read as one word; any other batch is read bucket by bucket.
    */
   finishResize(): void {
     const w = this.hw;
@@ -426,7 +381,7 @@ export class Migration {
       const old = this.tables.cur;
       const fut = Atomics.load(w, FUT);
       if (fut === 0) return;
-      if (!old.t.allMoved()) return;
+      if (!old.t.allMoved(this.spec.resize.migrateBatch)) return;
       finished = true;
       Atomics.store(w, DRIVER_OWNER, 0);
       Atomics.add(w, EPOCH, 1);
@@ -474,7 +429,7 @@ export class Migration {
       // resize). The cursor check keeps the log scan to the tail of a resize.
       if (Atomics.load(w, CURSOR) < Atomics.load(w, OLD_NB) || this.log.deadClaim(futId) === null) return;
     } else if (Atomics.compareExchange(w, DRIVER_OWNER, driver, this.domain.ownerId()) !== driver) return;
-    while (this.migrateBatch()) {
+    while (this.migrateBatch(WHOLE_RESIZE_BATCHES)) {
       // the new driver migrates the whole table, as the dead one would have
     }
   }

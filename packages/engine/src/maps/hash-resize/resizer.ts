@@ -4,7 +4,7 @@ import type { NormalizedSpec } from '../../spec/map-spec.js';
 import type { MapHandle } from '../map.js';
 import { builtModuleUrl } from './built-module.js';
 import { FUT, REQUEST, RESIZER_OWNER, RESIZER_PARENT, SHRINK, WAKE } from './layout.js';
-import type { Migration } from './migration.js';
+import { WHOLE_RESIZE_BATCHES, type Migration } from './migration.js';
 
 const RESIZER_STALE_NS = 1_000_000_000n;
 /** A resizer with nothing to do for this long ends (see idleExit). */
@@ -148,7 +148,7 @@ export class Resizer {
         const dir = h.idleLook();
         if (dir !== 0 && (dir !== SHRINK || this.shrinkReady()) && h.migration.beginResize(dir) === 0) busy = true;
       }
-      while (h.migration.migrateBatch()) {
+      while (h.migration.migrateBatch(WHOLE_RESIZE_BATCHES)) {
         if (h.destroyed()) return;
       }
       if (h.maintain()) busy = true;
