@@ -130,32 +130,47 @@ export class Resizer {
     let lastWork = performance.now();
     for (;;) {
       if (h.destroyed()) return;
-      h.answerWants();
       const now = process.hrtime.bigint();
       Atomics.store(h.time64, 2, now);
       const wake = Atomics.load(w, WAKE);
-      const req = Atomics.exchange(w, REQUEST, 0);
-      let busy = req !== 0 || Atomics.load(w, FUT) !== 0;
-      if (req !== 0 && Atomics.load(w, FUT) === 0) {
-        // Only what the entries still call for now (the request may be old).
-        const dir = h.wanted(req);
-        if (dir === SHRINK && !this.shrinkReady()) {
-          // Kept as asked (unless a newer request came): the writers do not
-          // ask again meanwhile, and the next round comes back to it.
-          Atomics.compareExchange(w, REQUEST, 0, req);
-        } else if (dir !== 0) h.migration.beginResize(dir);
-      } else if (Atomics.load(w, FUT) === 0) {
-        const dir = h.idleLook();
-        if (dir !== 0 && (dir !== SHRINK || this.shrinkReady()) && h.migration.beginResize(dir) === 0) busy = true;
-      }
-      while (h.migration.migrateBatch()) {
-        if (h.destroyed()) return;
-      }
-      if (h.maintain()) busy = true;
+      const busy = this.round();
+      if (busy === null) return;
       if (busy) lastWork = performance.now();
       else if (performance.now() - lastWork > RESIZER_IDLE_EXIT_MS && this.idleExit(now)) return;
       if (Atomics.load(w, REQUEST) === 0 && Atomics.load(w, FUT) === 0) Atomics.wait(w, WAKE, wake, RESIZER_NAP_MS);
     }
+  }
+
+  /**
+   * One round of the loop: take the request (or, with none, look by
+   * itself), begin what the entries still call for, migrate, do the pool's
+   * upkeep. Whether there was work, or null when the map was destroyed
+   * meanwhile. Tests drive it directly to script what other threads do
+   * between the look and the begin.
+   */
+  round(): boolean | null {
+    const h = this.host;
+    const w = h.words;
+    h.answerWants();
+    const req = Atomics.exchange(w, REQUEST, 0);
+    let busy = req !== 0 || Atomics.load(w, FUT) !== 0;
+    if (req !== 0 && Atomics.load(w, FUT) === 0) {
+      // Only what the entries still call for now (the request may be old).
+      const dir = h.wanted(req);
+      if (dir === SHRINK && !this.shrinkReady()) {
+        // Kept as asked (unless a newer request came): the writers do not
+        // ask again meanwhile, and the next round comes back to it.
+        Atomics.compareExchange(w, REQUEST, 0, req);
+      } else if (dir !== 0) h.migration.beginResize(dir);
+    } else if (Atomics.load(w, FUT) === 0) {
+      const dir = h.idleLook();
+      if (dir !== 0 && (dir !== SHRINK || this.shrinkReady()) && h.migration.beginResize(dir) === 0) busy = true;
+    }
+    while (h.migration.migrateBatch()) {
+      if (h.destroyed()) return null;
+    }
+    if (h.maintain()) busy = true;
+    return busy;
   }
 
   /** When the shrink the resizer is holding back began to wait (performance.now()), or 0. */
