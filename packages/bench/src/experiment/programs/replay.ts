@@ -12,13 +12,13 @@ export interface ExperimentParams {
   phaseEndTicks: number[];
   tally: SharedArrayBuffer;
   clock: SharedArrayBuffer;
-  /** Keep the CPUs within ALIGN_TICKS of each other on the tick axis (false for the warm-up run). */
+  /** Keep the CPUs within ALIGN_TICKS of each other on the tick axis (the runner always does, warm-up passes included). */
   align: boolean;
   /** The collector's pace (conntrack with its collector running); null: no collector to wait for. */
   pace: { sab: SharedArrayBuffer; everyTicks: number } | null;
   /** The recovery strategy's overflow map: its capacity and the shared count of entries admitted into it. */
   overflow: { capacity: number; counter: SharedArrayBuffer } | null;
-  /** Replay only this many packets (the warm-up run); null for the whole stream. */
+  /** Replay only this many packets (a shorter warm-up pass); null for the whole stream. */
   limit: number | null;
 }
 

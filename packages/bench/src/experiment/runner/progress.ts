@@ -19,6 +19,10 @@ function doneLine(e: Extract<ExperimentEvent, { kind: 'strategy-end' }>): string
   return `${s.id}: refused ${formatInt(s.flowsRefused)}, broken ${formatInt(s.flowsBroken)}, memory peak ${formatBytes(s.peakBytes)} mean ${formatBytes(s.meanBytes)}, ${pps} packets/s per CPU, ${(e.run.elapsedNs / 1e9).toFixed(1)} s`;
 }
 
+function warmupLine(e: Extract<ExperimentEvent, { kind: 'warmup' }>): string {
+  return `warm-up: an untimed pass of each of the ${e.strategies} strategies (${formatInt(e.packetsPerCpu)} packets per CPU)`;
+}
+
 function workloadLine(e: Extract<ExperimentEvent, { kind: 'workload' }>): string {
   const w = e.workload;
   const flows = w.figures.reduce((a, p) => a + p.newFlows, 0);
@@ -33,6 +37,9 @@ class LineDisplay implements ExperimentProgress {
     switch (e.kind) {
       case 'workload':
         this.stream.write(`${workloadLine(e)}\n`);
+        break;
+      case 'warmup':
+        this.stream.write(`${warmupLine(e)}\n`);
         break;
       case 'strategy-start':
         this.nextQuarter = 1;
@@ -62,6 +69,9 @@ class BarDisplay implements ExperimentProgress {
     switch (e.kind) {
       case 'workload':
         this.stream.write(`${workloadLine(e)}\n`);
+        break;
+      case 'warmup':
+        this.stream.write(`${warmupLine(e)}\n`);
         break;
       case 'strategy-start':
         this.stop();

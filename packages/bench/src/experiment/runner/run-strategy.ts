@@ -114,32 +114,20 @@ export function programUrl(kind: keyof typeof PROGRAMS): URL {
 }
 
 function paramsFor(w: Workload, tally: SharedArrayBuffer, clock: SharedArrayBuffer, pace: ExperimentParams['pace'], overflow: ExperimentParams['overflow'], limit: number | null): ExperimentParams {
-  // The warm-up replays a prefix only to optimize code: no time to keep.
-  const align = limit === null;
-  return { streams: w.streams, phaseEndTicks: w.phases.map((p) => p.endTick), tally, clock, align, pace, overflow, limit };
+  return { streams: w.streams, phaseEndTicks: w.phases.map((p) => p.endTick), tally, clock, align: true, pace, overflow, limit };
 }
 
 /**
- * Runs the program over the first `packets` packets of every CPU's stream on
- * a throwaway map, so that the strategies that follow all meet CPU workers
- * whose program code is already optimized (the first strategy would
- * otherwise pay the JIT's warm-up in its packets per second).
+ * An untimed pass of a strategy over the first `packets` packets of every
+ * CPU's stream (the whole workload when that many or more), on throwaway
+ * maps, made exactly as the timed run is: the agent samples the maps and
+ * runs the collector, the CPUs keep its pace and each other's, the walks and
+ * the bound keeper run. The experiment makes one per strategy before it
+ * times any (runExperiment says why).
  */
 export async function warmUp(machine: Machine, w: Workload, plan: StrategyPlan, packets: number): Promise<void> {
-  const maps = createStrategyMaps(plan);
-  try {
-    const nPhases = w.phases.length;
-    const overflow = maps.overflow ? { capacity: plan.overflowSpec!.maxEntries, counter: new SharedArrayBuffer(64) } : null;
-    const r = await machine.run(programUrl(w.scenario.kind), {
-      maps: { [plan.mapName]: maps.main, ...(maps.overflow ? { overflow: maps.overflow } : {}) },
-      params: paramsFor(w, createTally(machine.cpus, nPhases), createClock(machine.cpus), null, overflow, packets),
-      iterations: Math.min(packets, w.packetsPerCpu),
-      latencySampleEvery: 0,
-    });
-    if (r.error) throw new Error(`warm-up run failed on CPU ${r.error.cpu}: ${r.error.message}`);
-  } finally {
-    destroyStrategyMaps(maps);
-  }
+  const r = await replayStrategy(machine, w, plan, packets);
+  if (r.error) throw new Error(`warm-up run of ${plan.id} failed on CPU ${r.error.cpu}: ${r.error.message}`);
 }
 
 /**
@@ -149,6 +137,11 @@ export async function warmUp(machine: Machine, w: Workload, plan: StrategyPlan, 
  * thread meanwhile, and destroys the maps at the end.
  */
 export async function runStrategy(machine: Machine, w: Workload, plan: StrategyPlan, onProgress?: (p: RunProgress) => void): Promise<StrategyRun> {
+  return replayStrategy(machine, w, plan, null, onProgress);
+}
+
+/** runStrategy over the first `limit` packets of every CPU's stream (null: all of them). */
+async function replayStrategy(machine: Machine, w: Workload, plan: StrategyPlan, limit: number | null, onProgress?: (p: RunProgress) => void): Promise<StrategyRun> {
   const s = w.scenario;
   const nCpus = machine.cpus;
   if (w.nCpus !== nCpus) throw new RangeError(`the workload was generated for ${w.nCpus} CPUs, the machine has ${nCpus}`);
@@ -223,8 +216,8 @@ export async function runStrategy(machine: Machine, w: Workload, plan: StrategyP
 
     const running = machine.run(programUrl(s.kind), {
       maps: { [plan.mapName]: maps.main, ...(maps.overflow ? { overflow: maps.overflow } : {}) },
-      params: paramsFor(w, tally, clock, pace, overflow, null),
-      iterations: w.packetsPerCpu,
+      params: paramsFor(w, tally, clock, pace, overflow, limit),
+      iterations: limit === null ? w.packetsPerCpu : Math.min(limit, w.packetsPerCpu),
       agent: {
         sample: { maps: sampled, everyMs: s.sampleEveryMs },
         // The collector keeps workload time (see the sweep module): the agent

@@ -57,7 +57,7 @@ import {
 } from './layout.js';
 import { Migration, WHOLE_RESIZE_BATCHES } from './migration.js';
 import { CACHED, ElementPool, OVER_BUDGET } from './pool.js';
-import { Resizer } from './resizer.js';
+import { Resizer, type ResizeLook } from './resizer.js';
 import { ResizeControl } from './resize-control.js';
 import { fullGrowTarget, type Decision, type DecisionRecord } from './controller.js';
 import { MaxEntries } from './max-entries.js';
@@ -95,6 +95,8 @@ const RETRY_SLEEP_MS = 0.05;
  * up to twice the old size) for the resizer to relink them meanwhile.
  */
 const INLINE_BUCKETS = 16384;
+/** The deferred resizer's look that finds nothing to do. */
+const NO_LOOK: ResizeLook = Object.freeze({ dir: 0, fromBuckets: 0 });
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 
 /**
@@ -759,22 +761,22 @@ export class HashResizeMap extends MapBase {
     if (d !== null) this.requestResize(d, nb);
   }
 
-  /** Whether the deferred resizer should resize in direction `req` now. */
-  wanted(req: number): number {
+  /** Whether the deferred resizer should resize in direction `req` now, and the table size that look was made for. */
+  wanted(req: number): ResizeLook {
     this.tables.refresh();
     // The adaptive controller's decision that sent this request stands
     // (beginResize takes it): deciding again would count a made shrink as
     // a new low period and hold it once more.
     const nb = this.tables.cur.nb;
-    if (this.control.adaptive && this.control.hasPending(req, nb)) return req;
+    if (this.control.adaptive && this.control.hasPending(req, nb)) return { dir: req, fromBuckets: nb };
     const d = this.control.decide(nb, true);
     const dir = d?.dir ?? 0;
     if (d !== null && (this.spec.resize.autoResize || dir === req)) {
       this.control.setPending(d, nb);
-      return dir;
+      return { dir, fromBuckets: nb };
     }
     // A table at 100% load grows whatever the watermark says.
-    return Atomics.load(this.words, ENTRIES) >= this.tables.cur.nb && req === GROW ? GROW : 0;
+    return { dir: Atomics.load(this.words, ENTRIES) >= nb && req === GROW ? GROW : 0, fromBuckets: nb };
   }
 
   /**
@@ -782,15 +784,15 @@ export class HashResizeMap extends MapBase {
    * held shrink comes due while nobody writes (the watermarks are looked at
    * by every write, and need no look of their own).
    */
-  idleLook(): number {
-    if (!this.spec.resize.autoResize || !this.control.adaptive) return 0;
+  idleLook(): ResizeLook {
+    if (!this.spec.resize.autoResize || !this.control.adaptive) return NO_LOOK;
     this.tables.refresh();
-    if (this.tables.fut !== null) return 0;
+    if (this.tables.fut !== null) return NO_LOOK;
     const nb = this.tables.cur.nb;
     const d = this.control.decide(nb, true);
-    if (d === null) return 0;
+    if (d === null) return NO_LOOK;
     this.control.setPending(d, nb);
-    return d.dir;
+    return { dir: d.dir, fromBuckets: nb };
   }
 
   // ---- resizing from userspace and programs ----
@@ -822,9 +824,9 @@ export class HashResizeMap extends MapBase {
     }
   }
 
-  /** Begins a resize in direction `dir` (GROW or SHRINK) without migrating: for scenario scripts and recovery tests. */
+  /** Begins a resize in direction `dir` (GROW or SHRINK) by 2x without migrating: for scenario scripts and recovery tests (logged as a user resize: the script asked for it). */
   beginResize(dir: number): number {
-    return this.migration.beginResize(dir);
+    return this.migration.beginResize(dir, 0, dir === GROW ? 'user-grow' : 'user-shrink');
   }
 
   /** Relinks old bucket ob of `cur` into `fut` (recovery tests cut a migration there). */

@@ -127,6 +127,12 @@ export class Migration {
     return nb * 2 <= this.control.maxBuckets() && this.header.heldBytes() + this.tableBytes(nb * 2) <= this.spec.memoryBudget;
   }
 
+  /** Whether `entries` cross the watermark of a table of nb buckets in direction `dir` (rhashtable's rule: above growAt, below shrinkAt). */
+  private watermarkCrossed(dir: number, nb: number, entries: number): boolean {
+    const r = this.spec.resize;
+    return dir === GROW ? entries > r.growAt * nb || entries >= nb : entries < r.shrinkAt * nb;
+  }
+
   /**
    * Starts a resize: allocates the next bucket array and publishes it as FUT
    * (rhashtable's rehash_attach: inserts go there from now on). 0, -EBUSY
@@ -136,8 +142,10 @@ export class Migration {
    * `toBuckets` (a power of two: a grow by 2x..8x, or straight to the
    * adaptive floor from a smaller table; a shrink by 2x or more,
    * as a controller decided) defaults to a decision the deferred resizer was
-   * handed for this direction, else 2x; `reason` is what the decision log
-   * records (every resize begun is logged, under R_LOCK).
+   * handed for this direction and this table, else 2x if this table crosses
+   * its watermark, else nothing (-EAGAIN); `reason` is what the decision log
+   * records (every resize begun is logged, under R_LOCK). `fromBuckets` (0:
+   * any) is the table size the decision was made for: -EAGAIN on another.
    */
   beginResize(dir: number, toBuckets = 0, reason: Reason | null = null, fromBuckets = 0): number {
     const w = this.hw;
@@ -153,6 +161,12 @@ export class Migration {
       if (fromBuckets !== 0 && fromBuckets !== nb) return -Errno.EAGAIN;
       const entries = Atomics.load(w, ENTRIES);
       const pending = toBuckets === 0 && reason === null ? this.control.takePending(dir, nb) : null;
+      // The deferred resizer's begin (no target, no reason) with no decision
+      // left for this table (another thread's decision replaced it, or it was
+      // the 100% load look): the 2x fallback below is justified only by this
+      // table's own watermark. A request left over from a smaller table must
+      // not grow the table a writer has grown since.
+      if (toBuckets === 0 && reason === null && pending === null && !this.watermarkCrossed(dir, nb, entries)) return -Errno.EAGAIN;
       const want = toBuckets !== 0 ? toBuckets : (pending?.toBuckets ?? 0);
       const why: Reason = reason ?? pending?.reason ?? (dir === GROW ? 'watermark-grow' : 'watermark-shrink');
       let newNb: number;

@@ -18,6 +18,17 @@ const RESIZER_NAP_MS = 50;
  */
 const SHRINK_WAIT_MAX_MS = 1000;
 
+/**
+ * A look at the table: the direction to resize in (0: none) and the buckets
+ * of the table it judged. The begin is made for that table only: tables up
+ * to INLINE_BUCKETS are resized by the writers themselves, so one may have
+ * grown the table between the look and the begin (see Resizer.round).
+ */
+export interface ResizeLook {
+  readonly dir: number;
+  readonly fromBuckets: number;
+}
+
 /** What the resizer needs from its map. */
 export interface ResizerHost {
   readonly words: Int32Array;
@@ -31,10 +42,10 @@ export interface ResizerHost {
   destroyed(): boolean;
   /** Answers segment requests, as every operation does. */
   answerWants(): void;
-  /** The direction the entries call for now for a request `req` (0: none). */
-  wanted(req: number): number;
-  /** With no request: the controller's own look (0: nothing to do). A held shrink comes due this way on a map nobody writes. */
-  idleLook(): number;
+  /** The direction the entries call for now for a request `req` (dir 0: none), and the table size that look was made for. */
+  wanted(req: number): ResizeLook;
+  /** With no request: the controller's own look (dir 0: nothing to do). A held shrink comes due this way on a map nobody writes. */
+  idleLook(): ResizeLook;
   /** Background upkeep: reclaim, release empty element chunks, compact a sparse top chunk. */
   maintain(): boolean;
   /** Before a shrink's smaller table is allocated: free what element memory compaction can (bounded in time); whether it is all freed. */
@@ -130,32 +141,61 @@ export class Resizer {
     let lastWork = performance.now();
     for (;;) {
       if (h.destroyed()) return;
-      h.answerWants();
       const now = process.hrtime.bigint();
       Atomics.store(h.time64, 2, now);
       const wake = Atomics.load(w, WAKE);
-      const req = Atomics.exchange(w, REQUEST, 0);
-      let busy = req !== 0 || Atomics.load(w, FUT) !== 0;
-      if (req !== 0 && Atomics.load(w, FUT) === 0) {
-        // Only what the entries still call for now (the request may be old).
-        const dir = h.wanted(req);
-        if (dir === SHRINK && !this.shrinkReady()) {
-          // Kept as asked (unless a newer request came): the writers do not
-          // ask again meanwhile, and the next round comes back to it.
-          Atomics.compareExchange(w, REQUEST, 0, req);
-        } else if (dir !== 0) h.migration.beginResize(dir);
-      } else if (Atomics.load(w, FUT) === 0) {
-        const dir = h.idleLook();
-        if (dir !== 0 && (dir !== SHRINK || this.shrinkReady()) && h.migration.beginResize(dir) === 0) busy = true;
-      }
-      while (h.migration.migrateBatch(WHOLE_RESIZE_BATCHES)) {
-        if (h.destroyed()) return;
-      }
-      if (h.maintain()) busy = true;
+      const busy = this.round();
+      if (busy === null) return;
       if (busy) lastWork = performance.now();
       else if (performance.now() - lastWork > RESIZER_IDLE_EXIT_MS && this.idleExit(now)) return;
       if (Atomics.load(w, REQUEST) === 0 && Atomics.load(w, FUT) === 0) Atomics.wait(w, WAKE, wake, RESIZER_NAP_MS);
     }
+  }
+
+  /**
+   * One round of the loop: take the request (or, with none, look by
+   * itself), begin what the entries still call for, migrate, do the pool's
+   * upkeep. Whether there was work, or null when the map was destroyed
+   * meanwhile. Tests drive it directly to script what other threads do
+   * between the look and the begin.
+   */
+  round(): boolean | null {
+    const h = this.host;
+    const w = h.words;
+    h.answerWants();
+    const req = Atomics.exchange(w, REQUEST, 0);
+    let busy = req !== 0 || Atomics.load(w, FUT) !== 0;
+    if (req !== 0 && Atomics.load(w, FUT) === 0) {
+      // Only what the entries still call for now (the request may be old).
+      const look = h.wanted(req);
+      if (look.dir === SHRINK && !this.shrinkReady()) {
+        // Kept as asked (unless a newer request came): the writers do not
+        // ask again meanwhile, and the next round comes back to it.
+        Atomics.compareExchange(w, REQUEST, 0, req);
+      } else if (look.dir !== 0) this.begin(look);
+    } else if (Atomics.load(w, FUT) === 0) {
+      const look = h.idleLook();
+      if (look.dir !== 0 && (look.dir !== SHRINK || this.shrinkReady()) && this.begin(look) === 0) busy = true;
+    }
+    while (h.migration.migrateBatch(WHOLE_RESIZE_BATCHES)) {
+      if (h.destroyed()) return null;
+    }
+    if (h.maintain()) busy = true;
+    return busy;
+  }
+
+  /**
+   * Begins the resize a look decided, on the table it judged only. Between
+   * the look and R_LOCK a writer may have resized that table (one up to
+   * INLINE_BUCKETS is resized by the writer whose decision it was): the
+   * look's decision, sized for the old table, is then dropped (-EAGAIN),
+   * and the next round looks at the table there is. Without the size, the
+   * begin found no decision for the new table and grew it by 2x as well
+   * (the oscillating experiment's stray grow from 4,096 to 8,192 buckets at
+   * about 1,600 entries, right after a trend grow from 2,048).
+   */
+  private begin(look: ResizeLook): number {
+    return this.host.migration.beginResize(look.dir, 0, null, look.fromBuckets);
   }
 
   /** When the shrink the resizer is holding back began to wait (performance.now()), or 0. */
